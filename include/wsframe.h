@@ -1,0 +1,517 @@
+/*
+ * wsframe.h - libwsframe, the WebSocket protocol (RFC 6455) over buffers the
+ * caller owns.
+ *
+ * The library never allocates memory, never touches a socket or a file, takes
+ * no randomness from the operating system and keeps no global mutable state.
+ * Every function works on memory the caller passes in; every struct is
+ * allocated by the caller (on the stack, or inside its own connection struct).
+ * Fields whose names end in an underscore are private: read them for
+ * debugging if you must, never write them.
+ *
+ * Return values follow picohttpparser's protocol:
+ *   - a value >= 0 is a count of bytes consumed or written;
+ *   - WS_INCOMPLETE (negative) means "give me more input"; nothing was
+ *     consumed, call again with the same bytes plus more;
+ *   - any other negative value is a ws_status error. ws_strerror() gives a
+ *     sentence for people, ws_status_name() a short name for logs,
+ *     ws_status_close_code() the close code to send the peer and
+ *     ws_status_http_code() the HTTP status to answer a bad handshake with.
+ *
+ * Layers, bottom up (one lib/ file each):
+ *   frame.c      ws_frame_parse / ws_frame_write_header / ws_frame_write
+ *   mask.c       ws_mask / ws_mask_copy
+ *   utf8.c       ws_utf8_* incremental validator
+ *   close.c      ws_close_* close payloads and codes
+ *   stream.c     ws_parser_*: events from a byte stream (messages, control)
+ *   message.c    ws_message_write: whole messages, optionally fragmented
+ *   closing.c    ws_closing_*: the close handshake state machine
+ *   http.c       ws_http_parse_*: HTTP/1.1 heads, zero-copy
+ *   handshake.c  ws_handshake_*: RFC 6455 section 4, both roles
+ *   sha1.c, base64.c  the accept key
+ *   url.c        ws_url_parse
+ */
+#ifndef WSFRAME_H
+#define WSFRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32) && defined(WS_SHARED_BUILD)
+#define WS_API __declspec(dllexport)
+#elif defined(__GNUC__)
+#define WS_API __attribute__((visibility("default")))
+#else
+#define WS_API
+#endif
+
+#define WS_VERSION_MAJOR 0
+#define WS_VERSION_MINOR 1
+#define WS_VERSION_PATCH 0
+#define WS_VERSION_STRING "0.1.0"
+
+/* The version of the library linked at run time, "MAJOR.MINOR.PATCH". */
+WS_API const char *ws_version(void);
+
+/* ------------------------------------------------------------------------
+ * Statuses
+ *
+ * One table defines every outcome once. Columns: enum name, value, close
+ * code a protocol error must send (0: none, the error is local), HTTP status a
+ * server answers a bad handshake with (0: not a handshake error), and the
+ * sentence ws_strerror() returns.
+ * ------------------------------------------------------------------------ */
+#define WS_STATUS_TABLE(X)                                                                         \
+    /* generic */                                                                                  \
+    X(WS_OK, 0, 0, 0, "Success.")                                                                  \
+    X(WS_INCOMPLETE, -1, 0, 0, "More input is needed before this can be decided.")                 \
+    X(WS_E_BUFFER_TOO_SMALL, -2, 0, 0, "The output buffer is too small for the result.")           \
+    X(WS_E_INVALID_ARGUMENT, -3, 0, 0, "An argument passed to the library is invalid.")            \
+    /* frame layer (RFC 6455 section 5.2) */                                                       \
+    X(WS_E_RESERVED_OPCODE, -10, 1002, 0, "The frame uses a reserved opcode.")                     \
+    X(WS_E_RSV_BITS, -11, 1002, 0,                                                                 \
+      "The frame sets a reserved bit (RSV1-3) that no negotiated extension defines.")              \
+    X(WS_E_CONTROL_TOO_LONG, -12, 1002, 0,                                                         \
+      "A control frame carries more than 125 bytes of payload.")                                   \
+    X(WS_E_CONTROL_FRAGMENTED, -13, 1002, 0, "A control frame does not have the FIN bit set.")     \
+    X(WS_E_LENGTH_TOP_BIT, -14, 1002, 0,                                                           \
+      "The 64-bit payload length has its most significant bit set.")                               \
+    X(WS_E_NONMINIMAL_LENGTH, -15, 1002, 0,                                                        \
+      "The payload length is not encoded in the minimal number of bytes.")                         \
+    X(WS_E_UNMASKED_FRAME, -16, 1002, 0, "A client sent a frame that is not masked.")              \
+    X(WS_E_MASKED_FRAME, -17, 1002, 0, "A server sent a frame that is masked.")                    \
+    /* UTF-8 and close payloads (RFC 6455 sections 5.5.1, 7.4, 8.1) */                             \
+    X(WS_E_INVALID_UTF8, -20, 1007, 0, "Text is not valid UTF-8.")                                 \
+    X(WS_E_CLOSE_PAYLOAD_1BYTE, -21, 1002, 0,                                                      \
+      "A close frame has a 1-byte payload, too short to hold a status code.")                      \
+    X(WS_E_CLOSE_CODE_INVALID, -22, 1002, 0,                                                       \
+      "A close frame carries a status code that is not allowed on the wire.")                      \
+    X(WS_E_CLOSE_REASON_TOO_LONG, -23, 0, 0,                                                       \
+      "A close reason is longer than the 123 bytes a control frame can carry.")                    \
+    /* stream and message layer (RFC 6455 sections 5.4, 10.4) */                                   \
+    X(WS_E_UNEXPECTED_CONTINUATION, -30, 1002, 0,                                                  \
+      "A continuation frame arrived with no fragmented message in progress.")                      \
+    X(WS_E_EXPECTED_CONTINUATION, -31, 1002, 0,                                                    \
+      "A new data frame arrived before the fragmented message in progress was finished.")          \
+    X(WS_E_FRAME_TOO_BIG, -32, 1009, 0, "A frame is larger than the configured frame limit.")      \
+    X(WS_E_MESSAGE_TOO_BIG, -33, 1009, 0,                                                          \
+      "A message is larger than the configured message limit.")                                    \
+    X(WS_E_TOO_MANY_FRAGMENTS, -34, 1009, 0,                                                       \
+      "A message is split into more fragments than the configured limit.")                         \
+    X(WS_E_AFTER_CLOSE, -35, 0, 0, "Data arrived after the peer's close frame.")                   \
+    X(WS_E_PARSER_FAILED, -36, 0, 0, "The parser already failed; it accepts no more input.")       \
+    X(WS_E_CLOSING, -37, 0, 0, "A close frame was already sent; no more data may be sent.")        \
+    /* HTTP heads (RFC 9112) */                                                                    \
+    X(WS_E_HTTP_SYNTAX, -40, 0, 400, "The HTTP request or response is malformed.")                 \
+    X(WS_E_HTTP_HEADER_TOO_LARGE, -41, 0, 431,                                                     \
+      "The HTTP header is larger than the configured limit.")                                      \
+    X(WS_E_HTTP_TOO_MANY_HEADERS, -42, 0, 431,                                                     \
+      "The HTTP message has more header fields than the configured limit.")                        \
+    X(WS_E_HTTP_BARE_CR, -43, 0, 400, "The HTTP header contains a carriage return without a line feed.") \
+    X(WS_E_HTTP_NUL, -44, 0, 400, "The HTTP header contains a NUL byte.")                          \
+    X(WS_E_HTTP_OBS_FOLD, -45, 0, 400,                                                             \
+      "The HTTP header uses obsolete line folding, which is not allowed.")                         \
+    X(WS_E_HTTP_VERSION, -46, 0, 505, "The HTTP version is not HTTP/1.1 or later.")                \
+    /* opening handshake, server side (RFC 6455 section 4.2.1) */                                  \
+    X(WS_E_HS_NOT_WEBSOCKET, -50, 0, 426,                                                          \
+      "The request is plain HTTP, not a WebSocket upgrade.")                                       \
+    X(WS_E_HS_METHOD, -51, 0, 405, "A WebSocket upgrade must use the GET method.")                 \
+    X(WS_E_HS_NO_HOST, -52, 0, 400, "The upgrade request has no Host header.")                     \
+    X(WS_E_HS_NO_UPGRADE_TOKEN, -53, 0, 400,                                                       \
+      "The Upgrade header does not contain the token \"websocket\".")                              \
+    X(WS_E_HS_NO_CONNECTION_UPGRADE, -54, 0, 400,                                                  \
+      "The Connection header does not contain the token \"Upgrade\".")                             \
+    X(WS_E_HS_BAD_KEY, -55, 0, 400,                                                                \
+      "Sec-WebSocket-Key is missing, repeated, or does not decode to 16 bytes.")                   \
+    X(WS_E_HS_BAD_VERSION, -56, 0, 426, "Sec-WebSocket-Version is missing or not 13.")             \
+    X(WS_E_HS_ORIGIN_FORBIDDEN, -57, 0, 403, "The request's Origin is not allowed.")               \
+    X(WS_E_HS_TOO_MANY_PROTOCOLS, -58, 0, 400,                                                     \
+      "Sec-WebSocket-Protocol lists more subprotocols than the configured limit.")                 \
+    X(WS_E_HS_TOO_MANY_EXTENSIONS, -59, 0, 400,                                                    \
+      "Sec-WebSocket-Extensions lists more extensions or parameters than the configured limit.")   \
+    X(WS_E_HS_BAD_TOKEN_LIST, -60, 0, 400, "A header that holds a list of tokens is malformed.")   \
+    X(WS_E_HS_BAD_EXTENSION, -61, 0, 400, "Sec-WebSocket-Extensions is malformed.")                \
+    /* opening handshake, client side (RFC 6455 section 4.1) */                                    \
+    X(WS_E_HS_STATUS, -70, 0, 0, "The server did not answer 101 Switching Protocols.")             \
+    X(WS_E_HS_BAD_ACCEPT, -71, 0, 0,                                                               \
+      "The server's Sec-WebSocket-Accept does not match the key that was sent.")                   \
+    X(WS_E_HS_RESPONSE_UPGRADE, -72, 0, 0,                                                         \
+      "The server's response lacks \"Upgrade: websocket\" or \"Connection: Upgrade\".")            \
+    X(WS_E_HS_UNOFFERED_PROTOCOL, -73, 0, 0,                                                       \
+      "The server chose a subprotocol that the client did not offer.")                             \
+    X(WS_E_HS_UNOFFERED_EXTENSION, -74, 0, 0,                                                      \
+      "The server accepted an extension that the client did not offer.")                           \
+    /* URLs (RFC 6455 section 3) */                                                                \
+    X(WS_E_URL_SCHEME, -80, 0, 0, "The URL does not start with ws:// or wss://.")                  \
+    X(WS_E_URL_HOST, -81, 0, 0, "The URL has no host, or its host is malformed.")                  \
+    X(WS_E_URL_PORT, -82, 0, 0, "The URL's port is not a number from 1 to 65535.")                 \
+    X(WS_E_URL_FRAGMENT, -83, 0, 0, "A WebSocket URL must not contain a fragment (#).")            \
+    X(WS_E_URL_SYNTAX, -84, 0, 0, "The URL contains characters that are not allowed.")
+
+/* Every outcome of every function in the library. */
+typedef enum ws_status {
+#define WS_STATUS_ENUM_(name, value, close_code, http_code, sentence) name = (value),
+    WS_STATUS_TABLE(WS_STATUS_ENUM_)
+#undef WS_STATUS_ENUM_
+} ws_status;
+
+/* A sentence a person understands, for any status or any negative value a
+ * function returned. Never NULL; an unknown value gives a generic sentence.
+ * The string is static. */
+WS_API const char *ws_strerror(int status);
+
+/* The enum name without its prefix, for logs ("RESERVED_OPCODE"). Static. */
+WS_API const char *ws_status_name(int status);
+
+/* The close code (RFC 6455 section 7.4.1) an endpoint must send when the peer
+ * caused this status: 1002 for protocol errors, 1007 for invalid UTF-8, 1009
+ * for limits. 0 when the status is not a peer's protocol error. */
+WS_API uint16_t ws_status_close_code(int status);
+
+/* The HTTP status code a server answers a handshake failure with (400, 403,
+ * 405, 426, 431, 505). 0 when the status is not a handshake error. */
+WS_API int ws_status_http_code(int status);
+
+/* ------------------------------------------------------------------------
+ * Frames (RFC 6455 section 5.2)
+ * ------------------------------------------------------------------------ */
+
+typedef enum ws_role {
+    WS_ROLE_SERVER = 0, /* receives masked frames, sends unmasked ones */
+    WS_ROLE_CLIENT = 1  /* receives unmasked frames, sends masked ones */
+} ws_role;
+
+typedef enum ws_opcode {
+    WS_OP_CONTINUATION = 0x0,
+    WS_OP_TEXT = 0x1,
+    WS_OP_BINARY = 0x2,
+    WS_OP_CLOSE = 0x8,
+    WS_OP_PING = 0x9,
+    WS_OP_PONG = 0xA
+} ws_opcode;
+
+/* RSV bits as they sit in the first header byte. */
+#define WS_RSV1 0x40u
+#define WS_RSV2 0x20u
+#define WS_RSV3 0x10u
+
+/* Largest frame header: 2 bytes, 8 bytes of extended length, 4 of mask. */
+#define WS_MAX_HEADER_SIZE 14
+/* Largest payload of a control frame, and of a close reason. */
+#define WS_MAX_CONTROL_PAYLOAD 125
+#define WS_MAX_CLOSE_REASON 123
+
+/* True for the opcodes 0x8-0xF. */
+#define WS_OPCODE_IS_CONTROL(op) (((op) & 0x8u) != 0)
+
+/* One frame header, decoded. */
+typedef struct ws_frame {
+    bool fin;             /* last fragment of a message */
+    uint8_t rsv;          /* WS_RSV1 | WS_RSV2 | WS_RSV3 bits as on the wire */
+    uint8_t opcode;       /* a ws_opcode */
+    bool masked;          /* a mask key follows the length */
+    uint8_t mask[4];      /* valid when masked */
+    uint64_t payload_len; /* < 2^63 */
+    size_t header_len;    /* see ws_frame_parse */
+} ws_frame;
+
+/*
+ * ws_frame_parse - decode the frame header at the start of buf.
+ *
+ * buf, len:     the bytes received so far; never read past buf[len-1].
+ * role:         which end we are; a server requires masked frames
+ *               (WS_E_UNMASKED_FRAME), a client rejects them
+ *               (WS_E_MASKED_FRAME).
+ * rsv_allowed:  RSV bits that negotiated extensions define (0 without any);
+ *               any other RSV bit set is WS_E_RSV_BITS.
+ * frame:        filled on success; on WS_INCOMPLETE, frame->header_len holds
+ *               the total number of header bytes needed as far as the bytes
+ *               seen tell (so frame->header_len - len more bytes at least).
+ *
+ * Returns the header length (2 to 14) on success: the payload starts at
+ * buf + return value and is frame->payload_len bytes long (it may not all be
+ * in buf yet; the payload is not examined). Returns WS_INCOMPLETE when the
+ * header is not complete; nothing is consumed. Returns a negative status on a
+ * protocol error, checked in wire order: WS_E_RSV_BITS, WS_E_RESERVED_OPCODE,
+ * WS_E_CONTROL_FRAGMENTED, WS_E_CONTROL_TOO_LONG, WS_E_UNMASKED_FRAME /
+ * WS_E_MASKED_FRAME, WS_E_LENGTH_TOP_BIT, WS_E_NONMINIMAL_LENGTH.
+ *
+ * Non-minimal length encodings (126 followed by a value below 126, 127
+ * followed by a value below 65536) are rejected: RFC 6455 section 5.2 says
+ * "the minimal number of bytes MUST be used", and no conforming peer sends
+ * them.
+ */
+WS_API int ws_frame_parse(const uint8_t *buf, size_t len, ws_role role, unsigned rsv_allowed,
+                          ws_frame *frame);
+
+/* Size of the header ws_frame_write_header() produces for this payload
+ * length: 2, 4 or 10 bytes, plus 4 when masked. */
+WS_API size_t ws_frame_header_size(uint64_t payload_len, bool masked);
+
+/*
+ * ws_frame_write_header - encode a frame header with the smallest length
+ * encoding.
+ *
+ * frame: fin, rsv, opcode, masked, mask and payload_len are read;
+ *        header_len is ignored.
+ * out, cap: where to write.
+ *
+ * Returns the bytes written (2 to 14); WS_E_BUFFER_TOO_SMALL when cap is
+ * short (nothing is written); WS_E_INVALID_ARGUMENT for an opcode that is
+ * not one of ws_opcode, payload_len >= 2^63, or a control frame that is not
+ * FIN or longer than 125 bytes.
+ */
+WS_API int ws_frame_write_header(const ws_frame *frame, uint8_t *out, size_t cap);
+
+/*
+ * ws_frame_write - encode a whole frame: the header, then the payload copied
+ * and, when frame->masked, masked with frame->mask in the same pass.
+ *
+ * frame->payload_len must equal payload_len. payload may be NULL when
+ * payload_len is 0; it must not overlap out.
+ *
+ * Returns the bytes written (header + payload) as a ptrdiff_t;
+ * WS_E_BUFFER_TOO_SMALL when cap is short (nothing is written);
+ * WS_E_INVALID_ARGUMENT as for ws_frame_write_header.
+ */
+WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload, size_t payload_len,
+                                uint8_t *out, size_t cap);
+
+/* ------------------------------------------------------------------------
+ * Masking (RFC 6455 section 5.3)
+ * ------------------------------------------------------------------------ */
+
+/*
+ * ws_mask - XOR data in place with the 4-byte key, starting key_offset bytes
+ * into the key (0 for the first byte of a payload). Masking and unmasking
+ * are the same operation. A payload that arrives in pieces is unmasked piece
+ * by piece by passing the returned offset to the next call.
+ *
+ * Returns (key_offset + len) % 4, the key offset for the next piece.
+ */
+WS_API size_t ws_mask(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset);
+
+/* ws_mask_copy - like ws_mask, but reads src and writes dst (which may be
+ * equal to src but must not otherwise overlap it). Returns the next key
+ * offset. */
+WS_API size_t ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
+                           size_t key_offset);
+
+/* ------------------------------------------------------------------------
+ * UTF-8 (RFC 3629; RFC 6455 sections 5.6 and 8.1)
+ * ------------------------------------------------------------------------ */
+
+/* An incremental validator. Caller-allocated; 4 bytes of state. */
+typedef struct ws_utf8 {
+    uint32_t state_; /* private */
+} ws_utf8;
+
+/* Start validating a new text (a new message). */
+WS_API void ws_utf8_init(ws_utf8 *v);
+
+/*
+ * ws_utf8_feed - validate the next piece of a text. Pieces may split a
+ * sequence at any byte.
+ *
+ * Fails fast: as soon as the bytes seen so far cannot begin a valid
+ * sequence (overlong forms, surrogates U+D800-U+DFFF, code points above
+ * U+10FFFF, stray continuation bytes, bytes C0, C1, F5-FF) it returns
+ * WS_E_INVALID_UTF8 and, when error_at is not NULL, stores the offset in
+ * data of the first byte that made the text invalid. Once failed, it keeps
+ * failing until ws_utf8_init.
+ *
+ * Returns WS_OK (the text so far is valid or a valid prefix) or
+ * WS_E_INVALID_UTF8.
+ */
+WS_API ws_status ws_utf8_feed(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
+
+/* ws_utf8_finish - the text ended: WS_OK when no sequence is left half
+ * done, WS_E_INVALID_UTF8 otherwise (a truncated sequence). */
+WS_API ws_status ws_utf8_finish(const ws_utf8 *v);
+
+/* ws_utf8_validate - a whole text at once: WS_OK or WS_E_INVALID_UTF8. */
+WS_API ws_status ws_utf8_validate(const uint8_t *data, size_t len);
+
+/* ------------------------------------------------------------------------
+ * Close frames (RFC 6455 sections 5.5.1, 7.4)
+ * ------------------------------------------------------------------------ */
+
+#define WS_CLOSE_NORMAL 1000
+#define WS_CLOSE_GOING_AWAY 1001
+#define WS_CLOSE_PROTOCOL_ERROR 1002
+#define WS_CLOSE_UNSUPPORTED_DATA 1003
+#define WS_CLOSE_NO_STATUS 1005 /* never on the wire: "the close frame had no code" */
+#define WS_CLOSE_ABNORMAL 1006  /* never on the wire: "the connection dropped" */
+#define WS_CLOSE_INVALID_PAYLOAD 1007
+#define WS_CLOSE_POLICY_VIOLATION 1008
+#define WS_CLOSE_MESSAGE_TOO_BIG 1009
+#define WS_CLOSE_MANDATORY_EXTENSION 1010
+#define WS_CLOSE_INTERNAL_ERROR 1011
+#define WS_CLOSE_SERVICE_RESTART 1012
+#define WS_CLOSE_TRY_AGAIN_LATER 1013
+#define WS_CLOSE_BAD_GATEWAY 1014
+
+/* True when code may appear in a close frame: 1000-1003, 1007-1014 and
+ * 3000-4999. */
+WS_API bool ws_close_code_valid(unsigned code);
+
+/*
+ * ws_close_build - the payload of a close frame.
+ *
+ * code:   0 for an empty payload (no code, no reason), else a code for which
+ *         ws_close_code_valid() is true.
+ * reason: reason_len bytes of UTF-8 (may be NULL when reason_len is 0); at
+ *         most 123 bytes; must be empty when code is 0.
+ *
+ * Returns the payload length (0, or 2 + reason_len); WS_E_BUFFER_TOO_SMALL;
+ * WS_E_CLOSE_CODE_INVALID; WS_E_CLOSE_REASON_TOO_LONG; WS_E_INVALID_UTF8;
+ * WS_E_INVALID_ARGUMENT (a reason without a code).
+ */
+WS_API int ws_close_build(uint16_t code, const char *reason, size_t reason_len, uint8_t *out,
+                          size_t cap);
+
+/*
+ * ws_close_parse - validate a received close payload (already unmasked).
+ *
+ * On WS_OK: *code is the status code, or WS_CLOSE_NO_STATUS (1005) for an
+ * empty payload; *reason points into payload (not NUL-terminated) and
+ * *reason_len is its length (0 when absent).
+ *
+ * Errors: WS_E_CLOSE_PAYLOAD_1BYTE (1002), WS_E_CLOSE_CODE_INVALID (1002),
+ * WS_E_INVALID_UTF8 (1007), WS_E_CONTROL_TOO_LONG (over 125 bytes).
+ */
+WS_API ws_status ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
+                                const char **reason, size_t *reason_len);
+
+/* ------------------------------------------------------------------------
+ * Limits, shared by the stream parser and the handshake
+ * ------------------------------------------------------------------------ */
+
+typedef struct ws_limits {
+    uint64_t max_frame_size;   /* payload bytes of one data frame; 0 = no limit */
+    uint64_t max_message_size; /* sum of a message's fragments; 0 = no limit */
+    uint32_t max_fragments;    /* frames per message, empty ones too; 0 = no limit */
+    uint32_t max_header_bytes; /* HTTP head, request line to blank line */
+    uint32_t max_headers;      /* HTTP header fields */
+    uint32_t max_protocols;    /* subprotocols offered */
+    uint32_t max_extensions;   /* extensions offered, and parameters of each */
+} ws_limits;
+
+/* Defaults: frame 16 MiB, message 16 MiB, 1024 fragments, 8 KiB of HTTP
+ * head, 64 headers, 32 protocols, 16 extensions. */
+#define WS_DEFAULT_MAX_FRAME_SIZE (16u * 1024u * 1024u)
+#define WS_DEFAULT_MAX_MESSAGE_SIZE (16u * 1024u * 1024u)
+#define WS_DEFAULT_MAX_FRAGMENTS 1024u
+#define WS_DEFAULT_MAX_HEADER_BYTES 8192u
+#define WS_DEFAULT_MAX_HEADERS 64u
+#define WS_DEFAULT_MAX_PROTOCOLS 32u
+#define WS_DEFAULT_MAX_EXTENSIONS 16u
+
+/* Fill limits with the defaults above. */
+WS_API void ws_limits_default(ws_limits *limits);
+
+/* ------------------------------------------------------------------------
+ * Stream parser (stream.c): events from the bytes of a connection
+ * ------------------------------------------------------------------------ */
+/* WS_SECTION_STREAM_BEGIN (owned by the stream layer; see stream.c) */
+
+/* What ws_parser_next() found. */
+typedef enum ws_event_type {
+    WS_EV_NONE = 0,          /* need more input: keep the unconsumed bytes, add more */
+    WS_EV_MESSAGE_START = 1, /* a text or binary message begins; opcode says which */
+    WS_EV_DATA = 2,          /* data/len: the next piece of the message, unmasked */
+    WS_EV_MESSAGE_END = 3,   /* the message is complete (and valid UTF-8 if text) */
+    WS_EV_PING = 4,          /* data/len: the whole ping payload; answer with a pong */
+    WS_EV_PONG = 5,          /* data/len: the whole pong payload */
+    WS_EV_CLOSE = 6          /* close_code (1005 if none), data/len: the UTF-8 reason */
+} ws_event_type;
+
+typedef struct ws_event {
+    ws_event_type type;
+    uint8_t opcode;      /* MESSAGE_START, DATA, MESSAGE_END: WS_OP_TEXT or WS_OP_BINARY */
+    const uint8_t *data; /* points into the caller's buffer; valid until it is reused */
+    size_t len;
+    uint16_t close_code; /* WS_EV_CLOSE only */
+} ws_event;
+
+/* The smallest buffer a caller may feed the parser from: a frame header and a
+ * whole control frame must fit in it, since those are consumed only whole. */
+#define WS_PARSER_MIN_BUFFER (WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD)
+
+/* A stream parser for one connection. Caller-allocated, at most 64 bytes;
+ * every field is private. */
+typedef struct ws_parser {
+    uint64_t frame_left_;     /* payload bytes of the current frame still to come */
+    uint64_t message_size_;   /* bytes of the current message so far */
+    uint64_t max_frame_size_; /* limits, copied at init */
+    uint64_t max_message_size_;
+    uint32_t max_fragments_;
+    uint32_t fragments_; /* frames of the current message so far */
+    ws_utf8 utf8_;       /* validator of the current text message */
+    uint8_t mask_[4];    /* mask key of the current frame */
+    uint8_t state_;
+    uint8_t role_;
+    uint8_t message_opcode_; /* 0 when no message is in progress */
+    uint8_t flags_;
+    uint8_t mask_offset_;
+    uint8_t rsv_allowed_;
+} ws_parser;
+
+/*
+ * ws_parser_init - prepare p for a new connection.
+ *
+ * role:   WS_ROLE_SERVER (frames must be masked) or WS_ROLE_CLIENT.
+ * limits: frame size, message size and fragment count to enforce; the values
+ *         are copied. NULL means ws_limits_default().
+ */
+WS_API void ws_parser_init(ws_parser *p, ws_role role, const ws_limits *limits);
+
+/*
+ * ws_parser_next - find the next event in buf.
+ *
+ * buf, len: the bytes received and not yet consumed, from a buffer of at
+ *           least WS_PARSER_MIN_BUFFER bytes. Payload bytes are unmasked in
+ *           place, which is why buf is not const.
+ * ev:       the event found; ev->data points into buf.
+ *
+ * Returns the number of bytes of buf consumed (>= 0). The caller calls again
+ * with buf + consumed until ev->type is WS_EV_NONE: then the bytes from
+ * buf + consumed to buf + len are an incomplete frame header or control frame,
+ * which the caller keeps (moves to the front of its buffer) and presents again
+ * with the next bytes from the socket. Message payload is never held back: a
+ * DATA event hands out whatever payload bytes are present, so a message of
+ * any size passes through a small buffer. The same byte stream cut into
+ * chunks anywhere gives the same events, except that DATA pieces may be cut
+ * differently.
+ *
+ * Returns a negative ws_status on a protocol error or broken limit; send a
+ * close frame with ws_status_close_code() of it (1002, 1007, 1009) and stop
+ * reading. After an error, and after WS_EV_CLOSE, every call fails
+ * (WS_E_PARSER_FAILED, WS_E_AFTER_CLOSE).
+ */
+WS_API ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev);
+
+/* WS_SECTION_STREAM_END */
+
+/* ------------------------------------------------------------------------
+ * HTTP and the opening handshake (http.c, handshake.c, sha1.c, base64.c)
+ * ------------------------------------------------------------------------ */
+/* WS_SECTION_HANDSHAKE_BEGIN (owned by the handshake layer) */
+/* WS_SECTION_HANDSHAKE_END */
+
+/* ------------------------------------------------------------------------
+ * URLs (url.c)
+ * ------------------------------------------------------------------------ */
+/* WS_SECTION_URL_BEGIN (owned by the URL parser) */
+/* WS_SECTION_URL_END */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSFRAME_H */
