@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Build libwsframe and run every test: the README's test command, and what
+# .ci/run calls. On a fresh Debian 12 machine it first installs what the tests
+# need (with apt-get, through sudo when not root), then the Node peers from the
+# committed lockfile.
+#
+#   tests/run.sh                 build in ./build and run ctest
+#   WS_BUILD_DIR=build-asan WS_CMAKE_ARGS="-DWS_SANITIZE=ON" tests/run.sh
+#   WS_CTEST_ARGS="-L unit" tests/run.sh
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build=${WS_BUILD_DIR:-$top/build}
+case $build in /*) ;; *) build=$top/$build ;; esac
+
+# Debian package -> a file that proves it is installed.
+packages=(
+  "build-essential:/usr/bin/gcc"
+  "cmake:/usr/bin/cmake"
+  "pkg-config:/usr/bin/pkg-config"
+  "libcmocka-dev:/usr/include/cmocka.h"
+  "clang:/usr/bin/clang"
+  "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
+  "valgrind:/usr/bin/valgrind"
+  "python3-websockets:/usr/lib/python3/dist-packages/websockets/__init__.py"
+  "chromium:/usr/bin/chromium"
+  "libwslay-dev:/usr/include/wslay/wslay.h"
+  "redis-server:/usr/bin/redis-server"
+  "nginx:/usr/sbin/nginx"
+  "libhiredis-dev:/usr/include/hiredis/hiredis.h"
+  "procps:/usr/bin/ps"
+)
+command -v node >/dev/null 2>&1 || packages+=("nodejs:/usr/bin/node")
+command -v npm >/dev/null 2>&1 || packages+=("npm:/usr/bin/npm")
+
+missing=()
+for entry in "${packages[@]}"; do
+  pkg=${entry%%:*} file=${entry#*:}
+  # The fuzzer runtime path depends on the architecture; any libclang_rt fuzzer will do.
+  if [ "$pkg" = libclang-rt-14-dev ]; then
+    compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null && continue
+  fi
+  [ -e "$file" ] || missing+=("$pkg")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "tests/run.sh: installing ${missing[*]}"
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# Node peers (ws, playwright-core) from the committed lockfile.
+if [ ! -f "$top/tests/node_modules/.package-lock.json" ] ||
+   ! cmp -s "$top/tests/package-lock.json" "$top/tests/node_modules/.ws-lock-copy" 2>/dev/null; then
+  (cd "$top/tests" && npm ci --no-audit --no-fund)
+  cp "$top/tests/package-lock.json" "$top/tests/node_modules/.ws-lock-copy"
+fi
+
+# Many tests open thousands of sockets.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+cmake -S "$top" -B "$build" ${WS_CMAKE_ARGS:-}
+cmake --build "$build" -j "$(nproc)"
+cd "$build"
+ctest --output-on-failure -j "$(nproc)" ${WS_CTEST_ARGS:-}
