@@ -489,12 +489,278 @@ WS_API void ws_parser_init(ws_parser *p, ws_role role, const ws_limits *limits);
  * chunks anywhere gives the same events, except that DATA pieces may be cut
  * differently.
  *
+ * A message comes as MESSAGE_START, zero or more DATA (never empty), then
+ * MESSAGE_END; PING and PONG may come between them (control frames may sit
+ * between fragments). Text is validated as it arrives: the call that is
+ * given the first byte that cannot be part of valid UTF-8 fails, even if the
+ * frame or message is far from over; a sequence left open at the end of the
+ * message fails instead of MESSAGE_END. Limits (ws_limits) are checked on
+ * each frame header, before any of its payload is read, so a frame that
+ * announces too much is refused at once.
+ *
  * Returns a negative ws_status on a protocol error or broken limit; send a
- * close frame with ws_status_close_code() of it (1002, 1007, 1009) and stop
- * reading. After an error, and after WS_EV_CLOSE, every call fails
- * (WS_E_PARSER_FAILED, WS_E_AFTER_CLOSE).
+ * close frame with ws_status_close_code() of it (1002, 1007, 1009; see
+ * ws_closing_fail) and stop parsing. After an error every call fails with
+ * WS_E_PARSER_FAILED. After WS_EV_CLOSE the connection carries nothing more:
+ * a call with len 0 returns 0 and WS_EV_NONE, a call with bytes fails with
+ * WS_E_AFTER_CLOSE (close code 0: drop the bytes, nothing to send).
  */
 WS_API ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev);
+
+/* ------------------------------------------------------------------------
+ * Message writer (message.c): whole messages, fragments and control frames
+ * ------------------------------------------------------------------------ */
+
+/*
+ * Supplies a fresh masking key for one frame. RFC 6455 section 5.3: a client
+ * must use a new key for every frame, taken from a strong source of entropy
+ * so that the peer (and anything in between) cannot predict it. The library
+ * takes no randomness itself: fill key from getrandom(), arc4random_buf() or
+ * a CSPRNG of your own (batching getrandom() into a pool is fine). ctx is the
+ * key_ctx given to ws_writer_init.
+ */
+typedef void (*ws_mask_key_fn)(void *ctx, uint8_t key[4]);
+
+/* The send side of one connection. Caller-allocated; every field is
+ * private. It remembers whether a close frame went out (after which nothing
+ * more may be sent) and whether a fragmented message is in progress. */
+typedef struct ws_writer {
+    ws_mask_key_fn next_key_;
+    void *key_ctx_;
+    size_t max_frame_payload_; /* 0: one frame per message */
+    ws_utf8 utf8_;             /* fragmented text message in progress */
+    uint8_t role_;
+    uint8_t message_opcode_; /* fragmented message in progress, else 0 */
+    uint8_t close_sent_;
+} ws_writer;
+
+/*
+ * ws_writer_init - prepare w for a new connection.
+ *
+ * role:              WS_ROLE_CLIENT masks every frame with a key from
+ *                    next_key (required: without it every write fails with
+ *                    WS_E_INVALID_ARGUMENT); WS_ROLE_SERVER never masks and
+ *                    ignores next_key (may be NULL).
+ * max_frame_payload: ws_message_write splits messages into frames of at most
+ *                    this many payload bytes; 0 sends each message as one
+ *                    frame.
+ */
+WS_API void ws_writer_init(ws_writer *w, ws_role role, size_t max_frame_payload,
+                           ws_mask_key_fn next_key, void *key_ctx);
+
+/* The exact number of bytes ws_message_write(w, ..., len, ...) writes: the
+ * payload plus one header per frame. Use it to size the output buffer. */
+WS_API size_t ws_message_size(const ws_writer *w, size_t len);
+
+/*
+ * ws_message_write - encode a whole text or binary message into out: one
+ * frame, or frames of at most max_frame_payload bytes (see ws_writer_init),
+ * each masked with its own key in the client role. An empty message is one
+ * empty frame.
+ *
+ * opcode: WS_OP_TEXT (data must be valid UTF-8) or WS_OP_BINARY.
+ * data:   len bytes, copied (and masked) into out; may be NULL when len is 0;
+ *         must not overlap out.
+ *
+ * Returns the bytes written (ws_message_size(w, len)). Errors, with nothing
+ * written: WS_E_BUFFER_TOO_SMALL (cap < ws_message_size), WS_E_CLOSING (a
+ * close frame was already written), WS_E_INVALID_UTF8 (text that is not
+ * UTF-8), WS_E_INVALID_ARGUMENT (another opcode; a fragmented message from
+ * ws_fragment_write still in progress; client role without next_key).
+ */
+WS_API ptrdiff_t ws_message_write(ws_writer *w, ws_opcode opcode, const void *data, size_t len,
+                                  uint8_t *out, size_t cap);
+
+/*
+ * ws_fragment_write - encode one frame of a message whose length is not
+ * known in advance (a stream, or a message relayed while it arrives).
+ *
+ * The first call of a message gives opcode WS_OP_TEXT or WS_OP_BINARY and
+ * writes a frame with that opcode; later calls give the same opcode and
+ * write continuation frames; the call with fin true ends the message. Text
+ * is validated across fragments: a fragment may end inside a UTF-8 sequence
+ * that the next one completes, and the last one must leave none open.
+ * Control frames (ping, pong, close) may be written between fragments.
+ * max_frame_payload is not applied: each call is exactly one frame.
+ *
+ * Returns the bytes written (ws_frame_header_size(len, client) + len).
+ * Errors, with nothing written and the message state unchanged:
+ * WS_E_BUFFER_TOO_SMALL, WS_E_CLOSING, WS_E_INVALID_UTF8,
+ * WS_E_INVALID_ARGUMENT (opcode not text/binary, or not the opcode of the
+ * message in progress; client role without next_key).
+ */
+WS_API ptrdiff_t ws_fragment_write(ws_writer *w, ws_opcode opcode, bool fin, const void *data,
+                                   size_t len, uint8_t *out, size_t cap);
+
+/*
+ * ws_ping_write, ws_pong_write - encode a ping or a pong with len <= 125
+ * bytes of payload (a pong answering a ping carries the ping's payload:
+ * pass ev.data and ev.len of the WS_EV_PING event, see RFC 6455 5.5.3).
+ *
+ * Returns the bytes written (at most WS_MAX_HEADER_SIZE + 125).
+ * Errors, nothing written: WS_E_BUFFER_TOO_SMALL, WS_E_CLOSING,
+ * WS_E_CONTROL_TOO_LONG (len > 125), WS_E_INVALID_ARGUMENT (client role
+ * without next_key).
+ */
+WS_API ptrdiff_t ws_ping_write(ws_writer *w, const void *payload, size_t len, uint8_t *out,
+                               size_t cap);
+WS_API ptrdiff_t ws_pong_write(ws_writer *w, const void *payload, size_t len, uint8_t *out,
+                               size_t cap);
+
+/*
+ * ws_close_frame_write - encode a close frame (RFC 6455 5.5.1) and mark w
+ * closed: every later write fails with WS_E_CLOSING.
+ *
+ * code:   0 for an empty close (no code, no reason; this is how a close
+ *         without a code, 1005, is answered), else a code for which
+ *         ws_close_code_valid() is true.
+ * reason: reason_len <= 123 bytes of UTF-8, only with a code.
+ *
+ * Prefer ws_closing (below), which decides when to call this and with which
+ * code. Returns the bytes written; errors, nothing written:
+ * WS_E_BUFFER_TOO_SMALL, WS_E_CLOSING, and those of ws_close_build.
+ */
+WS_API ptrdiff_t ws_close_frame_write(ws_writer *w, uint16_t code, const char *reason,
+                                      size_t reason_len, uint8_t *out, size_t cap);
+
+/* True until a close frame has been written through w. */
+WS_API bool ws_writer_can_send(const ws_writer *w);
+
+/* ------------------------------------------------------------------------
+ * Close handshake (closing.c, RFC 6455 sections 5.5.1, 7.1)
+ *
+ * ws_closing follows one connection from open to TCP close, for both roles.
+ * Feed it what happens (the application wants to close, the parser reported
+ * WS_EV_CLOSE or an error, the peer closed TCP, a timer expired) and ask
+ * ws_closing_next() what to do. The rules it applies:
+ *   - a close frame is sent at most once, and nothing is sent after it;
+ *   - a received close is answered with a close carrying the same code (an
+ *     empty close answers one without a code, 1005);
+ *   - a protocol error (a negative ws_parser_next result) sends a close with
+ *     ws_status_close_code() of it and then closes TCP without waiting;
+ *   - once close frames went both ways, the server closes TCP first; the
+ *     client waits for the server's TCP close (RFC 6455 7.1.1) and closes
+ *     TCP itself only if that does not come in time (the caller's timer).
+ *
+ * Usage from an epoll loop (error handling trimmed):
+ *
+ *   // at accept/connect:
+ *   ws_parser_init(&c->parser, role, NULL);
+ *   ws_writer_init(&c->writer, role, 0, role == WS_ROLE_CLIENT ? fill_key : NULL, NULL);
+ *   ws_closing_init(&c->closing, role);
+ *
+ *   // on EPOLLIN, after appending read() bytes to c->in:
+ *   for (;;) {
+ *       ptrdiff_t n = ws_parser_next(&c->parser, c->in + off, c->in_len - off, &ev);
+ *       if (n < 0) { ws_closing_fail(&c->closing, (int)n); break; }
+ *       off += (size_t)n;
+ *       if (ev.type == WS_EV_NONE) break;          // keep bytes from off on
+ *       if (ev.type == WS_EV_PING && ws_writer_can_send(&c->writer))
+ *           queue(c, ws_pong_write(&c->writer, ev.data, ev.len, out, cap));
+ *       else if (ev.type == WS_EV_CLOSE) ws_closing_received(&c->closing, ev.close_code);
+ *       else ...application: MESSAGE_START / DATA / MESSAGE_END
+ *   }
+ *   // read() returned 0:  ws_closing_peer_closed(&c->closing);
+ *   // close timer fired:  ws_closing_timeout(&c->closing);
+ *   // application wants to close: ws_closing_request(&c->closing, 1000, "bye", 3);
+ *
+ *   // then, after any of the above:
+ *   switch (ws_closing_next(&c->closing)) {
+ *   case WS_CLOSING_READ: break;                   // keep going
+ *   case WS_CLOSING_SEND_CLOSE:
+ *       queue(c, ws_closing_write(&c->closing, &c->writer, out, cap));
+ *       arm_timer(c, 5s);                          // for the peer's answer
+ *       break;                                     // and ask again
+ *   case WS_CLOSING_WAIT_TCP_CLOSE: break;         // client: read until EOF/timer
+ *   case WS_CLOSING_CLOSE_TCP:
+ *       flush_then_close(c);                       // after queued bytes went out
+ *   }
+ *
+ * A server that closes TCP while unread input sits in its socket makes the
+ * kernel send a reset, which can destroy the close frame in flight: before
+ * close(), do shutdown(fd, SHUT_WR) and read until EOF or a short timeout.
+ * ------------------------------------------------------------------------ */
+
+/* What the caller does next; see ws_closing_next. */
+typedef enum ws_closing_action {
+    WS_CLOSING_READ = 0,       /* keep reading and handling events; after our close
+                                  frame this is the wait for the peer's (arm a timer) */
+    WS_CLOSING_SEND_CLOSE = 1, /* call ws_closing_write and send its bytes */
+    WS_CLOSING_WAIT_TCP_CLOSE = 2, /* client: handshake done; read (and drop) until the
+                                      server closes TCP, or the timer fires */
+    WS_CLOSING_CLOSE_TCP = 3   /* send what is queued, then close the TCP connection */
+} ws_closing_action;
+
+/* The close handshake of one connection. Caller-allocated; every field is
+ * private. */
+typedef struct ws_closing {
+    uint16_t send_code_; /* code of the close frame to send; 0: empty close */
+    uint16_t peer_code_; /* code the peer sent; 1005 none; 1006 while none came */
+    uint8_t role_;
+    uint8_t flags_;
+    uint8_t reason_len_;
+    char reason_[WS_MAX_CLOSE_REASON];
+} ws_closing;
+
+/* Start tracking a new, open connection. */
+WS_API void ws_closing_init(ws_closing *c, ws_role role);
+
+/*
+ * ws_closing_request - the application wants to close (RFC 6455 7.1.2).
+ *
+ * code: 0 for a close without a code, else ws_close_code_valid(code);
+ * reason: reason_len <= 123 bytes of UTF-8 (copied), only with a code.
+ *
+ * Returns WS_OK (next: WS_CLOSING_SEND_CLOSE), or WS_OK doing nothing when a
+ * close is already under way (sent, or being answered); errors, nothing
+ * changed: WS_E_CLOSE_CODE_INVALID, WS_E_CLOSE_REASON_TOO_LONG,
+ * WS_E_INVALID_UTF8, WS_E_INVALID_ARGUMENT (a reason without a code).
+ */
+WS_API ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *reason,
+                                    size_t reason_len);
+
+/* ws_closing_received - the parser reported WS_EV_CLOSE with this code
+ * (1005 when the frame had none). If we have not sent a close, the next
+ * action is to send the echo; otherwise the handshake is complete. */
+WS_API void ws_closing_received(ws_closing *c, uint16_t code);
+
+/* ws_closing_fail - ws_parser_next (or anything else) failed with status.
+ * When the status carries a close code (ws_status_close_code != 0) and no
+ * close went out yet, the next action is to send a close with that code (its
+ * reason is ws_status_name(status)); after that, or at once for a local
+ * error, it is WS_CLOSING_CLOSE_TCP. */
+WS_API void ws_closing_fail(ws_closing *c, int status);
+
+/* ws_closing_peer_closed - read() returned 0 or failed: the peer closed TCP.
+ * Next: WS_CLOSING_CLOSE_TCP. Without a close frame from the peer, the code
+ * becomes 1006 (abnormal closure). */
+WS_API void ws_closing_peer_closed(ws_closing *c);
+
+/* ws_closing_timeout - the caller's timer expired while waiting for the
+ * peer's close frame or its TCP close. Next: WS_CLOSING_CLOSE_TCP. */
+WS_API void ws_closing_timeout(ws_closing *c);
+
+/* ws_closing_next - what to do now; see ws_closing_action. */
+WS_API ws_closing_action ws_closing_next(const ws_closing *c);
+
+/*
+ * ws_closing_write - write the close frame that WS_CLOSING_SEND_CLOSE asks
+ * for, through w (which then refuses every further write).
+ *
+ * Returns the bytes written; WS_E_BUFFER_TOO_SMALL (nothing changed; a close
+ * frame never needs more than WS_MAX_HEADER_SIZE + 125 bytes);
+ * WS_E_INVALID_ARGUMENT when no close is to be sent now; WS_E_CLOSING when
+ * w already sent a close some other way (the state moves on as if this one
+ * had been written).
+ */
+WS_API ptrdiff_t ws_closing_write(ws_closing *c, ws_writer *w, uint8_t *out, size_t cap);
+
+/* True once a close frame went out and one came in (a clean close). */
+WS_API bool ws_closing_clean(const ws_closing *c);
+
+/* The peer's close code for reporting: what its close frame carried, 1005
+ * if it carried none, 1006 while no close frame came (abnormal closure). */
+WS_API uint16_t ws_closing_peer_code(const ws_closing *c);
 
 /* WS_SECTION_STREAM_END */
 
