@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Build and run the chat server on a fresh Debian 12 machine: installs a C
+# compiler and CMake when they are missing (through sudo when not root), builds
+# the examples in ./build, then runs chat_server with the arguments given
+# (default port 8080; --help lists the flags).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+missing=()
+command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+command -v cmake >/dev/null 2>&1 || missing+=(cmake)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update
+  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+build=${WS_BUILD_DIR:-$top/build-run}
+cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWS_BUILD_TESTS=OFF -DWS_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j "$(nproc)" --target chat_server >/dev/null
+exec "$build/examples/chat_server" "$@"
