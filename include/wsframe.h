@@ -107,7 +107,8 @@ WS_API const char *ws_version(void);
     X(WS_E_PARSER_FAILED, -36, 0, 0, "The parser already failed; it accepts no more input.")       \
     X(WS_E_CLOSING, -37, 0, 0, "A close frame was already sent; no more data may be sent.")        \
     /* HTTP heads (RFC 9112) */                                                                    \
-    X(WS_E_HTTP_SYNTAX, -40, 0, 400, "The HTTP request or response is malformed.")                 \
+    X(WS_E_HTTP_SYNTAX, -40, 0, 400,                                                               \
+      "The HTTP request line or status line is malformed, or the head holds a control character.") \
     X(WS_E_HTTP_HEADER_TOO_LARGE, -41, 0, 431,                                                     \
       "The HTTP header is larger than the configured limit.")                                      \
     X(WS_E_HTTP_TOO_MANY_HEADERS, -42, 0, 431,                                                     \
@@ -117,11 +118,17 @@ WS_API const char *ws_version(void);
     X(WS_E_HTTP_OBS_FOLD, -45, 0, 400,                                                             \
       "The HTTP header uses obsolete line folding, which is not allowed.")                         \
     X(WS_E_HTTP_VERSION, -46, 0, 505, "The HTTP version is not HTTP/1.1 or later.")                \
+    X(WS_E_HTTP_BARE_LF, -47, 0, 400,                                                              \
+      "The HTTP header ends a line with a line feed that has no carriage return before it.")      \
+    X(WS_E_HTTP_HEADER_NAME, -48, 0, 400,                                                          \
+      "An HTTP header field name is empty, holds a character not allowed in a token, "            \
+      "or is followed by whitespace before the colon.")                                            \
+    X(WS_E_HTTP_NO_COLON, -49, 0, 400, "An HTTP header line has no colon.")                        \
     /* opening handshake, server side (RFC 6455 section 4.2.1) */                                  \
     X(WS_E_HS_NOT_WEBSOCKET, -50, 0, 426,                                                          \
       "The request is plain HTTP, not a WebSocket upgrade.")                                       \
     X(WS_E_HS_METHOD, -51, 0, 405, "A WebSocket upgrade must use the GET method.")                 \
-    X(WS_E_HS_NO_HOST, -52, 0, 400, "The upgrade request has no Host header.")                     \
+    X(WS_E_HS_NO_HOST, -52, 0, 400, "The upgrade request has no Host header, or more than one.")   \
     X(WS_E_HS_NO_UPGRADE_TOKEN, -53, 0, 400,                                                       \
       "The Upgrade header does not contain the token \"websocket\".")                              \
     X(WS_E_HS_NO_CONNECTION_UPGRADE, -54, 0, 400,                                                  \
@@ -143,7 +150,7 @@ WS_API const char *ws_version(void);
     X(WS_E_HS_RESPONSE_UPGRADE, -72, 0, 0,                                                         \
       "The server's response lacks \"Upgrade: websocket\" or \"Connection: Upgrade\".")            \
     X(WS_E_HS_UNOFFERED_PROTOCOL, -73, 0, 0,                                                       \
-      "The server chose a subprotocol that the client did not offer.")                             \
+      "The server chose a subprotocol that the client did not offer, or more than one.")           \
     X(WS_E_HS_UNOFFERED_EXTENSION, -74, 0, 0,                                                      \
       "The server accepted an extension that the client did not offer.")                           \
     /* URLs (RFC 6455 section 3) */                                                                \
@@ -768,12 +775,475 @@ WS_API uint16_t ws_closing_peer_code(const ws_closing *c);
  * HTTP and the opening handshake (http.c, handshake.c, sha1.c, base64.c)
  * ------------------------------------------------------------------------ */
 /* WS_SECTION_HANDSHAKE_BEGIN (owned by the handshake layer) */
+
+/*
+ * HTTP heads are parsed in place, picohttpparser style: every pointer the
+ * parser hands out points into the caller's buffer and is valid for as long
+ * as that buffer holds the bytes; nothing is NUL-terminated, every string
+ * comes with its length. The caller supplies the array the header fields
+ * are stored in.
+ *
+ * Strings the caller passes in (header names, tokens, subprotocols, origins)
+ * are NUL-terminated C strings unless a length argument goes with them.
+ */
+
+/* One header field. name is the field name as sent (compare it without
+ * regard to case); value has leading and trailing whitespace removed. */
+typedef struct ws_http_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} ws_http_header;
+
+/* A parsed request head. */
+typedef struct ws_http_request {
+    const char *method; /* "GET" */
+    size_t method_len;
+    const char *target; /* request-target as sent: "/chat?room=1" */
+    size_t target_len;
+    int minor_version;       /* HTTP/1.<minor_version>: 1 for HTTP/1.1 */
+    ws_http_header *headers; /* the caller's array */
+    size_t num_headers;      /* fields stored in headers[] */
+} ws_http_request;
+
+/* A parsed response head. */
+typedef struct ws_http_response {
+    int minor_version; /* HTTP/1.<minor_version> */
+    int status;        /* 100..999, e.g. 101 or 404 */
+    const char *reason; /* reason phrase, possibly empty: "Not Found" */
+    size_t reason_len;
+    ws_http_header *headers;
+    size_t num_headers;
+} ws_http_response;
+
+/*
+ * ws_http_parse_request - parse an HTTP/1.x request head (RFC 9112) in place.
+ *
+ * buf, len:    the bytes received so far (never read past buf[len-1]).
+ * last_len:    len of the previous call on this same buffer that returned
+ *              WS_INCOMPLETE, or 0 on the first call. Only bytes from
+ *              last_len on are scanned for the end of the head, so calling
+ *              again each time more bytes arrive costs time linear in the
+ *              whole head, not quadratic.
+ * limits:      max_header_bytes and max_headers are enforced; NULL means
+ *              ws_limits_default().
+ * req:         filled on success; its pointers point into buf.
+ * headers, max_headers: the caller's array for the header fields. The
+ *              effective header limit is the smaller of max_headers and
+ *              limits->max_headers.
+ *
+ * Returns the length of the head, up to and including the blank line; any
+ * bytes after it (a request body, or WebSocket frames a client sent early)
+ * are untouched and belong to the caller. Returns WS_INCOMPLETE while the
+ * blank line has not arrived: read more, append, call again with the same
+ * buffer and last_len = this len. Errors (answer them with
+ * ws_handshake_write_rejection(), then close):
+ *   WS_E_HTTP_HEADER_TOO_LARGE  the head exceeds max_header_bytes (reported
+ *                               as soon as len passes the limit);
+ *   WS_E_HTTP_TOO_MANY_HEADERS  more fields than the limit;
+ *   WS_E_HTTP_NUL, WS_E_HTTP_BARE_CR, WS_E_HTTP_BARE_LF, WS_E_HTTP_OBS_FOLD
+ *                               (reported as soon as the byte arrives);
+ *   WS_E_HTTP_SYNTAX            malformed request line, or a control
+ *                               character other than tab in the head;
+ *   WS_E_HTTP_HEADER_NAME       a field name that is empty, holds a
+ *                               non-token character, or is followed by
+ *                               whitespace before the colon;
+ *   WS_E_HTTP_NO_COLON          a header line without a colon;
+ *   WS_E_HTTP_VERSION           a version other than HTTP/1.x.
+ * Every prefix of a head parses as WS_INCOMPLETE or as the same error as the
+ * whole head.
+ */
+WS_API int ws_http_parse_request(const char *buf, size_t len, size_t last_len,
+                                 const ws_limits *limits, ws_http_request *req,
+                                 ws_http_header *headers, size_t max_headers);
+
+/*
+ * ws_http_parse_response - parse an HTTP/1.x response head in place: the
+ * same contract as ws_http_parse_request(), with a status line
+ * ("HTTP/1.1 101 Switching Protocols") instead of a request line. Returns
+ * the head length: the bytes after it (the first WebSocket frames, or a
+ * body) are the caller's, untouched.
+ */
+WS_API int ws_http_parse_response(const char *buf, size_t len, size_t last_len,
+                                  const ws_limits *limits, ws_http_response *res,
+                                  ws_http_header *headers, size_t max_headers);
+
+/*
+ * ws_http_find_header - the next field called name (compared without regard
+ * to case) in headers[0..num_headers).
+ *
+ * pos: where to start; NULL means from the first field. When not NULL it is
+ *      updated to the index after the field found, so a loop visits every
+ *      field of a header repeated across lines:
+ *          size_t pos = 0; const ws_http_header *h;
+ *          while ((h = ws_http_find_header(hs, n, "Sec-WebSocket-Protocol", &pos)))
+ *              ...
+ * Returns the field, or NULL when there is none (left).
+ */
+WS_API const ws_http_header *ws_http_find_header(const ws_http_header *headers,
+                                                 size_t num_headers, const char *name,
+                                                 size_t *pos);
+
+/*
+ * ws_http_list_next - iterate a comma-separated list (RFC 9110 section
+ * 5.6.1), as in "Connection: keep-alive, Upgrade".
+ *
+ * value, len: the field value.
+ * pos:        cursor, 0 at the start; updated past the element returned.
+ * elem, elem_len: the next element, whitespace trimmed, pointing into value.
+ *
+ * Empty elements (", ,") are skipped as the RFC requires. Elements are not
+ * checked to be tokens: use ws_http_is_token() where the grammar asks for
+ * one. Commas inside quoted strings do not split elements.
+ * Returns 1 when an element was found, 0 at the end of the list,
+ * WS_E_HS_BAD_TOKEN_LIST for a quoted string that is not closed.
+ */
+WS_API int ws_http_list_next(const char *value, size_t len, size_t *pos, const char **elem,
+                             size_t *elem_len);
+
+/* True when s[0..len) is a non-empty RFC 9110 token ("websocket", "chat.v2"). */
+WS_API bool ws_http_is_token(const char *s, size_t len);
+
+/*
+ * ws_http_has_token - true when any field called name holds token as one of
+ * its comma-separated elements, compared without regard to case:
+ * ws_http_has_token(h, n, "Connection", "upgrade") matches
+ * "Connection: keep-alive, Upgrade".
+ */
+WS_API bool ws_http_has_token(const ws_http_header *headers, size_t num_headers,
+                              const char *name, const char *token);
+
+/*
+ * ws_http_write_response - a complete, simple HTTP/1.1 response, for
+ * whatever a WebSocket server answers besides the upgrade: a web page, 404,
+ * 405, 503.
+ *
+ * status:        100..999.
+ * reason:        reason phrase; NULL picks the standard one for status
+ *                ("Not Found"), or "Unknown" when there is none.
+ * content_type:  Content-Type value ("text/html; charset=utf-8"); NULL
+ *                omits the field.
+ * extra_headers: NULL, or complete lines "Name: value\r\n" appended as they
+ *                are (each must be a token, a colon and a value without CR
+ *                or LF, ended by CRLF: anything else is
+ *                WS_E_INVALID_ARGUMENT, so no header injection).
+ * body, body_len: copied after the head; Content-Length is body_len. When
+ *                body is NULL and body_len > 0 only the head is written (with
+ *                Content-Length: body_len) and the caller sends the body.
+ *
+ * The head always has "Connection: close": after it the server sends the
+ * body and closes. Returns the bytes written (not NUL-terminated),
+ * WS_E_BUFFER_TOO_SMALL (nothing useful written), or WS_E_INVALID_ARGUMENT.
+ */
+WS_API int ws_http_write_response(int status, const char *reason, const char *content_type,
+                                  const char *extra_headers, const void *body, size_t body_len,
+                                  char *out, size_t cap);
+
+/* Length of a Sec-WebSocket-Key (base64 of 16 bytes) and of a
+ * Sec-WebSocket-Accept (base64 of a SHA-1 digest), without a NUL. */
+#define WS_KEY_LEN 24
+#define WS_ACCEPT_LEN 28
+
+/*
+ * ws_handshake_key - the client's Sec-WebSocket-Key from 16 random bytes the
+ * caller took from a good random source (getrandom(), arc4random_buf()).
+ * Writes 24 characters and a NUL to key.
+ */
+WS_API void ws_handshake_key(const uint8_t nonce[16], char key[WS_KEY_LEN + 1]);
+
+/*
+ * ws_handshake_accept - Sec-WebSocket-Accept for a key (RFC 6455 section
+ * 4.2.2): base64(SHA-1(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")).
+ * key is used as given (key_len bytes, trimmed by the parser already).
+ * Writes 28 characters and a NUL to accept.
+ */
+WS_API void ws_handshake_accept(const char *key, size_t key_len, char accept[WS_ACCEPT_LEN + 1]);
+
+/* ---- server side (RFC 6455 section 4.2) -------------------------------- */
+
+/* What a valid upgrade request carries, pointing into the request buffer. */
+typedef struct ws_handshake_request {
+    const char *target; /* path and query: "/chat?room=1" */
+    size_t target_len;
+    const char *host; /* Host header value */
+    size_t host_len;
+    const char *key; /* Sec-WebSocket-Key, 24 characters */
+    size_t key_len;
+    const char *origin; /* Origin header value; NULL when absent (non-browser clients) */
+    size_t origin_len;
+    size_t num_protocols;  /* subprotocols offered, over all Sec-WebSocket-Protocol fields */
+    size_t num_extensions; /* extensions offered, over all Sec-WebSocket-Extensions fields */
+} ws_handshake_request;
+
+/*
+ * ws_handshake_check_request - decide whether a parsed request is a valid
+ * WebSocket opening handshake (RFC 6455 section 4.2.1).
+ *
+ * limits: max_protocols and max_extensions are enforced; NULL means defaults.
+ * hs:     filled on WS_OK (may be NULL).
+ *
+ * Returns WS_OK, or the first failed rule in this order:
+ *   WS_E_HS_NOT_WEBSOCKET      a plain HTTP request: no Upgrade token
+ *                              "websocket" and no Sec-WebSocket-Key or
+ *                              -Version field. Not an attack: serve the
+ *                              request as HTTP (a page, a 404) instead;
+ *   WS_E_HS_METHOD             not GET (answer 405);
+ *   WS_E_HTTP_VERSION          older than HTTP/1.1;
+ *   WS_E_HS_NO_HOST            no Host field, or more than one;
+ *   WS_E_HS_NO_UPGRADE_TOKEN   Upgrade lacks the token "websocket";
+ *   WS_E_HS_NO_CONNECTION_UPGRADE  Connection lacks the token "Upgrade";
+ *   WS_E_HS_BAD_KEY            Sec-WebSocket-Key missing, repeated, or not
+ *                              canonical base64 of exactly 16 bytes;
+ *   WS_E_HS_BAD_VERSION        Sec-WebSocket-Version missing, repeated or
+ *                              not "13" (answer 426 with
+ *                              "Sec-WebSocket-Version: 13");
+ *   WS_E_HS_BAD_TOKEN_LIST, WS_E_HS_TOO_MANY_PROTOCOLS  a subprotocol that
+ *                              is not a token, or more than max_protocols;
+ *   WS_E_HS_BAD_EXTENSION, WS_E_HS_TOO_MANY_EXTENSIONS  a malformed
+ *                              Sec-WebSocket-Extensions, or more extensions
+ *                              (or parameters of one) than max_extensions.
+ * For every error, ws_handshake_write_rejection() writes the right answer.
+ * The Origin is not judged here: see ws_handshake_check_origin().
+ */
+WS_API ws_status ws_handshake_check_request(const ws_http_request *req, const ws_limits *limits,
+                                            ws_handshake_request *hs);
+
+/*
+ * ws_handshake_check_origin - match an Origin value against an allow-list.
+ *
+ * origin, origin_len: the Origin field (hs->origin); NULL when absent.
+ * allowed:  num_allowed origins such as "https://example.com" or
+ *           "http://localhost:8080". Scheme and host compare without regard
+ *           to case; the port must be equal, a missing port meaning the
+ *           scheme's default (80 for http, 443 for https), so
+ *           "https://a.example:443" equals "https://a.example". Paths are
+ *           not allowed in either.
+ * The origin "null" (sent by sandboxed frames and file:// pages) matches
+ * only an allow-list entry that is exactly "null". An absent Origin (NULL)
+ * never matches: non-browser clients send none, and a server that admits
+ * them tests hs->origin == NULL itself before calling this.
+ *
+ * Returns WS_OK or WS_E_HS_ORIGIN_FORBIDDEN (answer it with
+ * ws_handshake_write_rejection(): 403).
+ */
+WS_API ws_status ws_handshake_check_origin(const char *origin, size_t origin_len,
+                                           const char *const *allowed, size_t num_allowed);
+
+/*
+ * ws_handshake_select_protocol - the subprotocol to answer with: the first
+ * of the server's supported[0..num_supported) (in the server's order of
+ * preference) that the client offered in any Sec-WebSocket-Protocol field.
+ * Names compare exactly (case matters).
+ *
+ * *chosen is set to supported[i], or to NULL when the client offered none
+ * the server supports (answer without Sec-WebSocket-Protocol then, or reject
+ * the client if a subprotocol is mandatory for this server).
+ * Returns WS_OK, WS_E_HS_BAD_TOKEN_LIST or WS_E_HS_TOO_MANY_PROTOCOLS.
+ */
+WS_API ws_status ws_handshake_select_protocol(const ws_http_request *req,
+                                              const char *const *supported, size_t num_supported,
+                                              const ws_limits *limits, const char **chosen);
+
+/* One extension parameter: "client_max_window_bits=10". value is NULL when
+ * the parameter has no value. A quoted-string value points between the
+ * quotes, with quoted set: backslash escapes are left in place. */
+typedef struct ws_extension_param {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+    bool quoted;
+} ws_extension_param;
+
+/* One extension offer or acceptance: "permessage-deflate; client_max_window_bits". */
+typedef struct ws_extension {
+    const char *name;
+    size_t name_len;
+    ws_extension_param *params; /* points into the caller's params array */
+    size_t num_params;
+} ws_extension;
+
+/*
+ * ws_handshake_parse_extensions - every Sec-WebSocket-Extensions field of a
+ * request or response, in order, as a structured list (RFC 6455 section
+ * 9.1: extension *( ";" param ), params token or token=token or
+ * token=quoted-string).
+ *
+ * exts, max_exts:     the caller's array of extensions (may be NULL with 0 to
+ *                     only validate and count).
+ * params, max_params: the caller's array that every extension's params
+ *                     point into, shared by all extensions.
+ * limits: max_extensions bounds both the number of extensions and the
+ *         parameters of each; NULL means defaults.
+ *
+ * Returns the number of extensions (>= 0), WS_E_HS_BAD_EXTENSION for bad
+ * syntax, WS_E_HS_TOO_MANY_EXTENSIONS when a limit or an array is exceeded.
+ */
+WS_API int ws_handshake_parse_extensions(const ws_http_header *headers, size_t num_headers,
+                                         const ws_limits *limits, ws_extension *exts,
+                                         size_t max_exts, ws_extension_param *params,
+                                         size_t max_params);
+
+/*
+ * ws_handshake_write_response - the 101 Switching Protocols answer to a
+ * request that passed ws_handshake_check_request().
+ *
+ * hs:            the checked request (its key is used).
+ * protocol:      the chosen subprotocol (ws_handshake_select_protocol()), or
+ *                NULL for none.
+ * extensions:    the Sec-WebSocket-Extensions value accepting extensions
+ *                ("permessage-deflate; server_no_context_takeover"), or NULL.
+ *                Only accept what the client offered.
+ * extra_headers: NULL or "Name: value\r\n" lines, checked as in
+ *                ws_http_write_response().
+ *
+ * Returns the bytes written (not NUL-terminated): send them, then speak
+ * WebSocket frames on the connection. WS_E_BUFFER_TOO_SMALL (256 bytes
+ * plus the strings is always enough), WS_E_INVALID_ARGUMENT for a protocol
+ * that is not a token or a value with CR or LF.
+ */
+WS_API int ws_handshake_write_response(const ws_handshake_request *hs, const char *protocol,
+                                       const char *extensions, const char *extra_headers,
+                                       char *out, size_t cap);
+
+/*
+ * ws_handshake_write_rejection - the HTTP answer to a failed handshake:
+ * status ws_status_http_code(error) (400, 403, 405, 426, 431, 505), a
+ * text/plain body with ws_strerror(error) so a person reading it learns
+ * what was wrong, "Connection: close", plus "Sec-WebSocket-Version: 13" for
+ * 426 (RFC 6455 section 4.4) and "Allow: GET" for 405.
+ *
+ * error: a negative status with an HTTP code; anything else (WS_OK, a frame
+ *        error) is answered 400.
+ * Returns the bytes written; send them and close the connection.
+ * WS_E_BUFFER_TOO_SMALL (512 bytes is always enough).
+ */
+WS_API int ws_handshake_write_rejection(int error, char *out, size_t cap);
+
+/* ---- client side (RFC 6455 section 4.1) -------------------------------- */
+
+typedef struct ws_url ws_url; /* see the URL section */
+
+/* What the client offers, beyond what the URL says. Every field may be
+ * NULL/0. The same struct is passed to ws_handshake_check_response(). */
+typedef struct ws_client_options {
+    const char *origin;               /* Origin value ("https://example.com"), or NULL */
+    const char *const *protocols;     /* subprotocols offered, most preferred first */
+    size_t num_protocols;
+    const char *extensions;           /* Sec-WebSocket-Extensions value offered, or NULL */
+    const char *extra_headers;        /* NULL or "Name: value\r\n" lines (Authorization...) */
+} ws_client_options;
+
+/*
+ * ws_handshake_write_request - the client's opening handshake (RFC 6455
+ * section 4.1): "GET <target> HTTP/1.1", Host (with ":port" only when it is
+ * not the scheme's default, IPv6 literals in brackets), Upgrade, Connection,
+ * Sec-WebSocket-Key, Sec-WebSocket-Version: 13, then Origin,
+ * Sec-WebSocket-Protocol, Sec-WebSocket-Extensions and the extra headers
+ * when given.
+ *
+ * url:   where to connect (ws_url_parse(), or filled by hand).
+ * opts:  may be NULL.
+ * nonce: 16 bytes from a good random source, fresh for each connection.
+ * key:   receives the Sec-WebSocket-Key sent (24 characters and a NUL); keep
+ *        it for ws_handshake_check_response().
+ *
+ * Returns the bytes written (not NUL-terminated): send them, then read the
+ * response. WS_E_BUFFER_TOO_SMALL, or WS_E_INVALID_ARGUMENT for a protocol
+ * that is not a token, or a value or header line with CR/LF.
+ */
+WS_API int ws_handshake_write_request(const ws_url *url, const ws_client_options *opts,
+                                      const uint8_t nonce[16], char key[WS_KEY_LEN + 1],
+                                      char *out, size_t cap);
+
+/* What the server agreed to, pointing into the response buffer. */
+typedef struct ws_handshake_response {
+    const char *protocol; /* the chosen subprotocol; NULL when none */
+    size_t protocol_len;
+    size_t num_extensions; /* extensions accepted: read them with ws_handshake_parse_extensions() */
+} ws_handshake_response;
+
+/*
+ * ws_handshake_check_response - decide whether a parsed response
+ * (ws_http_parse_response()) completes the handshake (RFC 6455 section 4.1,
+ * the client's checks).
+ *
+ * key:  the key ws_handshake_write_request() produced.
+ * opts: the options the request was written with (may be NULL).
+ * hr:   filled on WS_OK (may be NULL).
+ *
+ * Returns WS_OK (the connection now speaks WebSocket: bytes after the head
+ * are frames), or:
+ *   WS_E_HS_STATUS              not 101: res->status and res->reason tell
+ *                               what the server said ("404 Not Found");
+ *   WS_E_HTTP_VERSION           older than HTTP/1.1;
+ *   WS_E_HS_RESPONSE_UPGRADE    no "Upgrade: websocket" or no
+ *                               "Connection: Upgrade";
+ *   WS_E_HS_BAD_ACCEPT          Sec-WebSocket-Accept missing, repeated or
+ *                               not the one for key;
+ *   WS_E_HS_UNOFFERED_PROTOCOL  a subprotocol the client did not offer, or
+ *                               more than one;
+ *   WS_E_HS_BAD_EXTENSION, WS_E_HS_UNOFFERED_EXTENSION  a malformed
+ *                               extension list, or an extension the client
+ *                               did not offer.
+ * On any error the client closes the connection (section 4.1: "_Fail the
+ * WebSocket Connection_").
+ */
+WS_API ws_status ws_handshake_check_response(const ws_http_response *res, const char *key,
+                                             const ws_client_options *opts,
+                                             ws_handshake_response *hr);
+
 /* WS_SECTION_HANDSHAKE_END */
 
 /* ------------------------------------------------------------------------
  * URLs (url.c)
  * ------------------------------------------------------------------------ */
 /* WS_SECTION_URL_BEGIN (owned by the URL parser) */
+
+/* A ws:// or wss:// URL (RFC 6455 section 3), pointing into the caller's
+ * string. */
+struct ws_url {
+    bool secure;          /* wss:// */
+    bool ipv6;            /* host is an IPv6 literal (given in brackets) */
+    bool port_explicit;   /* the URL named a port */
+    uint16_t port;        /* the port named, or 80 (ws) / 443 (wss) */
+    const char *host;     /* without brackets: "example.com", "::1" */
+    size_t host_len;
+    const char *target;   /* path and query: "/chat?room=1". When the URL
+                             has no path this is the static string "/", the
+                             one pointer that is not into the URL. */
+    size_t target_len;
+};
+
+/*
+ * ws_url_parse - split a WebSocket URL: "ws://host[:port][/path][?query]"
+ * or "wss://...". Scheme matching ignores case; a host is a registered name
+ * (letters, digits, "-._~", percent-escapes, sub-delims) or an IPv6 literal
+ * in brackets.
+ *
+ * url, len: the URL (need not be NUL-terminated).
+ * out:      filled on WS_OK.
+ *
+ * Returns WS_OK or:
+ *   WS_E_URL_SCHEME    not ws:// or wss:// (http://, wss:/x, ...);
+ *   WS_E_URL_HOST      empty or malformed host, bad IPv6 literal, or
+ *                      user:password@ (not supported);
+ *   WS_E_URL_PORT      a port that is empty, not digits, 0 or above 65535;
+ *   WS_E_URL_FRAGMENT  a '#' anywhere (RFC 6455 section 3 forbids it);
+ *   WS_E_URL_SYNTAX    a space, control character, non-ASCII byte or other
+ *                      character RFC 3986 does not allow, or a bad %-escape.
+ */
+WS_API ws_status ws_url_parse(const char *url, size_t len, ws_url *out);
+
+/*
+ * ws_url_write - the URL back as text: scheme, host (bracketed when ipv6),
+ * ":port" when port_explicit or not the scheme's default, target. Writes a
+ * NUL after it when there is room.
+ * Returns the length written (without the NUL), or WS_E_BUFFER_TOO_SMALL.
+ */
+WS_API int ws_url_write(const ws_url *url, char *out, size_t cap);
+
 /* WS_SECTION_URL_END */
 
 #ifdef __cplusplus
