@@ -1,0 +1,195 @@
+/* Stream parser (RFC 6455 sections 5.2-5.6): turns the bytes of a connection,
+ * cut into chunks anywhere, into message and control events.
+ *
+ * Frame headers and control frames are consumed only whole (they are small
+ * and must be seen at once); data payload is handed out as soon as it
+ * arrives, unmasked and UTF-8-checked in place, so a message of any size
+ * passes through the caller's buffer without being copied or held back. */
+#include "wsframe.h"
+
+_Static_assert(sizeof(ws_parser) <= 64, "ws_parser must fit in 64 bytes");
+
+enum parser_state {
+    ST_HEADER = 0,      /* waiting for a frame header */
+    ST_PAYLOAD,         /* inside a data frame's payload */
+    ST_MESSAGE_END,     /* the final frame's payload is through; report the end */
+    ST_CLOSED,          /* the peer's close frame was reported */
+    ST_FAILED
+};
+
+enum parser_flag {
+    FL_FIN = 1u,    /* the current data frame is the message's last */
+    FL_MASKED = 2u  /* the current data frame's payload is masked */
+};
+
+void ws_parser_init(ws_parser *p, ws_role role, const ws_limits *limits)
+{
+    ws_limits defaults;
+    if (!limits) {
+        ws_limits_default(&defaults);
+        limits = &defaults;
+    }
+    *p = (ws_parser){0};
+    p->role_ = (uint8_t)role;
+    p->max_frame_size_ = limits->max_frame_size;
+    p->max_message_size_ = limits->max_message_size;
+    p->max_fragments_ = limits->max_fragments;
+    p->state_ = ST_HEADER;
+}
+
+static ptrdiff_t fail(ws_parser *p, int status)
+{
+    p->state_ = ST_FAILED;
+    return status;
+}
+
+/* Limits are checked here, on the header, so that a peer announcing a huge
+ * frame is refused before we read (or wait for) any of it. */
+static int check_data_frame(const ws_parser *p, const ws_frame *f)
+{
+    bool continuation = f->opcode == WS_OP_CONTINUATION;
+    if (continuation && p->message_opcode_ == 0)
+        return WS_E_UNEXPECTED_CONTINUATION;
+    if (!continuation && p->message_opcode_ != 0)
+        return WS_E_EXPECTED_CONTINUATION;
+    if (p->max_frame_size_ != 0 && f->payload_len > p->max_frame_size_)
+        return WS_E_FRAME_TOO_BIG;
+    uint32_t fragments = continuation ? p->fragments_ : 0;
+    if (p->max_fragments_ != 0 && fragments >= p->max_fragments_)
+        return WS_E_TOO_MANY_FRAGMENTS;
+    uint64_t so_far = continuation ? p->message_size_ : 0;
+    /* payload_len < 2^63 and so_far <= a limit, or saturates below. */
+    if (p->max_message_size_ != 0 &&
+        (f->payload_len > p->max_message_size_ || so_far > p->max_message_size_ - f->payload_len))
+        return WS_E_MESSAGE_TOO_BIG;
+    return WS_OK;
+}
+
+/* A control frame whose whole payload is in buf: unmask it and report it. */
+static int control_frame(const ws_frame *f, uint8_t *payload, ws_event *ev)
+{
+    size_t n = (size_t)f->payload_len;
+    if (f->masked)
+        ws_mask(payload, n, f->mask, 0);
+    ev->data = payload;
+    ev->len = n;
+    switch (f->opcode) {
+    case WS_OP_PING:
+        ev->type = WS_EV_PING;
+        return WS_OK;
+    case WS_OP_PONG:
+        ev->type = WS_EV_PONG;
+        return WS_OK;
+    default: { /* WS_OP_CLOSE; ws_frame_parse refused the reserved ones */
+        uint16_t code;
+        const char *reason;
+        size_t reason_len;
+        ws_status st = ws_close_parse(payload, n, &code, &reason, &reason_len);
+        if (st != WS_OK)
+            return st;
+        ev->type = WS_EV_CLOSE;
+        ev->close_code = code;
+        ev->data = (const uint8_t *)reason;
+        ev->len = reason_len;
+        return WS_OK;
+    }
+    }
+}
+
+/* Hand out the payload bytes of the current data frame that are in buf. */
+static ptrdiff_t payload_piece(ws_parser *p, uint8_t *data, size_t avail, ws_event *ev)
+{
+    size_t n = avail;
+    if ((uint64_t)n > p->frame_left_)
+        n = (size_t)p->frame_left_;
+    if (p->flags_ & FL_MASKED)
+        p->mask_offset_ = (uint8_t)ws_mask(data, n, p->mask_, p->mask_offset_);
+    if (p->message_opcode_ == WS_OP_TEXT && ws_utf8_feed(&p->utf8_, data, n, NULL) != WS_OK)
+        return fail(p, WS_E_INVALID_UTF8);
+    p->frame_left_ -= n;
+    if (p->frame_left_ == 0)
+        p->state_ = (p->flags_ & FL_FIN) ? ST_MESSAGE_END : ST_HEADER;
+    ev->type = WS_EV_DATA;
+    ev->opcode = p->message_opcode_;
+    ev->data = data;
+    ev->len = n;
+    return (ptrdiff_t)n;
+}
+
+ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
+{
+    *ev = (ws_event){.type = WS_EV_NONE};
+    size_t pos = 0;
+
+    for (;;) {
+        switch (p->state_) {
+        case ST_FAILED:
+            return WS_E_PARSER_FAILED;
+        case ST_CLOSED:
+            return len == 0 ? 0 : fail(p, WS_E_AFTER_CLOSE);
+        case ST_PAYLOAD: {
+            if (pos == len)
+                return (ptrdiff_t)pos;
+            ptrdiff_t n = payload_piece(p, buf + pos, len - pos, ev);
+            return n < 0 ? n : (ptrdiff_t)pos + n;
+        }
+        case ST_MESSAGE_END:
+            if (p->message_opcode_ == WS_OP_TEXT && ws_utf8_finish(&p->utf8_) != WS_OK)
+                return fail(p, WS_E_INVALID_UTF8);
+            ev->type = WS_EV_MESSAGE_END;
+            ev->opcode = p->message_opcode_;
+            p->message_opcode_ = 0;
+            p->state_ = ST_HEADER;
+            return (ptrdiff_t)pos;
+        default:
+            break;
+        }
+
+        /* ST_HEADER */
+        ws_frame f;
+        int hl = ws_frame_parse(buf + pos, len - pos, (ws_role)p->role_, p->rsv_allowed_, &f);
+        if (hl == WS_INCOMPLETE)
+            return (ptrdiff_t)pos;
+        if (hl < 0)
+            return fail(p, hl);
+
+        if (WS_OPCODE_IS_CONTROL(f.opcode)) {
+            /* ws_frame_parse guarantees payload_len <= 125. */
+            if (len - pos - (size_t)hl < f.payload_len)
+                return (ptrdiff_t)pos;
+            int st = control_frame(&f, buf + pos + hl, ev);
+            if (st < 0)
+                return fail(p, st);
+            if (ev->type == WS_EV_CLOSE)
+                p->state_ = ST_CLOSED;
+            return (ptrdiff_t)(pos + (size_t)hl + (size_t)f.payload_len);
+        }
+
+        int st = check_data_frame(p, &f);
+        if (st != WS_OK)
+            return fail(p, st);
+        pos += (size_t)hl;
+        bool starts_message = f.opcode != WS_OP_CONTINUATION;
+        if (starts_message) {
+            p->message_opcode_ = f.opcode;
+            p->message_size_ = 0;
+            p->fragments_ = 0;
+            ws_utf8_init(&p->utf8_);
+        }
+        p->fragments_++;
+        p->message_size_ += f.payload_len;
+        p->frame_left_ = f.payload_len;
+        p->flags_ = (uint8_t)((f.fin ? FL_FIN : 0u) | (f.masked ? FL_MASKED : 0u));
+        if (f.masked)
+            for (int i = 0; i < 4; i++)
+                p->mask_[i] = f.mask[i];
+        p->mask_offset_ = 0;
+        p->state_ = f.payload_len > 0 ? ST_PAYLOAD : (f.fin ? ST_MESSAGE_END : ST_HEADER);
+        if (starts_message) {
+            ev->type = WS_EV_MESSAGE_START;
+            ev->opcode = f.opcode;
+            return (ptrdiff_t)pos;
+        }
+        /* A continuation header alone is no event: go on to its payload. */
+    }
+}
