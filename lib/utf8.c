@@ -1,0 +1,290 @@
+/*
+ * utf8.c - UTF-8 validation (RFC 3629 section 4) for text messages and close
+ * reasons (RFC 6455 sections 5.6, 8.1), incremental and fail-fast.
+ *
+ * The core is a DFA over 9 states whose second-byte states already encode
+ * the narrowed ranges of RFC 3629's grammar (E0 needs A0-BF, ED needs 80-9F,
+ * F0 needs 90-BF, F4 needs 80-8F), so the first byte that cannot continue a
+ * valid text is exactly the byte where the DFA enters REJECT: that gives the
+ * "fail at the first impossible byte" contract without a second pass.
+ *
+ * The DFA is "shift-based": for each input byte one 64-bit table entry holds
+ * the next state for every current state, 6 bits each, and a state is the
+ * bit offset of its own field. One step is
+ *
+ *     s = table[byte] >> (s & 63)
+ *
+ * a load that does not depend on the state plus one shift that does, so the
+ * loop-carried chain is a single one-cycle shift (x86 shifts ignore the
+ * count's upper bits, which the & 63 only makes legal C). No branch depends
+ * on the data inside a block: REJECT is absorbing, so a block of 16 bytes is
+ * stepped blindly and checked once at its end; only a failing block is
+ * stepped again byte by byte to find the failing offset.
+ *
+ * In front of the DFA, runs of ASCII (the common case in protocols) are
+ * skipped 16 to 64 bytes at a time while the DFA is between sequences.
+ */
+#include "utf8.h"
+
+#include <string.h>
+
+#if defined(WS_HAVE_SSE2) || defined(WS_HAVE_AVX2)
+#include <immintrin.h>
+#endif
+#ifdef WS_HAVE_NEON
+#include <arm_neon.h>
+#endif
+
+/* States, by index. S_ACCEPT is 0 so a zeroed ws_utf8 is a fresh one. */
+enum {
+    S_ACCEPT, /* between sequences */
+    S_REJECT, /* absorbing */
+    S_CONT1,  /* need one more 80-BF */
+    S_CONT2,  /* need two more 80-BF */
+    S_CONT3,  /* need three more 80-BF */
+    S_E0,     /* after E0: A0-BF, then one (no overlong 3-byte forms) */
+    S_ED,     /* after ED: 80-9F, then one (no surrogates) */
+    S_F0,     /* after F0: 90-BF, then two (no overlong 4-byte forms) */
+    S_F4      /* after F4: 80-8F, then two (nothing above U+10FFFF) */
+};
+
+#define FIELD(s) ((s) * 6)
+#define ACCEPT_VALUE ((uint64_t)FIELD(S_ACCEPT))
+#define REJECT_VALUE ((uint64_t)FIELD(S_REJECT))
+#define NEXT(from, to) ((uint64_t)FIELD(to) << FIELD(from))
+/* One table entry: the next state from each of the 9 states, in enum order. */
+#define ENTRY(acc, rej, c1, c2, c3, e0, ed, f0, f4)                                                \
+    (NEXT(S_ACCEPT, acc) | NEXT(S_REJECT, rej) | NEXT(S_CONT1, c1) | NEXT(S_CONT2, c2) |           \
+     NEXT(S_CONT3, c3) | NEXT(S_E0, e0) | NEXT(S_ED, ed) | NEXT(S_F0, f0) | NEXT(S_F4, f4))
+#define R S_REJECT
+#define E_ASCII ENTRY(S_ACCEPT, R, R, R, R, R, R, R, R)
+#define E_CONT_80_8F ENTRY(R, R, S_ACCEPT, S_CONT1, S_CONT2, R, S_CONT1, R, S_CONT2)
+#define E_CONT_90_9F ENTRY(R, R, S_ACCEPT, S_CONT1, S_CONT2, R, S_CONT1, S_CONT2, R)
+#define E_CONT_A0_BF ENTRY(R, R, S_ACCEPT, S_CONT1, S_CONT2, S_CONT1, R, S_CONT2, R)
+#define E_NEVER ENTRY(R, R, R, R, R, R, R, R, R)
+#define E_LEAD(next) ENTRY(next, R, R, R, R, R, R, R, R)
+
+#define E_OF(b)                                                                                    \
+    ((b) < 0x80   ? E_ASCII                                                                        \
+     : (b) < 0x90 ? E_CONT_80_8F                                                                   \
+     : (b) < 0xA0 ? E_CONT_90_9F                                                                   \
+     : (b) < 0xC0 ? E_CONT_A0_BF                                                                   \
+     : (b) < 0xC2 ? E_NEVER /* C0, C1: overlong 2-byte forms */                                   \
+     : (b) < 0xE0 ? E_LEAD(S_CONT1)                                                                \
+     : (b) == 0xE0 ? E_LEAD(S_E0)                                                                  \
+     : (b) == 0xED ? E_LEAD(S_ED)                                                                  \
+     : (b) < 0xF0  ? E_LEAD(S_CONT2)                                                               \
+     : (b) == 0xF0 ? E_LEAD(S_F0)                                                                  \
+     : (b) < 0xF4  ? E_LEAD(S_CONT3)                                                               \
+     : (b) == 0xF4 ? E_LEAD(S_F4)                                                                  \
+                   : E_NEVER /* F5-FF: above U+10FFFF */)
+#define E4(b) E_OF(b), E_OF((b) + 1), E_OF((b) + 2), E_OF((b) + 3)
+#define E16(b) E4(b), E4((b) + 4), E4((b) + 8), E4((b) + 12)
+#define E64(b) E16(b), E16((b) + 16), E16((b) + 32), E16((b) + 48)
+
+static const uint64_t dfa[256] = {E64(0x00), E64(0x40), E64(0x80), E64(0xC0)};
+
+#undef R
+
+#define STEP(s, byte) ((s) = dfa[(byte)] >> ((s) & 63))
+#define BLOCK 16
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Each returns how many leading bytes of p are ASCII, rounded down to its
+ * stride (the DFA handles the rest, ASCII or not). */
+typedef size_t (*ascii_run_fn)(const uint8_t *p, size_t len);
+
+#define HIGH_BITS 0x8080808080808080ull
+
+static ALWAYS_INLINE size_t ascii_run_portable(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    for (; i + 32 <= len; i += 32) {
+        uint64_t a, b, c, d;
+        memcpy(&a, p + i, 8);
+        memcpy(&b, p + i + 8, 8);
+        memcpy(&c, p + i + 16, 8);
+        memcpy(&d, p + i + 24, 8);
+        if (((a | b | c | d) & HIGH_BITS) != 0)
+            break;
+    }
+    for (; i + 8 <= len; i += 8) {
+        uint64_t a;
+        memcpy(&a, p + i, 8);
+        if ((a & HIGH_BITS) != 0)
+            break;
+    }
+    return i;
+}
+
+/* The shared loop; inlined into each variant with its own ASCII skipper. */
+static ALWAYS_INLINE ws_status feed_with(ws_utf8 *v, const uint8_t *data, size_t len,
+                                         size_t *error_at, ascii_run_fn ascii_run)
+{
+    uint64_t s = v->state_;
+    if (s == REJECT_VALUE) {
+        if (error_at != NULL)
+            *error_at = 0;
+        return WS_E_INVALID_UTF8;
+    }
+    size_t i = 0;
+    while (i < len) {
+        if ((s & 63) == ACCEPT_VALUE) {
+            i += ascii_run(data + i, len - i);
+            if (i == len)
+                break;
+        }
+        const uint8_t *p = data + i;
+        const uint64_t start = s;
+        size_t n;
+        if (len - i >= BLOCK) {
+            n = BLOCK;
+            STEP(s, p[0]);
+            STEP(s, p[1]);
+            STEP(s, p[2]);
+            STEP(s, p[3]);
+            STEP(s, p[4]);
+            STEP(s, p[5]);
+            STEP(s, p[6]);
+            STEP(s, p[7]);
+            STEP(s, p[8]);
+            STEP(s, p[9]);
+            STEP(s, p[10]);
+            STEP(s, p[11]);
+            STEP(s, p[12]);
+            STEP(s, p[13]);
+            STEP(s, p[14]);
+            STEP(s, p[15]);
+        } else {
+            n = len - i;
+            for (size_t k = 0; k < n; k++)
+                STEP(s, p[k]);
+        }
+        if ((s & 63) == REJECT_VALUE) {
+            /* Step again to the byte that entered REJECT. */
+            size_t k = 0;
+            s = start;
+            while ((STEP(s, p[k]) & 63) != REJECT_VALUE)
+                k++;
+            if (error_at != NULL)
+                *error_at = i + k;
+            v->state_ = (uint32_t)REJECT_VALUE;
+            return WS_E_INVALID_UTF8;
+        }
+        i += n;
+    }
+    v->state_ = (uint32_t)(s & 63);
+    return WS_OK;
+}
+
+ws_status ws_utf8_feed_portable(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at)
+{
+    return feed_with(v, data, len, error_at, ascii_run_portable);
+}
+
+#ifdef WS_HAVE_SSE2
+static ALWAYS_INLINE size_t ascii_run_sse2(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    for (; i + 32 <= len; i += 32) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+        if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0)
+            break;
+    }
+    for (; i + 16 <= len; i += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        if (_mm_movemask_epi8(a) != 0)
+            break;
+    }
+    return i;
+}
+
+ws_status ws_utf8_feed_sse2(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at)
+{
+    return feed_with(v, data, len, error_at, ascii_run_sse2);
+}
+#endif
+
+#ifdef WS_HAVE_AVX2
+static WS_TARGET_AVX2 ALWAYS_INLINE size_t ascii_run_avx2(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+        __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(p + i + 32));
+        if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) != 0)
+            break;
+    }
+    for (; i + 32 <= len; i += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+        if (_mm256_movemask_epi8(a) != 0)
+            break;
+    }
+    return i;
+}
+
+WS_TARGET_AVX2 ws_status ws_utf8_feed_avx2(ws_utf8 *v, const uint8_t *data, size_t len,
+                                           size_t *error_at)
+{
+    return feed_with(v, data, len, error_at, ascii_run_avx2);
+}
+#endif
+
+#ifdef WS_HAVE_NEON
+static ALWAYS_INLINE size_t ascii_run_neon(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    for (; i + 32 <= len; i += 32) {
+        uint8x16_t a = vld1q_u8(p + i);
+        uint8x16_t b = vld1q_u8(p + i + 16);
+        if (vmaxvq_u8(vorrq_u8(a, b)) >= 0x80)
+            break;
+    }
+    for (; i + 16 <= len; i += 16) {
+        if (vmaxvq_u8(vld1q_u8(p + i)) >= 0x80)
+            break;
+    }
+    return i;
+}
+
+ws_status ws_utf8_feed_neon(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at)
+{
+    return feed_with(v, data, len, error_at, ascii_run_neon);
+}
+#endif
+
+/* Below this, AVX2 does not pay for the feature check. */
+#define AVX2_MIN_LEN 128
+
+WS_API void ws_utf8_init(ws_utf8 *v) { v->state_ = (uint32_t)ACCEPT_VALUE; }
+
+WS_API ws_status ws_utf8_feed(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at)
+{
+#ifdef WS_HAVE_AVX2
+    if (len >= AVX2_MIN_LEN && ws_cpu_has_avx2())
+        return ws_utf8_feed_avx2(v, data, len, error_at);
+#endif
+#if defined(WS_HAVE_SSE2)
+    return ws_utf8_feed_sse2(v, data, len, error_at);
+#elif defined(WS_HAVE_NEON)
+    return ws_utf8_feed_neon(v, data, len, error_at);
+#else
+    return ws_utf8_feed_portable(v, data, len, error_at);
+#endif
+}
+
+WS_API ws_status ws_utf8_finish(const ws_utf8 *v)
+{
+    return v->state_ == ACCEPT_VALUE ? WS_OK : WS_E_INVALID_UTF8;
+}
+
+WS_API ws_status ws_utf8_validate(const uint8_t *data, size_t len)
+{
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    if (ws_utf8_feed(&v, data, len, NULL) != WS_OK)
+        return WS_E_INVALID_UTF8;
+    return ws_utf8_finish(&v);
+}
