@@ -1,0 +1,164 @@
+// Node ws client for the echo interop test.
+// usage: node echo_client.js URL SEED COUNT
+// Sends COUNT seeded random messages (text with multibyte UTF-8 and binary,
+// 0 bytes to 1 MiB), expects each back byte-exact with its type and in
+// order, then ping -> pong with equal payload, then close 1000 with a reason
+// -> the server's close carries 1000. Prints one line per check; exit 0 only
+// when all pass.
+'use strict';
+const WebSocket = require('ws');
+
+const [url, seedArg, countArg] = process.argv.slice(2);
+const COUNT = Number(countArg);
+let failures = 0;
+let passed = 0;
+function check(cond, what, detail) {
+  if (cond) {
+    passed++;
+    console.log(`ok: node: ${what}`);
+  } else {
+    failures++;
+    console.log(`FAIL: node: ${what}${detail ? ' -- ' + detail : ''}`);
+  }
+}
+
+// mulberry32: a small seeded generator, so a failing run can be replayed.
+function rng32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = rng32(Number(seedArg));
+const randInt = (lo, hi) => lo + Math.floor(random() * (hi - lo)); // [lo, hi)
+
+const ALPHABET = [];
+for (let c = 0x20; c < 0x7f; c++) for (let k = 0; k < 4; k++) ALPHABET.push(String.fromCodePoint(c));
+for (const c of [0x0, 0x7f, 0x80, 0xe9, 0xff, 0x7ff, 0x800, 0x20ac, 0xd7ff, 0xe000, 0xfffd, 0xffff,
+  0x4e2d, 0x6587, 0x65e5, 0x672c, 0x10000, 0x1f600, 0x1f680, 0x10ffff]) {
+  ALPHABET.push(String.fromCodePoint(c));
+}
+const POOL = [];
+for (let i = 0; i < 200000; i++) POOL.push(ALPHABET[randInt(0, ALPHABET.length)]);
+
+function randomText(nbytes) {
+  const parts = [];
+  let have = 0;
+  let i = randInt(0, POOL.length);
+  while (true) {
+    const ch = POOL[i];
+    const len = Buffer.byteLength(ch);
+    if (have + len > nbytes) break;
+    parts.push(ch);
+    have += len;
+    i = (i + 1) % POOL.length;
+  }
+  return parts.join('');
+}
+
+function randomBytes(n) {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (random() * 256) | 0;
+  return b;
+}
+
+function skewedSize() {
+  const r = random();
+  if (r < 0.55) return randInt(0, 126);
+  if (r < 0.85) return randInt(126, 65536);
+  if (r < 0.98) return randInt(65536, 262144);
+  return randInt(262144, (1 << 20) + 1);
+}
+
+const EDGE_SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20];
+const plan = [];
+for (let i = 0; i < COUNT; i++) {
+  const edge = i < 2 * EDGE_SIZES.length;
+  const size = edge ? EDGE_SIZES[i >> 1] : skewedSize();
+  const text = edge ? i % 2 === 0 : random() < 0.5;
+  plan.push(text ? { isBinary: false, data: Buffer.from(randomText(size)), str: null }
+    : { isBinary: true, data: randomBytes(size) });
+}
+for (const m of plan) if (!m.isBinary) m.str = m.data.toString('utf8');
+const totalBytes = plan.reduce((s, m) => s + m.data.length, 0);
+console.log(`info: node ws ${require('ws/package.json').version}: ${COUNT} messages, ` +
+  `${plan.filter((m) => !m.isBinary).length} text, ${totalBytes} bytes`);
+
+const ws = new WebSocket(url, { maxPayload: 0, handshakeTimeout: 10000 });
+let received = 0;
+const mismatches = [];
+const deadline = setTimeout(() => {
+  check(false, `all ${COUNT} messages echoed within 120 s`, `received ${received}`);
+  finish();
+}, 120000);
+
+ws.on('error', (err) => console.log(`info: node: socket error ${err.message}`));
+ws.on('open', () => {
+  for (const m of plan) ws.send(m.isBinary ? m.data : m.str, { binary: m.isBinary });
+});
+ws.on('message', (data, isBinary) => {
+  const i = received++;
+  if (i >= plan.length) {
+    mismatches.push(`#${i}: unexpected extra message`);
+    return;
+  }
+  const want = plan[i];
+  if (isBinary !== want.isBinary || Buffer.compare(data, want.data) !== 0) {
+    mismatches.push(`#${i}: sent ${want.isBinary ? 'binary' : 'text'}[${want.data.length}] ` +
+      `got ${isBinary ? 'binary' : 'text'}[${data.length}]`);
+  }
+  if (received === COUNT) {
+    clearTimeout(deadline);
+    check(true, `all ${COUNT} messages echoed`);
+    check(mismatches.length === 0, 'every echo byte-exact, same type, in order',
+      mismatches.slice(0, 5).join('; '));
+    pings();
+  }
+});
+
+async function pings() {
+  for (const payload of [Buffer.alloc(0), Buffer.from('ping-payload-\x00\xff', 'latin1'),
+    Buffer.from([...Array(125).keys()])]) {
+    const got = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(null), 10000);
+      ws.once('pong', (data) => {
+        clearTimeout(timer);
+        resolve(data);
+      });
+      ws.ping(payload);
+    });
+    check(got !== null && Buffer.compare(got, payload) === 0,
+      `ping with ${payload.length}-byte payload -> pong with the same payload`,
+      got === null ? 'no pong in 10 s' : `pong payload ${got.toString('hex')}`);
+  }
+  const closeTimer = setTimeout(() => {
+    check(false, 'close handshake completes within 10 s');
+    finish();
+  }, 10000);
+  ws.once('close', (code, reason) => {
+    clearTimeout(closeTimer);
+    check(code === 1000, "close 1000 with a reason -> server's close frame carries 1000",
+      `code ${code} reason ${reason}`);
+    console.log(`info: node: server's close reason '${reason}'`);
+    finish();
+  });
+  ws.close(1000, 'bye from node');
+}
+
+ws.on('close', (code) => {
+  if (received < COUNT) {
+    clearTimeout(deadline);
+    check(false, `all ${COUNT} messages echoed before the connection closed`,
+      `received ${received}, close code ${code}`);
+    finish();
+  }
+});
+
+function finish() {
+  console.log(`info: node: ${passed} checks ok, ${failures} failed`);
+  process.exit(failures === 0 && passed > 0 ? 0 : 1);
+}

@@ -1,0 +1,111 @@
+"""echo_server against independent clients (issue 4 item 6).
+
+usage: echo_interop.py python|node ECHO_SERVER [NODE_CLIENT_JS]
+
+python: Debian's websockets sends 1000 seeded random messages (text with
+multibyte UTF-8 and binary, 0 bytes to 1 MiB) while reading concurrently; each
+must come back byte-exact, with its type, in order. Then ping -> pong with the
+same payload, and a close 1000 with a reason -> the server's close carries 1000.
+
+node: the same through Node's ws (echo_client.js does the checking; this
+script starts the server and reports).
+"""
+
+import asyncio
+import os
+import sys
+
+import wsharness as h
+
+COUNT = 1000
+SEED = 6455
+
+
+async def python_client(checks, server):
+    import websockets
+
+    plan = h.message_plan(SEED, COUNT)
+    total = sum(len(m.encode() if isinstance(m, str) else m) for m in plan)
+    checks.info(f"python websockets {websockets.__version__}: {COUNT} messages, "
+                f"{sum(isinstance(m, str) for m in plan)} text, {total} bytes, seed {SEED}")
+    mismatches = []
+    received = 0
+    async with websockets.connect(server.url("/echo/any/path?x=1"), max_size=None, max_queue=None,
+                                  ping_interval=None, open_timeout=10, close_timeout=10) as ws:
+
+        async def writer():
+            for msg in plan:
+                await ws.send(msg)
+
+        async def reader():
+            nonlocal received
+            for i, sent in enumerate(plan):
+                got = await ws.recv()
+                received += 1
+                if type(got) is not type(sent) or got != sent:
+                    if len(mismatches) < 5:
+                        mismatches.append(
+                            f"#{i}: sent {type(sent).__name__}[{len(sent)}] got "
+                            f"{type(got).__name__}[{len(got)}] {got[:32]!r}")
+                    else:
+                        mismatches.append(f"#{i}")
+
+        try:
+            await asyncio.wait_for(asyncio.gather(writer(), reader()), 120)
+        except asyncio.TimeoutError:
+            pass
+        checks.check(received == COUNT, f"python: all {COUNT} messages echoed",
+                     f"received {received}")
+        checks.check(not mismatches, "python: every echo byte-exact, same type, in order",
+                     "; ".join(mismatches[:5]) + f" ({len(mismatches)} bad)")
+
+        for payload in (b"", b"ping-payload-\x00\xff", bytes(range(125))):
+            waiter = await ws.ping(payload)
+            try:
+                # websockets resolves the waiter only for a pong whose payload
+                # equals this ping's.
+                await asyncio.wait_for(waiter, 10)
+                ok = True
+            except asyncio.TimeoutError:
+                ok = False
+            checks.check(ok, f"python: ping with {len(payload)}-byte payload -> pong with the same payload")
+
+        await ws.close(1000, "bye from python")
+        checks.check(ws.close_code == 1000,
+                     "python: close 1000 with a reason -> server's close frame carries 1000",
+                     f"close_code={ws.close_code} reason={ws.close_reason!r}")
+        checks.info(f"python: server's close reason {ws.close_reason!r}")
+
+
+def node_client(checks, server, script):
+    node = os.environ.get("WS_NODE", "node")
+    peer = h.Proc([node, script, server.url("/echo"), str(SEED), str(COUNT)], "node-echo-client",
+                  env=h.node_env())
+    code = peer.wait(150)
+    for line in peer.all_stdout:
+        print(f"  [node] {line}")
+    for line in peer.stderr_lines:
+        print(f"  [node stderr] {line}")
+    checks.check(code == 0, "node: ws client's checks all passed (see [node] lines)",
+                 f"exit {code}")
+    checks.check(any(line.startswith("ok: node: all") for line in peer.all_stdout),
+                 "node: the client reported its echo checks")
+    peer.kill(dump=False)
+
+
+def main():
+    mode, binary = sys.argv[1], sys.argv[2]
+
+    def body(checks):
+        server = h.Server(binary)
+        if mode == "python":
+            asyncio.run(python_client(checks, server))
+        else:
+            node_client(checks, server, sys.argv[3])
+        checks.check(server.alive(), "echo_server still running after the client left")
+
+    h.run_main(f"echo interop ({mode})", body)
+
+
+if __name__ == "__main__":
+    main()

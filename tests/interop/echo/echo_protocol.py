@@ -1,0 +1,207 @@
+"""echo_server, byte by byte on a raw socket: RFC 6455 rules a library peer
+would never break for us.
+
+usage: echo_protocol.py ECHO_SERVER
+
+Each case runs on a fresh connection and asserts the exact close code the RFC
+asks for (section 5 and 7.4.1), that the server then closes the TCP
+connection, and that a well-behaved client connected the whole time is still
+served at the end.
+"""
+
+import sys
+
+import wsharness as h
+from wsharness import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, encode_frame
+
+
+def read_message(reader, timeout=10):
+    """Reassemble one data message (the server may fragment it); control
+    frames in between are returned too. Returns (opcode, payload, controls)."""
+    controls = []
+    opcode = None
+    parts = []
+    while True:
+        frame = reader.read(timeout)
+        if frame is None:
+            return None, None, controls
+        if frame.opcode >= 0x8:
+            controls.append(frame)
+            if frame.opcode == OP_CLOSE:
+                return None, None, controls
+            continue
+        if opcode is None:
+            opcode = frame.opcode
+        parts.append(frame.payload)
+        if frame.fin:
+            return opcode, b"".join(parts), controls
+
+
+def expect_close(checks, server, what, frames, code, max_message=None):
+    """Send frames on a fresh connection; the server must answer with a close
+    frame carrying code and then close the connection."""
+    client = h.RawClient(server.port, "/")
+    if not checks.check(client.upgraded, f"{what}: handshake 101", repr(client.response)):
+        return
+    try:
+        client.send(b"".join(frames))
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    close, skipped = client.reader.read_until_close(10)
+    got = close.close_code() if close else None
+    checks.check(close is not None and got == code, f"{what}: close frame with {code}",
+                 f"got {got if close else 'no close frame (' + str(client.reader.end) + ')'}"
+                 f", {skipped} other frames before it")
+    if close is not None:
+        checks.check(not close.masked, f"{what}: server's close frame is unmasked")
+        checks.check(client.reader.wait_closed(10), f"{what}: server closes the TCP connection after its close frame")
+    client.close()
+
+
+def cases(checks, server):
+    bystander = h.RawClient(server.port, "/bystander")
+    checks.check(bystander.upgraded, "bystander client connected (stays for all cases)")
+
+    # --- things that must work
+    c = h.RawClient(server.port, "/some/path?query=1")
+    checks.check(c.upgraded, "handshake on an arbitrary path and query: 101 with the right Sec-WebSocket-Accept",
+                 repr(c.response))
+    c.send_frame(OP_TEXT, "h\u00e9llo \u4e16\u754c \U0001f600")
+    op, payload, _ = read_message(c.reader)
+    checks.check(op == OP_TEXT and payload == "h\u00e9llo \u4e16\u754c \U0001f600".encode(),
+                 "single text frame echoed as text, byte-exact", f"op={op} payload={payload!r}")
+
+    # A 3-byte character split across fragments is valid UTF-8 as a message;
+    # a ping between the fragments is answered in the middle.
+    euro = "\u20ac".encode()
+    c.send(encode_frame(OP_TEXT, b"ab" + euro[:1], fin=False)
+           + encode_frame(OP_PING, b"mid")
+           + encode_frame(OP_CONT, euro[1:2], fin=False)
+           + encode_frame(OP_CONT, euro[2:] + b"cd", fin=True))
+    op, payload, controls = read_message(c.reader)
+    checks.check(op == OP_TEXT and payload == b"ab" + euro + b"cd",
+                 "fragmented text (a code point split across 3 fragments, ping in between) echoed whole",
+                 f"op={op} payload={payload!r}")
+    checks.check(any(f.opcode == OP_PONG and f.payload == b"mid" for f in controls),
+                 "ping between fragments answered with its payload",
+                 f"controls={controls}")
+
+    c.send_frame(OP_BINARY, bytes(range(256)) * 300)
+    op, payload, _ = read_message(c.reader)
+    checks.check(op == OP_BINARY and payload == bytes(range(256)) * 300,
+                 "76800-byte binary frame (64-bit length field) echoed byte-exact",
+                 f"op={op} len={len(payload) if payload else None}")
+
+    for size in (0, 125):
+        c.send_frame(OP_PING, bytes([0x5A]) * size)
+        frame = c.reader.read(10)
+        checks.check(frame is not None and frame.opcode == OP_PONG and frame.payload == bytes([0x5A]) * size,
+                     f"ping with {size}-byte payload -> pong with the same payload", repr(frame))
+
+    # An unsolicited pong is allowed and ignored (RFC 6455 5.5.3).
+    c.send_frame(OP_PONG, b"unsolicited")
+    c.send_frame(OP_TEXT, b"after-pong")
+    op, payload, _ = read_message(c.reader)
+    checks.check(op == OP_TEXT and payload == b"after-pong", "unsolicited pong ignored, connection goes on",
+                 f"op={op} payload={payload!r}")
+
+    c.send_frame(OP_CLOSE, h.close_payload(1000, b"bye"))
+    close, _ = c.reader.read_until_close(10)
+    checks.check(close is not None and close.close_code() == 1000,
+                 "close 1000 'bye' -> close frame 1000 back", repr(close))
+    checks.check(c.reader.wait_closed(10), "server closes TCP after the close handshake")
+    c.close()
+
+    c = h.RawClient(server.port)
+    c.send_frame(OP_CLOSE, b"")
+    close, _ = c.reader.read_until_close(10)
+    checks.check(close is not None and close.close_code() in (None, 1000),
+                 "empty close -> close frame back (empty or 1000)", repr(close))
+    c.close()
+
+    c = h.RawClient(server.port)
+    c.send_frame(OP_CLOSE, h.close_payload(3000))
+    close, _ = c.reader.read_until_close(10)
+    checks.check(close is not None and close.close_code() is not None,
+                 "close 3000 (registered range) -> close frame back with a code", repr(close))
+    c.close()
+
+    # --- protocol errors: 1002
+    expect_close(checks, server, "unmasked client frame", [encode_frame(OP_TEXT, b"x", mask=False)], 1002)
+    expect_close(checks, server, "RSV1 set without an extension", [encode_frame(OP_TEXT, b"x", rsv=4)], 1002)
+    expect_close(checks, server, "RSV3 set on a ping", [encode_frame(OP_PING, b"x", rsv=1)], 1002)
+    expect_close(checks, server, "reserved data opcode 0x3", [encode_frame(0x3, b"x")], 1002)
+    expect_close(checks, server, "reserved control opcode 0xB", [encode_frame(0xB, b"x")], 1002)
+    expect_close(checks, server, "ping with 126-byte payload", [encode_frame(OP_PING, b"p" * 126)], 1002)
+    expect_close(checks, server, "fragmented ping", [encode_frame(OP_PING, b"p", fin=False)], 1002)
+    expect_close(checks, server, "continuation with no message started", [encode_frame(OP_CONT, b"x")], 1002)
+    expect_close(checks, server, "new text frame inside a fragmented message",
+                 [encode_frame(OP_TEXT, b"a", fin=False), encode_frame(OP_TEXT, b"b")], 1002)
+    expect_close(checks, server, "close with a 1-byte payload", [encode_frame(OP_CLOSE, b"\x03")], 1002)
+    for code in (999, 1004, 1005, 1006, 1015, 1016, 2999, 5000):
+        expect_close(checks, server, f"close with code {code} (not valid on the wire)",
+                     [encode_frame(OP_CLOSE, h.close_payload(code))], 1002)
+    expect_close(checks, server, "64-bit length with the most significant bit set",
+                 [encode_frame(OP_BINARY, b"", length=1 << 63)], 1002)
+
+    # --- invalid UTF-8: 1007, as soon as the bytes are seen
+    expect_close(checks, server, "text frame with invalid UTF-8 (overlong 0xC0 0xAF)",
+                 [encode_frame(OP_TEXT, b"ok \xc0\xaf")], 1007)
+    expect_close(checks, server, "text frame with a UTF-16 surrogate (0xED 0xA0 0x80)",
+                 [encode_frame(OP_TEXT, b"\xed\xa0\x80")], 1007)
+    expect_close(checks, server, "text frame with a code point above U+10FFFF",
+                 [encode_frame(OP_TEXT, b"\xf4\x90\x80\x80")], 1007)
+    expect_close(checks, server, "text ending in a truncated sequence",
+                 [encode_frame(OP_TEXT, b"abc\xe2\x82")], 1007)
+    expect_close(checks, server, "fail fast: first fragment (FIN=0) holds invalid UTF-8, rest never sent",
+                 [encode_frame(OP_TEXT, b"abc\xff", fin=False)], 1007)
+    expect_close(checks, server, "close reason with invalid UTF-8",
+                 [encode_frame(OP_CLOSE, h.close_payload(1000, b"\xff"))], 1007)
+
+    # --- what the bystander saw: nothing, and it is still served
+    bystander.send_frame(OP_TEXT, b"still here")
+    op, payload, _ = read_message(bystander.reader)
+    checks.check(op == OP_TEXT and payload == b"still here",
+                 "bystander still echoed after all the broken connections", f"op={op} payload={payload!r}")
+    bystander.close()
+
+
+def limits(checks, binary):
+    server = h.Server(binary, "--max-message", "1024", name="echo_server(max 1024)")
+    c = h.RawClient(server.port)
+    c.send_frame(OP_BINARY, b"x" * 1024)
+    op, payload, _ = read_message(c.reader)
+    checks.check(op == OP_BINARY and payload == b"x" * 1024,
+                 "--max-message 1024: a 1024-byte message is echoed", f"op={op}")
+    c.send_frame(OP_TEXT, b"y" * 600, fin=False)
+    c.send_frame(OP_CONT, b"y" * 424, fin=True)
+    op, payload, _ = read_message(c.reader)
+    checks.check(op == OP_TEXT and payload == b"y" * 1024,
+                 "--max-message 1024: 1024 bytes in two fragments is echoed", f"op={op}")
+    c.close()
+    expect_close(checks, server, "--max-message 1024: a 1025-byte frame",
+                 [encode_frame(OP_BINARY, b"z" * 1025)], 1009)
+    expect_close(checks, server, "--max-message 1024: 1025 bytes across fragments",
+                 [encode_frame(OP_TEXT, b"z" * 1000, fin=False), encode_frame(OP_CONT, b"z" * 25)], 1009)
+    # Top bit clear: a legal length, only too big for our limits (RFC 6455
+    # 7.4.1: 1009 is for a message too big to process).
+    expect_close(checks, server, "--max-message 1024: header announcing 2^63-1 bytes",
+                 [encode_frame(OP_BINARY, b"", length=(1 << 63) - 1)], 1009)
+    server.kill()
+
+
+def main():
+    binary = sys.argv[1]
+
+    def body(checks):
+        server = h.Server(binary)
+        cases(checks, server)
+        checks.check(server.alive(), "echo_server still running after every case")
+        server.kill()
+        limits(checks, binary)
+
+    h.run_main("echo protocol (raw socket)", body)
+
+
+if __name__ == "__main__":
+    main()

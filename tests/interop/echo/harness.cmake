@@ -1,0 +1,19 @@
+# ws_add_python_interop(NAME SCRIPT TIMEOUT seconds [LABELS l...] ARGS a...)
+# registers one Python-driven integration test. The scripts share
+# wsharness.py (next to this file) and find Node's modules through NODE_PATH.
+include_guard(GLOBAL)
+
+set(WS_HARNESS_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+function(ws_add_python_interop name)
+  cmake_parse_arguments(arg "" "SCRIPT;TIMEOUT" "ARGS;LABELS" ${ARGN})
+  if(NOT WS_PYTHON)
+    message(STATUS "interop test ${name} skipped: no /usr/bin/python3")
+    return()
+  endif()
+  add_test(NAME ${name} COMMAND ${WS_PYTHON} -u ${arg_SCRIPT} ${arg_ARGS})
+  set_tests_properties(${name} PROPERTIES
+    TIMEOUT ${arg_TIMEOUT}
+    LABELS "interop;${arg_LABELS}"
+    ENVIRONMENT "PYTHONPATH=${WS_HARNESS_DIR};PYTHONDONTWRITEBYTECODE=1;WS_NODE=${WS_NODE};WS_NODE_MODULES=${WS_NODE_MODULES};WS_BINARY_DIR=${CMAKE_BINARY_DIR}")
+endfunction()

@@ -1,0 +1,635 @@
+"""Shared pieces of the interop, chat, browser and abuse tests.
+
+Everything here is independent of libwsframe on purpose: the raw frame codec
+and the handshake are written from RFC 6455 so that a bug in the library cannot
+hide itself by being on both ends of the wire.
+
+- Checks: prints every assertion as it is made and fails the test at the end.
+- Server / Peer: child processes in their own process group that also die when
+  the test dies (PR_SET_PDEATHSIG), so a ctest timeout leaves nothing behind.
+- raw sockets: handshake, masked client frames, a reader for server frames.
+- /proc probes: resident memory and open file descriptors of the server.
+"""
+
+import base64
+import collections
+import ctypes
+import hashlib
+import os
+import re
+import resource
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+HOST = "127.0.0.1"
+GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
+
+
+# --------------------------------------------------------------------- checks
+
+class Checks:
+    """Every assertion prints one line, so a failing ctest log shows what was
+    checked before it and what was not."""
+
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = []
+        print(f"== {name}", flush=True)
+
+    def check(self, condition, what, detail=""):
+        if condition:
+            self.passed += 1
+            print(f"ok: {what}", flush=True)
+        else:
+            self.failed.append(what)
+            extra = f" -- {detail}" if detail else ""
+            print(f"FAIL: {what}{extra}", flush=True)
+        return bool(condition)
+
+    def info(self, text):
+        print(f"info: {text}", flush=True)
+
+    def exit_code(self):
+        print(f"summary: {self.name}: {self.passed} checks ok, {len(self.failed)} checks failed",
+              flush=True)
+        for what in self.failed:
+            print(f"  failed: {what}", flush=True)
+        return 0 if not self.failed and self.passed > 0 else 1
+
+
+def run_main(name, body):
+    """Run body(checks) and exit with its verdict; an exception is a failure,
+    printed, never swallowed."""
+    checks = Checks(name)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+    try:
+        body(checks)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - report anything, then fail
+        import traceback
+        traceback.print_exc()
+        checks.check(False, f"test body ran to the end without an exception ({exc!r})")
+    finally:
+        Proc.kill_all()
+    sys.exit(checks.exit_code())
+
+
+def raise_fd_limit(wanted):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < wanted:
+        new = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
+        soft = new
+    return soft
+
+
+# ------------------------------------------------------------------ processes
+
+def _die_with_parent():
+    # PR_SET_PDEATHSIG = 1: the child gets SIGKILL when the test process dies,
+    # whatever killed it (ctest's timeout included).
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+
+
+class Proc:
+    """A child in its own process group, its output drained by threads so it
+    never blocks on a full pipe, the last lines kept for the failure log."""
+
+    live = []
+
+    def __init__(self, argv, name, env=None, stdin=False, keep_lines=400):
+        self.name = name
+        self.argv = [str(a) for a in argv]
+        self.stdout_lines = collections.deque(maxlen=keep_lines)
+        self.stderr_lines = collections.deque(maxlen=keep_lines)
+        self.all_stdout = []  # every stdout line, for clients whose output is the result
+        self._cond = threading.Condition()
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+            env=env,
+        )
+        Proc.live.append(self)
+        self.pid = self.proc.pid
+        self._threads = [
+            threading.Thread(target=self._drain, args=(self.proc.stdout, True), daemon=True),
+            threading.Thread(target=self._drain, args=(self.proc.stderr, False), daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def _drain(self, stream, is_stdout):
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            with self._cond:
+                if is_stdout:
+                    self.stdout_lines.append(line)
+                    self.all_stdout.append(line)
+                else:
+                    self.stderr_lines.append(line)
+                self._cond.notify_all()
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait_stdout(self, predicate, timeout):
+        """Wait until predicate(all_stdout) is true; returns its last value."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                value = predicate(self.all_stdout)
+                if value or time.monotonic() >= deadline:
+                    return value
+                if self.proc.poll() is not None and not any(t.is_alive() for t in self._threads):
+                    return predicate(self.all_stdout)
+                self._cond.wait(min(0.2, max(0.0, deadline - time.monotonic())))
+
+    def write_line(self, text):
+        self.proc.stdin.write(text.encode("utf-8") + b"\n")
+        self.proc.stdin.flush()
+
+    def close_stdin(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self, dump=True):
+        """SIGKILL the whole process group, then show its last output."""
+        if self in Proc.live:
+            Proc.live.remove(self)
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        for t in self._threads:
+            t.join(2)
+        if dump:
+            self.dump()
+
+    def dump(self, tail=40):
+        print(f"--- {self.name} (pid {self.pid}, exit {self.proc.poll()}) last output:")
+        for line in list(self.stdout_lines)[-tail:]:
+            print(f"  [{self.name} stdout] {line}")
+        for line in list(self.stderr_lines)[-tail:]:
+            print(f"  [{self.name} stderr] {line}")
+        sys.stdout.flush()
+
+    @classmethod
+    def kill_all(cls):
+        for p in list(cls.live):
+            p.kill()
+
+
+LISTEN_RE = re.compile(r"listening on ([0-9.]+|\[[0-9a-f:]+\]):(\d+)")
+
+
+class Server(Proc):
+    """An example server started on port 0; the port is read from its
+    `listening on HOST:PORT` line."""
+
+    def __init__(self, binary, *args, name=None, timeout=15):
+        argv = [binary, "--port", "0", "--host", HOST, *args]
+        super().__init__(argv, name or os.path.basename(str(binary)))
+        match = self.wait_stdout(
+            lambda lines: next((m for m in map(LISTEN_RE.search, lines) if m), None), timeout)
+        if not match:
+            self.dump()
+            self.kill()
+            raise RuntimeError(f"{self.name} did not print 'listening on HOST:PORT' "
+                               f"within {timeout}s: {' '.join(self.argv)}")
+        self.port = int(match.group(2))
+        print(f"info: started {' '.join(self.argv)} -> pid {self.pid} port {self.port}",
+              flush=True)
+
+    def url(self, path="/"):
+        return f"ws://{HOST}:{self.port}{path}"
+
+    def rss_kib(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        raise RuntimeError("no VmRSS")
+
+    def fd_count(self):
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def settle(self, probe, target, timeout=5.0):
+        """Poll probe() until it is <= target or timeout; returns the last
+        value. Closes are processed asynchronously by the server."""
+        deadline = time.monotonic() + timeout
+        value = probe()
+        while value > target and time.monotonic() < deadline:
+            time.sleep(0.1)
+            value = probe()
+        return value
+
+
+def node_env():
+    env = dict(os.environ)
+    modules = os.environ.get("WS_NODE_MODULES")
+    if modules:
+        env["NODE_PATH"] = modules
+    return env
+
+
+# ------------------------------------------------------------- raw handshake
+
+def new_key():
+    return base64.b64encode(os.urandom(16)).decode()
+
+
+def accept_for(key):
+    return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
+
+
+def upgrade_request(port, path="/", key=None, headers=None):
+    key = key or new_key()
+    lines = [
+        f"GET {path} HTTP/1.1",
+        f"Host: {HOST}:{port}",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Key: {key}",
+        "Sec-WebSocket-Version: 13",
+    ]
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode(), key
+
+
+def connect(port, timeout=10, rcvbuf=None):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if rcvbuf:
+        # Set before connect so the window is small from the start and
+        # autotuning cannot grow it: the server sees a reader that stalls.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(timeout)
+    sock.connect((HOST, port))
+    return sock
+
+
+def abort(sock):
+    """Close with RST instead of FIN: an abrupt disconnect."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
+
+
+class HttpResponse:
+    def __init__(self, status, reason, headers, body, leftover):
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # lower-case name -> value (last wins)
+        self.body = body
+        self.leftover = leftover  # bytes read after the head of a 101
+
+    def __repr__(self):
+        return f"HTTP {self.status} {self.reason} {self.headers}"
+
+
+def read_http_response(sock, timeout=10, read_body=True):
+    """Reads one response head (and its body unless it is a 101). Returns
+    None when the server closed before a full head."""
+    deadline = time.monotonic() + timeout
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        if len(buf) > 65536:
+            raise RuntimeError("response head over 64 KiB")
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            return None
+        if not chunk:
+            return None
+        buf += chunk
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    status = int(parts[1])
+    reason = parts[2] if len(parts) > 2 else ""
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if status == 101 or not read_body:
+        return HttpResponse(status, reason, headers, b"", rest)
+    body = rest
+    length = headers.get("content-length")
+    while True:
+        if length is not None and len(body) >= int(length):
+            body = body[: int(length)]
+            break
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            chunk = sock.recv(65536)
+        except (ConnectionResetError, socket.timeout):
+            break
+        if not chunk:
+            break
+        body += chunk
+    return HttpResponse(status, reason, headers, body, b"")
+
+
+def http_request(port, method, path, headers=None, body=b"", timeout=10):
+    sock = connect(port, timeout)
+    try:
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "Connection: close"]
+        for name, value in (headers or {}).items():
+            lines.append(f"{name}: {value}")
+        if body:
+            lines.append(f"Content-Length: {len(body)}")
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        return read_http_response(sock, timeout)
+    finally:
+        sock.close()
+
+
+class RawClient:
+    """A WebSocket client on a bare socket: exact control over every byte."""
+
+    def __init__(self, port, path="/", headers=None, timeout=10, rcvbuf=None):
+        self.sock = connect(port, timeout, rcvbuf)
+        request, key = upgrade_request(port, path, headers=headers)
+        self.sock.sendall(request)
+        self.response = read_http_response(self.sock, timeout)
+        self.reader = FrameReader(self.sock)
+        if self.response is not None:
+            self.reader.buf = bytearray(self.response.leftover)
+        self.upgraded = (self.response is not None and self.response.status == 101
+                         and self.response.headers.get("sec-websocket-accept") == accept_for(key))
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def send_frame(self, opcode, payload=b"", **kw):
+        self.sock.sendall(encode_frame(opcode, payload, **kw))
+
+    def close(self):
+        self.sock.close()
+
+    def abort(self):
+        abort(self.sock)
+
+
+# --------------------------------------------------------------- frame codec
+
+def encode_frame(opcode, payload=b"", fin=True, mask=True, rsv=0, length=None):
+    """A client frame. length overrides the announced payload length (for
+    frames that lie about their size); rsv is the 3 RSV bits as 0..7."""
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    n = len(payload) if length is None else length
+    head = bytearray([(0x80 if fin else 0) | (rsv & 7) << 4 | opcode])
+    mbit = 0x80 if mask else 0
+    if n < 126:
+        head.append(mbit | n)
+    elif n < 65536:
+        head.append(mbit | 126)
+        head += struct.pack("!H", n)
+    else:
+        head.append(mbit | 127)
+        head += struct.pack("!Q", n)
+    if not mask:
+        return bytes(head) + payload
+    key = os.urandom(4)
+    head += key
+    return bytes(head) + mask_bytes(payload, key)
+
+
+def mask_bytes(payload, key):
+    if not payload:
+        return b""
+    # Whole-buffer XOR through big integers: fast enough for MiB payloads.
+    n = len(payload)
+    reps = (key * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(reps, "big")).to_bytes(n, "big")
+
+
+def close_payload(code, reason=b""):
+    return struct.pack("!H", code) + reason
+
+
+class Frame:
+    def __init__(self, fin, rsv, opcode, masked, payload):
+        self.fin, self.rsv, self.opcode, self.masked, self.payload = fin, rsv, opcode, masked, payload
+
+    def close_code(self):
+        if self.opcode != OP_CLOSE or len(self.payload) < 2:
+            return None
+        return struct.unpack("!H", self.payload[:2])[0]
+
+    def __repr__(self):
+        return (f"Frame(fin={self.fin}, rsv={self.rsv}, op={self.opcode}, masked={self.masked}, "
+                f"len={len(self.payload)}, head={bytes(self.payload[:16])!r})")
+
+
+class FrameReader:
+    """Reads server frames from a socket. read() returns a Frame, or None on
+    EOF/reset/timeout (see self.end: 'eof', 'reset', 'timeout')."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = bytearray()
+        self.end = None
+
+    def _fill(self, need, deadline):
+        while len(self.buf) < need:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.end = "timeout"
+                return False
+            self.sock.settimeout(remaining)
+            try:
+                chunk = self.sock.recv(1 << 20)
+            except socket.timeout:
+                self.end = "timeout"
+                return False
+            except (ConnectionResetError, BrokenPipeError):
+                self.end = "reset"
+                return False
+            if not chunk:
+                self.end = "eof"
+                return False
+            self.buf += chunk
+        return True
+
+    def read(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        if not self._fill(2, deadline):
+            return None
+        b0, b1 = self.buf[0], self.buf[1]
+        n = b1 & 0x7F
+        pos = 2
+        if n == 126:
+            if not self._fill(4, deadline):
+                return None
+            n = struct.unpack("!H", self.buf[2:4])[0]
+            pos = 4
+        elif n == 127:
+            if not self._fill(10, deadline):
+                return None
+            n = struct.unpack("!Q", self.buf[2:10])[0]
+            pos = 10
+        masked = bool(b1 & 0x80)
+        key = b""
+        if masked:
+            if not self._fill(pos + 4, deadline):
+                return None
+            key = bytes(self.buf[pos:pos + 4])
+            pos += 4
+        if n > (256 << 20):
+            raise RuntimeError(f"server announced a {n}-byte frame")
+        if not self._fill(pos + n, deadline):
+            return None
+        payload = bytes(self.buf[pos:pos + n])
+        del self.buf[:pos + n]
+        if masked:
+            payload = mask_bytes(payload, key)
+        return Frame(bool(b0 & 0x80), (b0 >> 4) & 7, b0 & 0x0F, masked, payload)
+
+    def read_until_close(self, timeout=10):
+        """Skip data and control frames until a close frame. Returns
+        (close_frame_or_None, frames_skipped)."""
+        deadline = time.monotonic() + timeout
+        skipped = 0
+        while True:
+            frame = self.read(max(0.0, deadline - time.monotonic()))
+            if frame is None:
+                return None, skipped
+            if frame.opcode == OP_CLOSE:
+                return frame, skipped
+            skipped += 1
+
+    def wait_closed(self, timeout=10):
+        """After a close frame: True when the server closes the TCP
+        connection (EOF or reset) within timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = self.read(max(0.0, deadline - time.monotonic()))
+            if frame is None:
+                return self.end in ("eof", "reset")
+
+
+def is_closed_by_peer(sock, timeout):
+    """True when the peer closes (EOF or RST) within timeout; bytes that
+    arrive meanwhile are read and dropped."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        sock.settimeout(remaining)
+        try:
+            chunk = sock.recv(1 << 20)
+        except socket.timeout:
+            return False
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        if not chunk:
+            return True
+
+
+def wait_readable(socks, timeout):
+    r, _, _ = select.select(socks, [], [], timeout)
+    return r
+
+
+# ------------------------------------------------------------ message content
+
+# Code points that stress UTF-8 handling: ASCII, 2-, 3- and 4-byte sequences,
+# U+0000, the edges of the BMP and of Unicode, CJK and emoji.
+_TEXT_ALPHABET = (
+    [chr(c) for c in range(0x20, 0x7F)] * 4
+    + ["\u0000", "\u007f", "\u0080", "\u00e9", "\u00ff", "\u07ff", "\u0800", "\u20ac",
+       "\ud7ff", "\ue000", "\ufffd", "\uffff", "\u4e2d", "\u6587", "\u65e5", "\u672c",
+       "\U00010000", "\U0001f600", "\U0001f680", "\U0010ffff"]
+)
+
+
+class TextPool:
+    """Random valid UTF-8 of any byte length, cut from one pre-built pool so
+    MiB-sized messages cost little to make."""
+
+    def __init__(self, rng, chars=200_000):
+        self.text = "".join(rng.choice(_TEXT_ALPHABET) for _ in range(chars))
+        self.rng = rng
+
+    def make(self, nbytes):
+        if nbytes == 0:
+            return ""
+        out = []
+        have = 0
+        while have < nbytes:
+            start = self.rng.randrange(len(self.text) // 2)
+            piece = self.text[start:start + (nbytes - have)]
+            out.append(piece)
+            have += len(piece.encode("utf-8"))
+        raw = "".join(out).encode("utf-8")[:nbytes]
+        # Cutting at nbytes may split a sequence: drop the partial tail.
+        return raw.decode("utf-8", "ignore")
+
+
+def skewed_size(rng):
+    """Mostly small frames, some in each length encoding, a few up to 1 MiB:
+    about 40 KiB on average."""
+    r = rng.random()
+    if r < 0.55:
+        return rng.randrange(0, 126)
+    if r < 0.85:
+        return rng.randrange(126, 65536)
+    if r < 0.98:
+        return rng.randrange(65536, 262144)
+    return rng.randrange(262144, (1 << 20) + 1)
+
+
+EDGE_SIZES = [0, 1, 125, 126, 127, 65535, 65536, 65537, 1 << 20]
+
+
+def message_plan(seed, count):
+    """count messages, text (str) or binary (bytes), the edge sizes first."""
+    import random
+    rng = random.Random(seed)
+    pool = TextPool(rng)
+    plan = []
+    for i in range(count):
+        size = EDGE_SIZES[i // 2] if i < 2 * len(EDGE_SIZES) else skewed_size(rng)
+        if i % 2 == 0 if i < 2 * len(EDGE_SIZES) else rng.random() < 0.5:
+            plan.append(pool.make(size))
+        else:
+            plan.append(rng.randbytes(size))
+    return plan
