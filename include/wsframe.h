@@ -1211,8 +1211,10 @@ struct ws_url {
     const char *host;     /* without brackets: "example.com", "::1" */
     size_t host_len;
     const char *target;   /* path and query: "/chat?room=1". When the URL
-                             has no path this is the static string "/", the
-                             one pointer that is not into the URL. */
+                             has neither path nor query this is the static
+                             string "/", the one pointer that is not into
+                             the URL. "ws://h?q=1" has no path: target is
+                             "?q=1" and the request line gets "/?q=1". */
     size_t target_len;
 };
 

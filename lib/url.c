@@ -1,0 +1,245 @@
+/*
+ * WebSocket URLs (RFC 6455 section 3, which borrows RFC 3986's generic
+ * syntax): "ws" or "wss", "://", a host, an optional port, then a path and
+ * query. Parsed in place; everything RFC 3986 does not allow is rejected
+ * rather than repaired, since a URL the server would read differently is
+ * worse than none.
+ */
+#include "url.h"
+
+#include "token.h"
+
+uint16_t ws_url_default_port(bool secure)
+{
+    return secure ? 443 : 80;
+}
+
+static bool is_alpha(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+static bool is_hex(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* unreserved / sub-delims of RFC 3986 section 2. */
+static bool is_unreserved_or_sub_delim(unsigned char c)
+{
+    if (is_alpha(c) || is_digit(c))
+        return true;
+    switch (c) {
+    case '-': case '.': case '_': case '~':
+    case '!': case '$': case '&': case '\'': case '(': case ')':
+    case '*': case '+': case ',': case ';': case '=':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* A character that is never allowed anywhere in a URL, reported as
+ * WS_E_URL_SYNTAX wherever it shows up. */
+static bool is_forbidden(unsigned char c)
+{
+    return c <= 0x20 || c >= 0x7F;
+}
+
+/* A valid %HH at s[i] (i < len). */
+static bool pct_encoded(const char *s, size_t len, size_t i)
+{
+    return i + 2 < len && s[i] == '%' && is_hex((unsigned char)s[i + 1]) &&
+           is_hex((unsigned char)s[i + 2]);
+}
+
+static bool scheme_is(const char *url, size_t len, const char *scheme, size_t scheme_len)
+{
+    return len >= scheme_len && ws_ascii_ieq(url, scheme_len, scheme, scheme_len);
+}
+
+/* IPv6address of RFC 3986 section 3.2.2, loosely: hex digits, colons and
+ * an IPv4 tail; 2 to 7 colons, at most one "::"; every group 1-4 hex
+ * digits. Zone identifiers are not supported. */
+static bool ipv6_valid(const char *s, size_t len)
+{
+    size_t colons = 0, group = 0;
+    bool double_colon = false, dotted = false;
+    if (len < 2)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ':') {
+            if (dotted)
+                return false;
+            if (i + 1 < len && s[i + 1] == ':') {
+                if (double_colon)
+                    return false;
+                double_colon = true;
+            } else if (group == 0 && !(i > 0 && s[i - 1] == ':')) {
+                return false; /* a single ':' opening the address */
+            }
+            colons++;
+            group = 0;
+        } else if (c == '.') {
+            dotted = true;
+            group = 0;
+        } else if (is_hex(c)) {
+            if (dotted && !is_digit(c))
+                return false;
+            if (++group > 4)
+                return false;
+        } else {
+            return false;
+        }
+    }
+    if (s[len - 1] == ':' && !(len >= 2 && s[len - 2] == ':'))
+        return false;
+    if (colons < 2 || colons > 7)
+        return false;
+    return double_colon || colons == 7 || (dotted && colons == 6);
+}
+
+ws_status ws_url_parse(const char *url, size_t len, ws_url *out)
+{
+    if (!out || (!url && len))
+        return WS_E_INVALID_ARGUMENT;
+    ws_url u = {0};
+    size_t i;
+    if (scheme_is(url, len, "wss://", 6)) {
+        u.secure = true;
+        i = 6;
+    } else if (scheme_is(url, len, "ws://", 5)) {
+        i = 5;
+    } else {
+        return WS_E_URL_SCHEME;
+    }
+    /* Before anything else, so that "ws://h/#x" is named for its fragment
+     * and not for the first character that happens to follow. */
+    for (size_t k = i; k < len; k++) {
+        if (url[k] == '#')
+            return WS_E_URL_FRAGMENT;
+    }
+
+    /* authority ends at the first '/' or '?' */
+    size_t auth = i;
+    while (i < len && url[i] != '/' && url[i] != '?')
+        i++;
+    size_t auth_end = i;
+    for (size_t k = auth; k < auth_end; k++) {
+        if (is_forbidden((unsigned char)url[k]))
+            return WS_E_URL_SYNTAX;
+        if (url[k] == '@')
+            return WS_E_URL_HOST; /* userinfo: credentials do not belong in a URL */
+    }
+
+    size_t host_end;
+    if (auth < auth_end && url[auth] == '[') {
+        size_t close = auth + 1;
+        while (close < auth_end && url[close] != ']')
+            close++;
+        if (close >= auth_end || !ipv6_valid(url + auth + 1, close - auth - 1))
+            return WS_E_URL_HOST;
+        u.ipv6 = true;
+        u.host = url + auth + 1;
+        u.host_len = close - auth - 1;
+        host_end = close + 1;
+        if (host_end < auth_end && url[host_end] != ':')
+            return WS_E_URL_HOST;
+    } else {
+        host_end = auth;
+        while (host_end < auth_end && url[host_end] != ':') {
+            unsigned char c = (unsigned char)url[host_end];
+            if (c == '%') {
+                if (!pct_encoded(url, auth_end, host_end))
+                    return WS_E_URL_SYNTAX;
+                host_end += 3;
+                continue;
+            }
+            if (!is_unreserved_or_sub_delim(c))
+                return c == '[' || c == ']' ? WS_E_URL_HOST : WS_E_URL_SYNTAX;
+            host_end++;
+        }
+        if (host_end == auth)
+            return WS_E_URL_HOST;
+        u.host = url + auth;
+        u.host_len = host_end - auth;
+    }
+
+    u.port = ws_url_default_port(u.secure);
+    if (host_end < auth_end) { /* url[host_end] == ':' */
+        size_t p = host_end + 1;
+        if (p == auth_end)
+            return WS_E_URL_PORT;
+        uint32_t port = 0;
+        for (; p < auth_end; p++) {
+            if (!is_digit((unsigned char)url[p]))
+                return WS_E_URL_PORT;
+            port = port * 10u + (uint32_t)(url[p] - '0');
+            if (port > 65535u)
+                return WS_E_URL_PORT;
+        }
+        if (port == 0)
+            return WS_E_URL_PORT;
+        u.port = (uint16_t)port;
+        u.port_explicit = true;
+    }
+
+    /* path-abempty [ "?" query ]: pchar, "/" and (in the query) "?" */
+    for (size_t k = auth_end; k < len; k++) {
+        unsigned char c = (unsigned char)url[k];
+        if (c == '%') {
+            if (!pct_encoded(url, len, k))
+                return WS_E_URL_SYNTAX;
+            k += 2;
+            continue;
+        }
+        if (!is_unreserved_or_sub_delim(c) && c != ':' && c != '@' && c != '/' && c != '?')
+            return WS_E_URL_SYNTAX;
+    }
+    if (auth_end == len) {
+        u.target = "/";
+        u.target_len = 1;
+    } else {
+        u.target = url + auth_end;
+        u.target_len = len - auth_end;
+    }
+    *out = u;
+    return WS_OK;
+}
+
+void ws_url_put_authority(ws_textbuf *t, const ws_url *url, bool with_default_port)
+{
+    if (url->ipv6)
+        ws_textbuf_puts(t, "[");
+    ws_textbuf_put(t, url->host, url->host_len);
+    if (url->ipv6)
+        ws_textbuf_puts(t, "]");
+    if (with_default_port || url->port != ws_url_default_port(url->secure)) {
+        ws_textbuf_puts(t, ":");
+        ws_textbuf_putu(t, url->port);
+    }
+}
+
+int ws_url_write(const ws_url *url, char *out, size_t cap)
+{
+    if (!url || !url->host || (!out && cap))
+        return WS_E_INVALID_ARGUMENT;
+    ws_textbuf t;
+    ws_textbuf_init(&t, out, cap);
+    ws_textbuf_puts(&t, url->secure ? "wss://" : "ws://");
+    ws_url_put_authority(&t, url, url->port_explicit);
+    if (url->target && url->target_len)
+        ws_textbuf_put(&t, url->target, url->target_len);
+    else
+        ws_textbuf_puts(&t, "/");
+    int n = ws_textbuf_finish(&t);
+    if (n >= 0 && (size_t)n < cap)
+        out[n] = '\0';
+    return n;
+}
