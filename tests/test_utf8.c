@@ -1,0 +1,470 @@
+/* UTF-8 validation (RFC 3629): vectors as data with the exact byte of
+ * failure, fed whole, at every split point and one byte at a time, through
+ * every implementation compiled here; random byte strings against a plain
+ * reference validator written below. */
+#include "testutil.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+typedef ws_status (*feed_fn)(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
+
+typedef struct impl {
+    const char *name;
+    feed_fn feed;
+    bool usable;
+} impl;
+
+static size_t impl_list(impl *out)
+{
+    size_t n = 0;
+    out[n++] = (impl){"portable", ws_utf8_feed_portable, true};
+#ifdef WS_HAVE_SSE2
+    out[n++] = (impl){"sse2", ws_utf8_feed_sse2, true};
+#endif
+#ifdef WS_HAVE_AVX2
+    out[n++] = (impl){"avx2", ws_utf8_feed_avx2, ws_cpu_has_avx2()};
+#endif
+#ifdef WS_HAVE_NEON
+    out[n++] = (impl){"neon", ws_utf8_feed_neon, true};
+#endif
+    out[n++] = (impl){"ws_utf8_feed", ws_utf8_feed, true};
+    return n;
+}
+
+/* Outcome of a text: valid, invalid at a byte offset, or valid so far but
+ * cut in the middle of a sequence. */
+enum { VALID = -1, TRUNCATED = -2 };
+
+typedef struct vector {
+    const char *name;
+    const char *hex;
+    long expect; /* VALID, TRUNCATED, or the offset of the failing byte */
+} vector;
+
+static const vector vectors[] = {
+    /* valid */
+    {"empty", "", VALID},
+    {"ASCII", "48 65 6c 6c 6f 2c 20 77 6f 72 6c 64", VALID},
+    {"NUL and DEL", "00 7f", VALID},
+    {"2-byte smallest U+0080", "c2 80", VALID},
+    {"2-byte largest U+07FF", "df bf", VALID},
+    {"2-byte e-acute", "63 61 66 c3 a9", VALID},
+    {"3-byte smallest U+0800", "e0 a0 80", VALID},
+    {"3-byte U+D7FF below surrogates", "ed 9f bf", VALID},
+    {"3-byte U+E000 above surrogates", "ee 80 80", VALID},
+    {"3-byte U+FFFD", "ef bf bd", VALID},
+    {"3-byte U+FFFF", "ef bf bf", VALID},
+    {"BOM U+FEFF", "ef bb bf 61", VALID},
+    {"3-byte euro", "e2 82 ac", VALID},
+    {"4-byte smallest U+10000", "f0 90 80 80", VALID},
+    {"4-byte emoji U+1F600", "f0 9f 98 80", VALID},
+    {"4-byte U+FFFFF", "f3 bf bf bf", VALID},
+    {"4-byte U+100000", "f4 80 80 80", VALID},
+    {"4-byte largest U+10FFFF", "f4 8f bf bf", VALID},
+    {"Hello-world mixed", "ce ba e1 bd b9 cf 83 ce bc ce b5 20 f0 9f 8c 8d", VALID},
+    /* overlong forms */
+    {"overlong 2-byte C0 80 (NUL)", "c0 80", 0},
+    {"overlong 2-byte C1 BF", "c1 bf", 0},
+    {"overlong 2-byte after ASCII", "61 62 c0 af", 2},
+    {"overlong 3-byte E0 80 80", "e0 80 80", 1},
+    {"overlong 3-byte E0 9F BF", "e0 9f bf", 1},
+    {"overlong 4-byte F0 80 80 80", "f0 80 80 80", 1},
+    {"overlong 4-byte F0 8F BF BF", "f0 8f bf bf", 1},
+    /* surrogates */
+    {"surrogate U+D800", "ed a0 80", 1},
+    {"surrogate U+DBFF", "ed af bf", 1},
+    {"surrogate U+DC00", "ed b0 80", 1},
+    {"surrogate U+DFFF", "ed bf bf", 1},
+    {"surrogate pair", "ed a0 bd ed b8 80", 1},
+    /* above U+10FFFF */
+    {"F4 90 (U+110000)", "f4 90 80 80", 1},
+    {"F4 BF", "f4 bf bf bf", 1},
+    {"F5", "f5 80 80 80", 0},
+    {"F7 BF BF BF (old 4-byte U+1FFFFF)", "f7 bf bf bf", 0},
+    {"F8 (old 5-byte)", "f8 88 80 80 80", 0},
+    {"FC (old 6-byte)", "fc 84 80 80 80 80", 0},
+    {"FE", "fe", 0},
+    {"FF", "61 ff", 1},
+    /* stray and missing continuation bytes */
+    {"lone continuation 80", "80", 0},
+    {"lone continuation BF after ASCII", "61 bf", 1},
+    {"continuation after complete 2-byte", "c3 a9 a9", 2},
+    {"2-byte lead then ASCII", "c3 41", 1},
+    {"3-byte lead, one cont, then ASCII", "e2 82 41", 2},
+    {"4-byte lead, two conts, then lead", "f0 9f 98 f0 9f 98 80", 3},
+    {"lead then lead", "c3 c3 a9", 1},
+    /* truncated at the end of the text */
+    {"truncated 2-byte", "c3", TRUNCATED},
+    {"truncated 3-byte after 1", "e2", TRUNCATED},
+    {"truncated 3-byte after 2", "e2 82", TRUNCATED},
+    {"truncated 4-byte after 3", "f0 9f 98", TRUNCATED},
+    {"truncated after ASCII", "61 62 63 f4 8f bf", TRUNCATED},
+};
+
+/* Feed data in pieces cut at the given offsets; returns the outcome in the
+ * vector's terms. */
+static long run_pieces(feed_fn feed, const uint8_t *data, size_t len, const size_t *cuts,
+                       size_t ncuts)
+{
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    size_t start = 0;
+    for (size_t c = 0; c <= ncuts; c++) {
+        size_t end = c < ncuts ? cuts[c] : len;
+        size_t at = (size_t)-1;
+        ws_status st = feed(&v, data + start, end - start, &at);
+        if (st != WS_OK) {
+            assert_int_equal(st, WS_E_INVALID_UTF8);
+            assert_true(at < end - start);
+            /* It keeps failing until reset, at offset 0 of any new piece. */
+            size_t again = (size_t)-1;
+            assert_int_equal(feed(&v, (const uint8_t *)"a", 1, &again), WS_E_INVALID_UTF8);
+            assert_int_equal(again, 0);
+            assert_int_equal(ws_utf8_finish(&v), WS_E_INVALID_UTF8);
+            return (long)(start + at);
+        }
+        start = end;
+    }
+    return ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
+}
+
+/* Each input sits just before a guard page so an over-read faults. */
+static long run_guarded(feed_fn feed, const uint8_t *data, size_t len, const size_t *cuts,
+                        size_t ncuts)
+{
+    uint8_t *g = ws_test_guard_copy(data, len);
+    long r = run_pieces(feed, g, len, cuts, ncuts);
+    ws_test_guard_free(g, len);
+    return r;
+}
+
+static void check_all_splits(const char *name, const uint8_t *data, size_t len, long expect)
+{
+    impl impls[8];
+    size_t n = impl_list(impls);
+    for (size_t m = 0; m < n; m++) {
+        if (!impls[m].usable)
+            continue;
+        long got = run_guarded(impls[m].feed, data, len, NULL, 0);
+        if (got != expect)
+            fail_msg("%s [%s] whole: got %ld want %ld", name, impls[m].name, got, expect);
+        for (size_t cut = 0; cut <= len; cut++) {
+            got = run_guarded(impls[m].feed, data, len, &cut, 1);
+            if (got != expect)
+                fail_msg("%s [%s] split at %zu: got %ld want %ld", name, impls[m].name, cut, got,
+                         expect);
+        }
+        size_t cuts[300];
+        assert_true(len <= 300);
+        for (size_t i = 0; i < len; i++)
+            cuts[i] = i + 1;
+        got = run_guarded(impls[m].feed, data, len, cuts, len ? len - 1 : 0);
+        if (got != expect)
+            fail_msg("%s [%s] byte by byte: got %ld want %ld", name, impls[m].name, got, expect);
+    }
+    ws_status whole = ws_utf8_validate(data, len);
+    assert_int_equal(whole, expect == VALID ? WS_OK : WS_E_INVALID_UTF8);
+}
+
+static void test_vectors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+        uint8_t data[64];
+        size_t len = ws_test_hex(vectors[i].hex, data, sizeof data);
+        check_all_splits(vectors[i].name, data, len, vectors[i].expect);
+    }
+}
+
+/* The same vectors behind a long run of ASCII and 2-byte text, so the error
+ * lands past the fast paths' strides and across block edges. */
+static void test_vectors_after_long_prefix(void **state)
+{
+    (void)state;
+    static const size_t prefixes[] = {15, 16, 31, 32, 63, 64, 65, 127, 200};
+    for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
+        for (int twobyte = 0; twobyte < 2; twobyte++) {
+            for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+                uint8_t data[300];
+                size_t pre = prefixes[p];
+                for (size_t k = 0; k < pre; k++)
+                    data[k] = 'a' + (uint8_t)(k % 26);
+                if (twobyte)
+                    for (size_t k = 0; k + 1 < pre; k += 2)
+                        data[k] = 0xc3, data[k + 1] = 0xa9;
+                if (twobyte && pre % 2)
+                    data[pre - 1] = 'z';
+                size_t len = pre + ws_test_hex(vectors[i].hex, data + pre, sizeof data - pre);
+                long expect = vectors[i].expect >= 0 ? vectors[i].expect + (long)pre
+                                                     : vectors[i].expect;
+                char name[128];
+                snprintf(name, sizeof name, "%s after %zu%s", vectors[i].name, pre,
+                         twobyte ? " (2-byte)" : "");
+                check_all_splits(name, data, len, expect);
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------ reference */
+
+/* A plain validator: decode each sequence the long way, and find the first
+ * failing byte as the first one after which the text so far cannot be the
+ * beginning of any valid text. */
+static int ref_sequence_length(uint8_t lead)
+{
+    if (lead < 0x80)
+        return 1;
+    if ((lead & 0xE0) == 0xC0)
+        return 2;
+    if ((lead & 0xF0) == 0xE0)
+        return 3;
+    if ((lead & 0xF8) == 0xF0)
+        return 4;
+    return 0;
+}
+
+static bool ref_sequence_valid(const uint8_t *s, int n)
+{
+    static const uint32_t smallest[5] = {0, 0, 0x80, 0x800, 0x10000};
+    uint32_t cp = n == 1 ? s[0] : n == 2 ? s[0] & 0x1Fu : n == 3 ? s[0] & 0x0Fu : s[0] & 0x07u;
+    for (int i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return false;
+        cp = cp << 6 | (s[i] & 0x3Fu);
+    }
+    if (cp < smallest[n] || cp > 0x10FFFF)
+        return false;
+    return !(cp >= 0xD800 && cp <= 0xDFFF);
+}
+
+/* Can the first k bytes of a sequence be completed into a valid one? Only the
+ * second byte narrows the code point range, so trying every second byte and
+ * padding with 0x80 decides it. */
+static bool ref_completable(const uint8_t *s, int k)
+{
+    int n = ref_sequence_length(s[0]);
+    if (n == 0)
+        return false;
+    uint8_t t[4] = {s[0], 0x80, 0x80, 0x80};
+    for (int i = 1; i < k; i++)
+        t[i] = s[i];
+    if (k >= 2 || n == 1)
+        return ref_sequence_valid(t, n);
+    for (int b = 0x80; b <= 0xBF; b++) {
+        t[1] = (uint8_t)b;
+        if (ref_sequence_valid(t, n))
+            return true;
+    }
+    return false;
+}
+
+static long ref_validate(const uint8_t *d, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        int n = ref_sequence_length(d[i]);
+        for (int k = 1;; k++) {
+            if (!ref_completable(d + i, k))
+                return (long)(i + (size_t)k - 1);
+            if (k == n)
+                break;
+            if (i + (size_t)k >= len)
+                return TRUNCATED;
+        }
+        i += (size_t)n;
+    }
+    return VALID;
+}
+
+/* Sanity of the reference itself against the written-out vectors. */
+static void test_reference_agrees_with_vectors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+        uint8_t data[64];
+        size_t len = ws_test_hex(vectors[i].hex, data, sizeof data);
+        long got = ref_validate(data, len);
+        if (got != vectors[i].expect)
+            fail_msg("reference on %s: %ld want %ld", vectors[i].name, got, vectors[i].expect);
+    }
+}
+
+static size_t encode(uint32_t cp, uint8_t *out)
+{
+    if (cp < 0x80) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (uint8_t)(0xC0 | cp >> 6);
+        out[1] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (uint8_t)(0xE0 | cp >> 12);
+        out[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (uint8_t)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0 | cp >> 18);
+    out[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (uint8_t)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+/* Mostly well-formed text of every sequence length (surrogates and values
+ * above U+10FFFF included, which encode() writes as the invalid bytes they
+ * would be), sometimes with a random byte dropped in. */
+static size_t random_text(ws_test_rng *rng, uint8_t *out, size_t cap, bool dirty)
+{
+    size_t len = 0;
+    size_t target = (size_t)ws_test_rng_below(rng, cap - 4);
+    while (len < target) {
+        uint32_t cp;
+        switch (ws_test_rng_below(rng, dirty ? 8 : 6)) {
+        case 0:
+        case 1:
+        case 2:
+            cp = (uint32_t)ws_test_rng_below(rng, 0x80);
+            break;
+        case 3:
+            cp = 0x80 + (uint32_t)ws_test_rng_below(rng, 0x800 - 0x80);
+            break;
+        case 4:
+            cp = 0x800 + (uint32_t)ws_test_rng_below(rng, 0x10000 - 0x800);
+            break;
+        case 5:
+            cp = 0x10000 + (uint32_t)ws_test_rng_below(rng, 0x110000 - 0x10000 + (dirty ? 0x1000 : 0));
+            break;
+        case 6:
+            cp = 0xD000 + (uint32_t)ws_test_rng_below(rng, 0x1000); /* near surrogates */
+            break;
+        default:
+            if (ws_test_rng_below(rng, 16) == 0) {
+                out[len++] = (uint8_t)ws_test_rng_next(rng);
+                continue;
+            }
+            cp = (uint32_t)ws_test_rng_below(rng, 0x80);
+            break;
+        }
+        if (cp > 0x1FFFFF)
+            cp = 0x1FFFFF;
+        len += encode(cp, out + len);
+    }
+    /* Sometimes cut the last sequence short. */
+    if (len > 0 && ws_test_rng_below(rng, 4) == 0)
+        len--;
+    return len;
+}
+
+static void test_random_against_reference(void **state)
+{
+    (void)state;
+    const char *env = getenv("WS_TEST_SEED");
+    uint64_t seed = env ? strtoull(env, NULL, 0) : 0x07f8u;
+    printf("test_utf8: seed 0x%" PRIx64 " (set WS_TEST_SEED to repeat)\n", seed);
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, seed);
+    impl impls[8];
+    size_t n = impl_list(impls);
+    static uint8_t data[600];
+    long counts[3] = {0, 0, 0};
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len;
+        if (ws_test_rng_below(&rng, 4) == 0) {
+            len = (size_t)ws_test_rng_below(&rng, 40);
+            ws_test_rng_fill(&rng, data, len); /* raw noise */
+        } else {
+            len = random_text(&rng, data, sizeof data, ws_test_rng_below(&rng, 2));
+        }
+        long want = ref_validate(data, len);
+        counts[want == VALID ? 0 : want == TRUNCATED ? 1 : 2]++;
+        assert_int_equal(ws_utf8_validate(data, len), want == VALID ? WS_OK : WS_E_INVALID_UTF8);
+        size_t cuts[2] = {(size_t)ws_test_rng_below(&rng, len + 1), 0};
+        cuts[1] = cuts[0] + (size_t)ws_test_rng_below(&rng, len - cuts[0] + 1);
+        for (size_t m = 0; m < n; m++) {
+            if (!impls[m].usable)
+                continue;
+            long whole = run_pieces(impls[m].feed, data, len, NULL, 0);
+            long split = run_pieces(impls[m].feed, data, len, cuts, 2);
+            if (whole != want || split != want)
+                fail_msg("seed 0x%" PRIx64 " iter %d [%s]: whole %ld split(%zu,%zu) %ld, reference "
+                         "%ld",
+                         seed, iter, impls[m].name, whole, cuts[0], cuts[1], split, want);
+        }
+    }
+    /* The generator must exercise all three outcomes, or this test proves
+     * little. */
+    printf("test_utf8: %ld valid, %ld truncated, %ld invalid\n", counts[0], counts[1], counts[2]);
+    assert_true(counts[0] > 1000 && counts[1] > 100 && counts[2] > 1000);
+}
+
+/* A large valid text, then one bad byte at each position of a range crossing
+ * every stride of the fast paths. */
+static void test_error_position_in_long_text(void **state)
+{
+    (void)state;
+    enum { LEN = 1100 };
+    static uint8_t data[LEN];
+    impl impls[8];
+    size_t n = impl_list(impls);
+    for (int kind = 0; kind < 2; kind++) {
+        for (size_t bad = 0; bad < LEN; bad += (bad < 300 ? 1 : 37)) {
+            for (size_t i = 0; i < LEN; i++)
+                data[i] = (uint8_t)('A' + i % 50);
+            if (kind == 1) /* U+00E9 pairs, so the DFA path runs too */
+                for (size_t i = 0; i + 1 < LEN; i += 5)
+                    data[i] = 0xc3, data[i + 1] = 0xa9;
+            size_t at = bad;
+            /* Keep a 2-byte pair intact by failing on its lead byte. */
+            if (kind == 1 && bad % 5 == 1)
+                at = bad - 1;
+            data[at] = 0xff;
+            for (size_t m = 0; m < n; m++) {
+                if (!impls[m].usable)
+                    continue;
+                long got = run_pieces(impls[m].feed, data, LEN, NULL, 0);
+                if (got != (long)at)
+                    fail_msg("[%s] kind %d: bad byte at %zu reported at %ld", impls[m].name, kind,
+                             at, got);
+            }
+        }
+    }
+}
+
+static void test_init_resets(void **state)
+{
+    (void)state;
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    assert_int_equal(ws_utf8_feed(&v, (const uint8_t *)"\xc3", 1, NULL), WS_OK);
+    assert_int_equal(ws_utf8_finish(&v), WS_E_INVALID_UTF8);
+    ws_utf8_init(&v);
+    assert_int_equal(ws_utf8_finish(&v), WS_OK);
+    assert_int_equal(ws_utf8_feed(&v, (const uint8_t *)"\xff", 1, NULL), WS_E_INVALID_UTF8);
+    ws_utf8_init(&v);
+    assert_int_equal(ws_utf8_feed(&v, (const uint8_t *)"ok", 2, NULL), WS_OK);
+    assert_int_equal(ws_utf8_feed(&v, NULL, 0, NULL), WS_OK);
+    assert_int_equal(ws_utf8_finish(&v), WS_OK);
+    assert_int_equal(sizeof(ws_utf8), 4);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_vectors_after_long_prefix),
+        cmocka_unit_test(test_reference_agrees_with_vectors),
+        cmocka_unit_test(test_random_against_reference),
+        cmocka_unit_test(test_error_position_in_long_text),
+        cmocka_unit_test(test_init_resets),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
