@@ -1,0 +1,28 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+bool cli_number(const char *prog, const char *flag, const char *arg, uint64_t min, uint64_t max,
+                uint64_t *out)
+{
+    if (arg[0] < '0' || arg[0] > '9') {
+        fprintf(stderr, "%s: %s: expected a number, got \"%s\"\n", prog, flag, arg);
+        return false;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*end != '\0') {
+        fprintf(stderr, "%s: %s: expected a number, got \"%s\"\n", prog, flag, arg);
+        return false;
+    }
+    if (errno == ERANGE || v < min || v > max) {
+        fprintf(stderr, "%s: %s: %s is out of range (%llu to %llu)\n", prog, flag, arg,
+                (unsigned long long)min, (unsigned long long)max);
+        return false;
+    }
+    *out = (uint64_t)v;
+    return true;
+}

@@ -1,0 +1,116 @@
+#include "sendq.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/uio.h>
+
+/* Buffers per writev call; more only costs another syscall. */
+#define SENDQ_IOV 64
+
+sbuf *sbuf_new(size_t len)
+{
+    sbuf *b = malloc(sizeof *b + len);
+    if (!b)
+        return NULL;
+    b->refs = 1;
+    b->len = len;
+    return b;
+}
+
+sbuf *sbuf_ref(sbuf *b)
+{
+    b->refs++;
+    return b;
+}
+
+void sbuf_unref(sbuf *b)
+{
+    if (b && --b->refs == 0)
+        free(b);
+}
+
+void sendq_init(sendq *q) { *q = (sendq){0}; }
+
+void sendq_free(sendq *q)
+{
+    for (size_t i = 0; i < q->count; i++)
+        sbuf_unref(q->items[(q->head + i) % q->cap]);
+    free(q->items);
+    *q = (sendq){0};
+}
+
+int sendq_push(sendq *q, sbuf *b)
+{
+    if (q->count == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 8;
+        sbuf **items = malloc(cap * sizeof *items);
+        if (!items)
+            return -1;
+        for (size_t i = 0; i < q->count; i++)
+            items[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = items;
+        q->cap = cap;
+        q->head = 0;
+    }
+    q->items[(q->head + q->count) % q->cap] = sbuf_ref(b);
+    q->count++;
+    q->bytes += b->len;
+    return 0;
+}
+
+void sendq_drop_unsent(sendq *q)
+{
+    size_t keep = (q->count > 0 && q->offset > 0) ? 1 : 0;
+    while (q->count > keep) {
+        size_t last = (q->head + q->count - 1) % q->cap;
+        q->bytes -= q->items[last]->len;
+        sbuf_unref(q->items[last]);
+        q->count--;
+    }
+}
+
+int sendq_flush(sendq *q, int fd)
+{
+    while (q->count > 0) {
+        struct iovec iov[SENDQ_IOV];
+        int n = 0;
+        size_t want = 0;
+        for (size_t i = 0; i < q->count && n < SENDQ_IOV; i++) {
+            sbuf *b = q->items[(q->head + i) % q->cap];
+            size_t skip = i == 0 ? q->offset : 0;
+            iov[n].iov_base = b->data + skip;
+            iov[n].iov_len = b->len - skip;
+            want += iov[n].iov_len;
+            n++;
+        }
+        ssize_t w = writev(fd, iov, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return 0;
+            return -1;
+        }
+        size_t left = (size_t)w;
+        q->bytes -= left;
+        while (left > 0) {
+            sbuf *b = q->items[q->head];
+            size_t rest = b->len - q->offset;
+            if (left < rest) {
+                q->offset += left;
+                break;
+            }
+            left -= rest;
+            sbuf_unref(b);
+            q->head = (q->head + 1) % q->cap;
+            q->count--;
+            q->offset = 0;
+        }
+        /* A short write means the socket buffer is full: save the syscall
+         * that would only say EAGAIN. */
+        if ((size_t)w < want)
+            return 0;
+    }
+    return 1;
+}

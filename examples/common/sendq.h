@@ -1,0 +1,56 @@
+/*
+ * sendq.h - reference-counted byte buffers and a per-connection queue of
+ * them, written with writev.
+ *
+ * A broadcast frame is encoded once into one sbuf; every recipient's queue
+ * holds a reference to it, so a message to N clients costs one payload copy,
+ * not N. The last reference to go frees it.
+ */
+#ifndef EXAMPLES_SENDQ_H
+#define EXAMPLES_SENDQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct sbuf {
+    size_t refs;
+    size_t len;      /* bytes of data in use */
+    uint8_t data[]; /* allocated with room for len bytes */
+} sbuf;
+
+/* A buffer of len bytes (contents undefined) with one reference, or NULL. */
+sbuf *sbuf_new(size_t len);
+/* Another reference; returns b. */
+sbuf *sbuf_ref(sbuf *b);
+/* Drop a reference; frees b with the last one. NULL is ignored. */
+void sbuf_unref(sbuf *b);
+
+typedef struct sendq {
+    sbuf **items; /* ring buffer */
+    size_t head, count, cap;
+    size_t offset; /* bytes of items[head] already written */
+    size_t bytes;  /* bytes still to write, across all items */
+} sendq;
+
+void sendq_init(sendq *q);
+/* Drop every queued buffer. */
+void sendq_free(sendq *q);
+
+/* Queue b (takes a new reference; the caller keeps its own). Returns 0, or
+ * -1 when out of memory. */
+int sendq_push(sendq *q, sbuf *b);
+
+/* Forget every buffer that has not started going out; a buffer partly
+ * written stays, since the peer must receive whole frames. Used to drop a
+ * slow consumer: its backlog goes, a close frame goes after it. */
+void sendq_drop_unsent(sendq *q);
+
+/* Write as much as the socket takes. Returns 1 when the queue is empty, 0
+ * when the socket is full (EAGAIN: wait for writability), -1 on an error
+ * (errno set; the connection is dead). */
+int sendq_flush(sendq *q, int fd);
+
+static inline bool sendq_empty(const sendq *q) { return q->count == 0; }
+
+#endif

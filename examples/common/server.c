@@ -1,0 +1,895 @@
+/* The server connection module: accept, handshake, frames, send queues,
+ * timers. See server.h for the design. */
+#include "server.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+
+/* First read buffer; a browser's upgrade request is well under 1 KiB. */
+#define IN_INITIAL 2048u
+/* The read buffer grows to this once the connection speaks WebSocket and
+ * reads keep filling it: bigger reads are cheaper, not needed. */
+#define IN_MAX_OPEN (64u * 1024u)
+/* A message buffer bigger than this is freed after its message instead of
+ * kept for the next, so one big message does not pin memory forever. */
+#define MSG_KEEP (64u * 1024u)
+/* Header fields parsed per request. */
+#define MAX_HEADER_FIELDS 64u
+/* After the last bytes to the peer: how long to wait for its TCP close
+ * (draining its input) before closing anyway. */
+#define LINGER_MS 2000u
+/* TCP connections still handshaking beyond max_clients. */
+#define MAX_PENDING 256u
+/* After accept() runs out of file descriptors, retry after this. */
+#define ACCEPT_RETRY_MS 200u
+
+enum conn_state {
+    CS_HANDSHAKE, /* reading the HTTP request head */
+    CS_OPEN,      /* speaking WebSocket (including waiting for the peer's close) */
+    CS_FINISHING, /* sending the last queued bytes, then half-close */
+    CS_LINGER     /* half-closed; dropping input until the peer's FIN */
+};
+
+struct conn {
+    server *srv;
+    conn *prev, *next;
+    int fd;
+    loop_io io;
+    loop_timer timer;
+    enum conn_state state;
+    bool dead;         /* closed; freed by the reaper on the next iteration */
+    bool client;       /* handshake done: counted in nclients, on_close is due */
+    bool peer_eof;     /* read() returned 0 */
+    bool input_failed; /* protocol error: drop whatever else arrives */
+    bool ping_sent;    /* a keepalive ping is out, nothing heard since */
+    bool replied;      /* conn_http_reply was called for this request */
+    int fail_status;   /* the parser's error, for the log; 0 if none */
+    char peer[NET_ADDR_STRLEN];
+
+    uint8_t *in; /* read buffer */
+    size_t in_len, in_cap;
+    size_t head_scanned; /* bytes of the request head already scanned */
+
+    uint8_t *msg; /* the message being assembled */
+    size_t msg_len, msg_cap;
+    uint8_t msg_opcode;
+
+    sendq out;
+    ws_parser parser;
+    ws_writer writer;
+    ws_closing closing;
+    uint64_t last_heard_ms;
+    void *user;
+};
+
+struct server {
+    loop *loop;
+    server_options opt;
+    server_handlers h;
+    int lfd;
+    loop_io lio;
+    loop_timer accept_retry;
+    char addr[NET_ADDR_STRLEN];
+    uint16_t port;
+
+    conn *conns; /* every connection, dead ones too until reaped */
+    size_t nconns;   /* live connections */
+    size_t nclients; /* live connections past the handshake */
+    loop_timer reaper;
+    bool shutting_down;
+    loop_timer shutdown_timer;
+};
+
+static void conn_drive(conn *c);
+
+void server_options_default(server_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->host = "127.0.0.1";
+    ws_limits_default(&o->limits);
+    o->handshake_timeout_ms = 10000;
+    o->ping_interval_ms = 30000;
+    o->close_timeout_ms = 5000;
+    o->max_queued_bytes = 8u * 1024u * 1024u;
+    o->read_pause_bytes = 1024u * 1024u;
+}
+
+/* ---------------------------------------------------------------- lifetime */
+
+static void conn_kill(conn *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Close the socket now; the struct lives until the reaper runs, so that
+ * callers up the stack (a broadcast loop, the parse loop) can still look at
+ * c->dead. fmt: why, for the log; NULL for an orderly end. */
+static void conn_kill(conn *c, const char *fmt, ...)
+{
+    if (c->dead)
+        return;
+    server *s = c->srv;
+    c->dead = true;
+    loop_io_stop(&c->io);
+    loop_timer_stop(&c->timer);
+    close(c->fd);
+    c->fd = -1;
+    s->nconns--;
+
+    char why[256] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+    }
+    if (c->client) {
+        c->client = false;
+        s->nclients--;
+        uint16_t code = ws_closing_peer_code(&c->closing);
+        char failed[96] = "";
+        if (c->fail_status)
+            snprintf(failed, sizeof failed, ", after %s (we sent %u)",
+                     ws_status_name(c->fail_status), (unsigned)ws_status_close_code(c->fail_status));
+        log_msg(c->peer, "disconnected: close code %u%s%s%s%s (%zu clients)", (unsigned)code,
+                ws_closing_clean(&c->closing) ? ", clean" : "", failed, fmt ? ", " : "", why,
+                s->nclients);
+        if (s->h.on_close)
+            s->h.on_close(c, code, s->h.arg);
+    } else if (fmt) {
+        log_msg(c->peer, "connection closed: %s", why);
+    }
+    loop_timer_start(&s->reaper, 0);
+}
+
+static void conn_free(conn *c)
+{
+    sendq_free(&c->out);
+    free(c->in);
+    free(c->msg);
+    free(c);
+}
+
+static void on_reap(loop_timer *t, void *arg)
+{
+    (void)t;
+    server *s = arg;
+    conn **link = &s->conns;
+    while (*link) {
+        conn *c = *link;
+        if (c->dead) {
+            *link = c->next;
+            if (c->next)
+                c->next->prev = c->prev;
+            conn_free(c);
+        } else {
+            link = &c->next;
+        }
+    }
+    if (s->shutting_down && s->nconns == 0)
+        loop_stop(s->loop);
+}
+
+/* ---------------------------------------------------------------- sending */
+
+/* Queue b on c. bounded: enforce max_queued_bytes (a control frame or an
+ * HTTP answer is never refused). Returns false when c was dropped. */
+static bool conn_queue(conn *c, sbuf *b, bool bounded)
+{
+    server *s = c->srv;
+    if (bounded && s->opt.max_queued_bytes && c->out.bytes + b->len > s->opt.max_queued_bytes) {
+        log_msg(c->peer, "slow consumer: %zu bytes queued, limit %zu; closing with 1008",
+                c->out.bytes, s->opt.max_queued_bytes);
+        /* Its backlog goes; the close frame goes right after the frame
+         * being written, if any, so the drop is quick and bounded. */
+        sendq_drop_unsent(&c->out);
+        static const char reason[] = "send queue limit exceeded";
+        ws_closing_request(&c->closing, WS_CLOSE_POLICY_VIOLATION, reason, sizeof reason - 1);
+        return false;
+    }
+    if (sendq_push(&c->out, b) < 0) {
+        conn_kill(c, "out of memory");
+        return false;
+    }
+    return true;
+}
+
+static bool conn_queue_copy(conn *c, const void *data, size_t len, bool bounded)
+{
+    sbuf *b = sbuf_new(len);
+    if (!b) {
+        conn_kill(c, "out of memory");
+        return false;
+    }
+    memcpy(b->data, data, len);
+    bool ok = conn_queue(c, b, bounded);
+    sbuf_unref(b);
+    return ok;
+}
+
+sbuf *frame_new(ws_opcode opcode, const void *prefix, size_t prefix_len, const void *data,
+                size_t len)
+{
+    ws_frame f;
+    memset(&f, 0, sizeof f);
+    f.fin = true;
+    f.opcode = (uint8_t)opcode;
+    f.payload_len = prefix_len + len;
+    size_t header = ws_frame_header_size(f.payload_len, false);
+    sbuf *b = sbuf_new(header + prefix_len + len);
+    if (!b)
+        return NULL;
+    if (ws_frame_write_header(&f, b->data, header) != (int)header) {
+        sbuf_unref(b);
+        return NULL;
+    }
+    if (prefix_len)
+        memcpy(b->data + header, prefix, prefix_len);
+    if (len)
+        memcpy(b->data + header + prefix_len, data, len);
+    return b;
+}
+
+static bool conn_can_send(const conn *c)
+{
+    return !c->dead && c->state == CS_OPEN && ws_writer_can_send(&c->writer) &&
+           ws_closing_next(&c->closing) == WS_CLOSING_READ;
+}
+
+bool conn_send_frame(conn *c, sbuf *frame)
+{
+    if (!conn_can_send(c))
+        return false;
+    bool ok = conn_queue(c, frame, true);
+    conn_drive(c);
+    return ok && !c->dead;
+}
+
+bool conn_send(conn *c, ws_opcode opcode, const void *data, size_t len)
+{
+    if (!conn_can_send(c))
+        return false;
+    size_t size = ws_message_size(&c->writer, len);
+    sbuf *b = sbuf_new(size);
+    if (!b)
+        return false;
+    ptrdiff_t n = ws_message_write(&c->writer, opcode, data, len, b->data, size);
+    if (n < 0) {
+        log_msg(c->peer, "cannot send: %s", ws_strerror((int)n));
+        sbuf_unref(b);
+        return false;
+    }
+    b->len = (size_t)n;
+    bool ok = conn_queue(c, b, true);
+    sbuf_unref(b);
+    conn_drive(c);
+    return ok && !c->dead;
+}
+
+void server_broadcast(server *s, sbuf *frame)
+{
+    /* Dead connections stay on the list until reaped, so a send that drops
+     * one (or an on_close that broadcasts again) cannot break this walk. */
+    for (conn *c = s->conns; c; c = c->next)
+        if (c->client && !c->dead)
+            conn_send_frame(c, frame);
+}
+
+void conn_close(conn *c, uint16_t code, const char *reason)
+{
+    if (c->dead || c->state != CS_OPEN)
+        return;
+    ws_status st = ws_closing_request(&c->closing, code, reason, reason ? strlen(reason) : 0);
+    if (st != WS_OK)
+        log_msg(c->peer, "conn_close(%u): %s", (unsigned)code, ws_strerror(st));
+    conn_drive(c);
+}
+
+/* ---------------------------------------------------------------- driving */
+
+static void enter_finishing(conn *c)
+{
+    c->state = CS_FINISHING;
+    /* Bounds the flush and the linger together. */
+    loop_timer_start(&c->timer, LINGER_MS);
+}
+
+/* Do what the connection's state asks: send the close frame, flush, half
+ * close, and watch the right directions. Called after every event. */
+static void conn_drive(conn *c)
+{
+    server *s = c->srv;
+    if (c->dead)
+        return;
+    while (c->state == CS_OPEN) {
+        ws_closing_action a = ws_closing_next(&c->closing);
+        if (a == WS_CLOSING_SEND_CLOSE) {
+            uint8_t frame[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
+            ptrdiff_t n = ws_closing_write(&c->closing, &c->writer, frame, sizeof frame);
+            if (n > 0 && !conn_queue_copy(c, frame, (size_t)n, false))
+                return;
+            if (n < 0 && n != WS_E_CLOSING) {
+                conn_kill(c, "cannot write close frame: %s", ws_strerror((int)n));
+                return;
+            }
+            loop_timer_start(&c->timer, s->opt.close_timeout_ms);
+            continue;
+        }
+        if (a == WS_CLOSING_CLOSE_TCP || a == WS_CLOSING_WAIT_TCP_CLOSE)
+            enter_finishing(c);
+        break;
+    }
+
+    size_t before = c->out.bytes;
+    int flushed = sendq_flush(&c->out, c->fd);
+    if (flushed < 0) {
+        conn_kill(c, "send failed: %s", strerror(errno));
+        return;
+    }
+    bool paused = c->state == CS_OPEN && c->out.bytes > s->opt.read_pause_bytes;
+    /* While we do not read, a peer that drains what we send is alive. */
+    if (paused && c->out.bytes < before) {
+        c->last_heard_ms = loop_now_ms(s->loop);
+        c->ping_sent = false;
+    }
+    if (c->state == CS_FINISHING && flushed == 1) {
+        if (c->peer_eof) {
+            conn_kill(c, NULL);
+            return;
+        }
+        /* FIN, then read until the peer's FIN: closing with unread input
+         * would send a reset that can destroy our last frame in flight. */
+        shutdown(c->fd, SHUT_WR);
+        c->state = CS_LINGER;
+    }
+    unsigned want = 0;
+    if (!c->peer_eof && !paused)
+        want |= LOOP_READ;
+    if (!sendq_empty(&c->out))
+        want |= LOOP_WRITE;
+    if (loop_io_set(&c->io, want) < 0)
+        conn_kill(c, "epoll_ctl: %s", strerror(errno));
+}
+
+/* ---------------------------------------------------------------- handshake */
+
+static void http_answer(conn *c, const char *buf, size_t len)
+{
+    c->replied = true;
+    if (conn_queue_copy(c, buf, len, false))
+        enter_finishing(c);
+}
+
+static void reject(conn *c, int status)
+{
+    char out[512];
+    int n = ws_handshake_write_rejection(status, out, sizeof out);
+    log_msg(c->peer, "handshake rejected: HTTP %d, %s", ws_status_http_code(status) ? ws_status_http_code(status) : 400,
+            ws_strerror(status));
+    if (n > 0)
+        http_answer(c, out, (size_t)n);
+    else
+        conn_kill(c, "cannot write rejection: %s", ws_strerror(n));
+}
+
+void conn_http_reply(conn *c, int status, const char *content_type, const char *extra_headers,
+                     const void *body, size_t body_len)
+{
+    if (c->dead || c->state != CS_HANDSHAKE || c->replied)
+        return;
+    size_t cap = 512 + body_len + (content_type ? strlen(content_type) : 0) +
+                 (extra_headers ? strlen(extra_headers) : 0);
+    sbuf *b = sbuf_new(cap);
+    if (!b) {
+        conn_kill(c, "out of memory");
+        return;
+    }
+    int n = ws_http_write_response(status, NULL, content_type, extra_headers, body, body_len,
+                                   (char *)b->data, cap);
+    if (n < 0) {
+        sbuf_unref(b);
+        conn_kill(c, "cannot write HTTP response: %s", ws_strerror(n));
+        return;
+    }
+    b->len = (size_t)n;
+    c->replied = true;
+    if (conn_queue(c, b, false))
+        enter_finishing(c);
+    sbuf_unref(b);
+}
+
+static void start_keepalive(conn *c)
+{
+    if (c->srv->opt.ping_interval_ms)
+        loop_timer_start(&c->timer, c->srv->opt.ping_interval_ms);
+    else
+        loop_timer_stop(&c->timer);
+}
+
+static void ws_input(conn *c);
+
+static void handshake_input(conn *c)
+{
+    server *s = c->srv;
+    ws_http_header headers[MAX_HEADER_FIELDS];
+    ws_http_request req;
+    int r = ws_http_parse_request((const char *)c->in, c->in_len, c->head_scanned, &s->opt.limits,
+                                  &req, headers, MAX_HEADER_FIELDS);
+    if (r == WS_INCOMPLETE) {
+        c->head_scanned = c->in_len;
+        return;
+    }
+    if (r < 0) {
+        reject(c, r);
+        return;
+    }
+    size_t head_len = (size_t)r;
+
+    ws_handshake_request hs;
+    ws_status st = ws_handshake_check_request(&req, &s->opt.limits, &hs);
+    if (st == WS_E_HS_NOT_WEBSOCKET) {
+        c->replied = false;
+        if (s->h.on_http)
+            s->h.on_http(c, &req, s->h.arg);
+        if (!c->replied && !c->dead)
+            reject(c, st);
+        return;
+    }
+    if (st != WS_OK) {
+        reject(c, st);
+        return;
+    }
+    /* Browsers always send Origin; other clients send none and are not
+     * what an allow-list defends against (a page on another site driving
+     * the visitor's browser), so an absent Origin is admitted. */
+    if (s->opt.num_origins > 0 && hs.origin &&
+        ws_handshake_check_origin(hs.origin, hs.origin_len, s->opt.origins,
+                                  s->opt.num_origins) != WS_OK) {
+        log_msg(c->peer, "origin %.*s is not on the allow-list", (int)hs.origin_len, hs.origin);
+        reject(c, WS_E_HS_ORIGIN_FORBIDDEN);
+        return;
+    }
+    if (s->opt.max_clients && s->nclients >= s->opt.max_clients) {
+        static const char body[] = "Too many clients are connected; try again later.\n";
+        log_msg(c->peer, "refused: %zu clients already (--max-clients)", s->nclients);
+        conn_http_reply(c, 503, "text/plain; charset=utf-8", "Retry-After: 5\r\n", body,
+                        sizeof body - 1);
+        return;
+    }
+
+    char resp[512];
+    int n = ws_handshake_write_response(&hs, NULL, NULL, NULL, resp, sizeof resp);
+    if (n < 0) {
+        conn_kill(c, "cannot write 101 response: %s", ws_strerror(n));
+        return;
+    }
+    if (!conn_queue_copy(c, resp, (size_t)n, false))
+        return;
+
+    /* Bytes after the head are frames the client sent without waiting. */
+    c->in_len -= head_len;
+    memmove(c->in, c->in + head_len, c->in_len);
+    c->state = CS_OPEN;
+    ws_parser_init(&c->parser, WS_ROLE_SERVER, &s->opt.limits);
+    ws_writer_init(&c->writer, WS_ROLE_SERVER, 0, NULL, NULL);
+    ws_closing_init(&c->closing, WS_ROLE_SERVER);
+    c->client = true;
+    s->nclients++;
+    log_msg(c->peer, "connected: WebSocket %.*s (%zu clients)", (int)hs.target_len, hs.target,
+            s->nclients);
+    start_keepalive(c);
+    if (s->h.on_open)
+        s->h.on_open(c, s->h.arg);
+    if (!c->dead && c->in_len > 0)
+        ws_input(c);
+}
+
+/* ---------------------------------------------------------------- frames */
+
+static bool msg_append(conn *c, const uint8_t *data, size_t len)
+{
+    if (c->msg_cap - c->msg_len < len) {
+        size_t need = c->msg_len + len;
+        size_t cap = c->msg_cap ? c->msg_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        /* The parser already refused anything above the limit, so this
+         * cannot run away; clamp only the doubling overshoot. */
+        uint64_t limit = c->srv->opt.limits.max_message_size;
+        if (limit && cap > limit && need <= limit)
+            cap = (size_t)limit;
+        uint8_t *m = realloc(c->msg, cap);
+        if (!m)
+            return false;
+        c->msg = m;
+        c->msg_cap = cap;
+    }
+    memcpy(c->msg + c->msg_len, data, len);
+    c->msg_len += len;
+    return true;
+}
+
+static void on_event(conn *c, const ws_event *ev)
+{
+    server *s = c->srv;
+    switch (ev->type) {
+    case WS_EV_MESSAGE_START:
+        c->msg_opcode = ev->opcode;
+        c->msg_len = 0;
+        break;
+    case WS_EV_DATA:
+        if (!msg_append(c, ev->data, ev->len)) {
+            log_msg(c->peer, "out of memory for a %zu-byte message", c->msg_len + ev->len);
+            ws_closing_request(&c->closing, WS_CLOSE_INTERNAL_ERROR, NULL, 0);
+            c->input_failed = true;
+        }
+        break;
+    case WS_EV_MESSAGE_END:
+        /* After our close frame nothing can be answered: drop it. */
+        if (conn_can_send(c) && s->h.on_message)
+            s->h.on_message(c, (ws_opcode)c->msg_opcode, c->msg, c->msg_len, s->h.arg);
+        if (c->msg_cap > MSG_KEEP) {
+            free(c->msg);
+            c->msg = NULL;
+            c->msg_cap = 0;
+        }
+        c->msg_len = 0;
+        break;
+    case WS_EV_PING:
+        if (conn_can_send(c)) {
+            uint8_t pong[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
+            ptrdiff_t n = ws_pong_write(&c->writer, ev->data, ev->len, pong, sizeof pong);
+            if (n > 0)
+                conn_queue_copy(c, pong, (size_t)n, true);
+        }
+        break;
+    case WS_EV_PONG:
+        break; /* any input counts as a sign of life, see on_readable */
+    case WS_EV_CLOSE:
+        log_msg(c->peer, "close frame from peer: %u \"%.*s\"", (unsigned)ev->close_code,
+                (int)ev->len, (const char *)ev->data);
+        ws_closing_received(&c->closing, ev->close_code);
+        break;
+    case WS_EV_NONE:
+        break;
+    }
+}
+
+static void ws_input(conn *c)
+{
+    size_t off = 0;
+    while (!c->dead && c->state == CS_OPEN && !c->input_failed) {
+        ws_event ev;
+        ptrdiff_t n = ws_parser_next(&c->parser, c->in + off, c->in_len - off, &ev);
+        if (n < 0) {
+            /* After the peer's close frame, more bytes are just dropped. */
+            if (n != WS_E_AFTER_CLOSE) {
+                uint16_t code = ws_status_close_code((int)n);
+                log_msg(c->peer, "protocol error: %s (%s); closing with %u", ws_strerror((int)n),
+                        ws_status_name((int)n), (unsigned)code);
+                ws_closing_fail(&c->closing, (int)n);
+                c->fail_status = (int)n;
+            }
+            c->input_failed = true;
+            break;
+        }
+        off += (size_t)n;
+        if (ev.type == WS_EV_NONE)
+            break;
+        on_event(c, &ev);
+    }
+    if (c->dead)
+        return;
+    if (c->input_failed || c->state != CS_OPEN) {
+        c->in_len = 0;
+        return;
+    }
+    /* What is left is part of a frame header or of a control frame. */
+    c->in_len -= off;
+    memmove(c->in, c->in + off, c->in_len);
+}
+
+/* ---------------------------------------------------------------- I/O events */
+
+static bool grow_in(conn *c, size_t limit)
+{
+    if (c->in_cap >= limit)
+        return false;
+    size_t cap = c->in_cap * 2 < limit ? c->in_cap * 2 : limit;
+    uint8_t *in = realloc(c->in, cap);
+    if (!in)
+        return false;
+    c->in = in;
+    c->in_cap = cap;
+    return true;
+}
+
+static void on_readable(loop_io *io, void *arg)
+{
+    (void)io;
+    conn *c = arg;
+    server *s = c->srv;
+    size_t hs_limit = (size_t)s->opt.limits.max_header_bytes + 1;
+
+    if (c->state == CS_HANDSHAKE && c->in_len == c->in_cap && !grow_in(c, hs_limit)) {
+        reject(c, WS_E_HTTP_HEADER_TOO_LARGE);
+        conn_drive(c);
+        return;
+    }
+    /* Once the socket is being shut, input is only drained. */
+    bool keep = c->state == CS_HANDSHAKE || (c->state == CS_OPEN && !c->input_failed);
+    size_t at = keep ? c->in_len : 0;
+    ssize_t n = read(c->fd, c->in + at, c->in_cap - at);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+            return;
+        conn_kill(c, "receive failed: %s", strerror(errno));
+        return;
+    }
+    if (n == 0) {
+        c->peer_eof = true;
+        if (c->state == CS_HANDSHAKE) {
+            conn_kill(c, c->in_len ? "peer closed during the handshake" : NULL);
+            return;
+        }
+        if (c->state == CS_LINGER) {
+            conn_kill(c, NULL);
+            return;
+        }
+        if (c->state == CS_OPEN)
+            ws_closing_peer_closed(&c->closing);
+        conn_drive(c);
+        return;
+    }
+    c->last_heard_ms = loop_now_ms(s->loop);
+    c->ping_sent = false;
+    bool filled = (size_t)n == c->in_cap - at;
+    if (keep) {
+        c->in_len += (size_t)n;
+        if (c->state == CS_HANDSHAKE)
+            handshake_input(c);
+        else
+            ws_input(c);
+        if (!c->dead && c->state == CS_OPEN && filled)
+            grow_in(c, IN_MAX_OPEN);
+    }
+    conn_drive(c);
+}
+
+static void on_writable(loop_io *io, void *arg)
+{
+    (void)io;
+    conn_drive(arg);
+}
+
+static void on_conn_timer(loop_timer *t, void *arg)
+{
+    (void)t;
+    conn *c = arg;
+    server *s = c->srv;
+    switch (c->state) {
+    case CS_HANDSHAKE: {
+        log_msg(c->peer, "handshake timeout: no complete request within %u ms",
+                s->opt.handshake_timeout_ms);
+        static const char body[] = "The request head did not arrive in time.\n";
+        conn_http_reply(c, 408, "text/plain; charset=utf-8", NULL, body, sizeof body - 1);
+        break;
+    }
+    case CS_OPEN:
+        if (!ws_writer_can_send(&c->writer)) {
+            log_msg(c->peer, "no close frame from peer within %u ms", s->opt.close_timeout_ms);
+            ws_closing_timeout(&c->closing);
+            break;
+        }
+        {
+            uint64_t idle = loop_now_ms(s->loop) - c->last_heard_ms;
+            uint64_t interval = s->opt.ping_interval_ms;
+            if (idle < interval) {
+                loop_timer_start(&c->timer, interval - idle);
+                return;
+            }
+            if (c->ping_sent) {
+                conn_kill(c, "no answer to ping within %u ms", s->opt.ping_interval_ms);
+                return;
+            }
+            uint8_t ping[WS_MAX_HEADER_SIZE + 8];
+            ptrdiff_t n = ws_ping_write(&c->writer, "ka", 2, ping, sizeof ping);
+            if (n > 0 && conn_queue_copy(c, ping, (size_t)n, true)) {
+                c->ping_sent = true;
+                loop_timer_start(&c->timer, interval);
+            }
+        }
+        break;
+    case CS_FINISHING:
+    case CS_LINGER:
+        conn_kill(c, c->state == CS_FINISHING ? "could not send the last bytes in time" : NULL);
+        return;
+    }
+    conn_drive(c);
+}
+
+/* ---------------------------------------------------------------- accepting */
+
+static void on_accept(loop_io *io, void *arg);
+
+static void on_accept_retry(loop_timer *t, void *arg)
+{
+    (void)t;
+    server *s = arg;
+    if (!s->shutting_down)
+        loop_io_set(&s->lio, LOOP_READ);
+}
+
+static void on_accept(loop_io *io, void *arg)
+{
+    (void)io;
+    server *s = arg;
+    /* A bounded batch per wake-up: fair to connections already open. */
+    for (int i = 0; i < 64; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = accept4(s->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                return;
+            /* Out of descriptors or memory: level-triggered epoll would
+             * wake us again at once, so pause accepting for a moment. */
+            log_msg(NULL, "accept: %s; pausing for %u ms", strerror(errno), ACCEPT_RETRY_MS);
+            loop_io_set(&s->lio, 0);
+            loop_timer_start(&s->accept_retry, ACCEPT_RETRY_MS);
+            return;
+        }
+        char peer[NET_ADDR_STRLEN];
+        net_format_addr((struct sockaddr *)&ss, len, peer, sizeof peer);
+        if (s->opt.max_clients && s->nconns >= s->opt.max_clients + MAX_PENDING) {
+            log_msg(peer, "refused: %zu connections open", s->nconns);
+            close(fd);
+            continue;
+        }
+        conn *c = calloc(1, sizeof *c);
+        uint8_t *in = malloc(IN_INITIAL);
+        if (!c || !in) {
+            free(c);
+            free(in);
+            close(fd);
+            log_msg(peer, "refused: out of memory");
+            continue;
+        }
+        int one = 1;
+        /* Frames are whole writes already; Nagle would only delay them. */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        c->srv = s;
+        c->fd = fd;
+        c->in = in;
+        c->in_cap = IN_INITIAL;
+        c->state = CS_HANDSHAKE;
+        c->last_heard_ms = loop_now_ms(s->loop);
+        memcpy(c->peer, peer, sizeof peer);
+        sendq_init(&c->out);
+        loop_io_init(&c->io, s->loop, fd, on_readable, on_writable, c);
+        loop_timer_init(&c->timer, s->loop, on_conn_timer, c);
+        c->next = s->conns;
+        if (s->conns)
+            s->conns->prev = c;
+        s->conns = c;
+        s->nconns++;
+        if (loop_io_set(&c->io, LOOP_READ) < 0) {
+            conn_kill(c, "epoll_ctl: %s", strerror(errno));
+            continue;
+        }
+        loop_timer_start(&c->timer, s->opt.handshake_timeout_ms);
+    }
+}
+
+/* ---------------------------------------------------------------- server */
+
+server *server_new(loop *l, const server_options *o, const server_handlers *h, char *err,
+                   size_t err_cap)
+{
+    server *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, err_cap, "out of memory");
+        return NULL;
+    }
+    s->loop = l;
+    s->opt = *o;
+    if (h)
+        s->h = *h;
+    /* A peer that disappears mid-write must cost us an EPIPE, not the
+     * process. */
+    signal(SIGPIPE, SIG_IGN);
+    s->lfd = net_listen(o->host, o->port, s->addr, sizeof s->addr, err, err_cap);
+    if (s->lfd < 0) {
+        free(s);
+        return NULL;
+    }
+    s->port = net_local_port(s->lfd);
+    loop_io_init(&s->lio, l, s->lfd, on_accept, NULL, s);
+    loop_timer_init(&s->accept_retry, l, on_accept_retry, s);
+    loop_timer_init(&s->reaper, l, on_reap, s);
+    if (loop_io_set(&s->lio, LOOP_READ) < 0) {
+        snprintf(err, err_cap, "epoll_ctl: %s", strerror(errno));
+        close(s->lfd);
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+const char *server_address(const server *s) { return s->addr; }
+uint16_t server_port(const server *s) { return s->port; }
+size_t server_client_count(const server *s) { return s->nclients; }
+
+static void stop_listening(server *s)
+{
+    if (s->lfd >= 0) {
+        loop_io_stop(&s->lio);
+        close(s->lfd);
+        s->lfd = -1;
+    }
+    loop_timer_stop(&s->accept_retry);
+}
+
+static void on_shutdown_timeout(loop_timer *t, void *arg)
+{
+    (void)t;
+    server *s = arg;
+    for (conn *c = s->conns; c; c = c->next)
+        conn_kill(c, "server shutting down");
+    loop_timer_stop(&s->reaper);
+    on_reap(&s->reaper, s);
+    loop_stop(s->loop);
+}
+
+void server_shutdown(server *s, uint16_t code, unsigned timeout_ms)
+{
+    if (s->shutting_down)
+        return;
+    s->shutting_down = true;
+    stop_listening(s);
+    log_msg(NULL, "shutting down: closing %zu clients with %u", s->nclients, (unsigned)code);
+    for (conn *c = s->conns; c; c = c->next) {
+        if (c->dead)
+            continue;
+        if (c->state == CS_HANDSHAKE)
+            conn_kill(c, NULL);
+        else if (c->state == CS_OPEN)
+            conn_close(c, code, "server shutting down");
+    }
+    loop_timer_init(&s->shutdown_timer, s->loop, on_shutdown_timeout, s);
+    loop_timer_start(&s->shutdown_timer, timeout_ms);
+    if (s->nconns == 0)
+        loop_stop(s->loop);
+}
+
+void server_free(server *s)
+{
+    if (!s)
+        return;
+    for (conn *c = s->conns; c; c = c->next)
+        conn_kill(c, NULL);
+    loop_timer_stop(&s->reaper);
+    on_reap(&s->reaper, s);
+    if (s->shutting_down)
+        loop_timer_stop(&s->shutdown_timer);
+    stop_listening(s);
+    free(s);
+}
+
+void *conn_user(const conn *c) { return c->user; }
+void conn_set_user(conn *c, void *user) { c->user = user; }
+const char *conn_peer(const conn *c) { return c->peer; }

@@ -1,0 +1,140 @@
+/*
+ * echo_server - every message back to its sender, unchanged.
+ *
+ *   echo_server --port N [--host ADDR] [--max-message BYTES]
+ *
+ * The whole server is the on_message handler below; examples/common/server.c
+ * does the rest with libwsframe: the HTTP upgrade, the stream parser (which
+ * rejects protocol errors with 1002, invalid UTF-8 with 1007 at the first
+ * impossible byte, oversized messages with 1009), pings, and the close
+ * handshake (the peer's close code is echoed).
+ *
+ * Messages are buffered whole, up to --max-message bytes, and echoed as one
+ * frame: the echo of a fragmented message is the same message, not the same
+ * frames (RFC 6455 section 5.4 lets intermediaries refragment, and nothing
+ * may depend on frame boundaries). Buffering is what lets the server refuse
+ * a text message that turns out invalid before echoing any of it.
+ *
+ * This is the reference server of the Autobahn conformance run.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "loop.h"
+#include "server.h"
+#include "wsframe.h"
+
+static void usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "usage: %s --port N [--host ADDR] [--max-message BYTES]\n"
+            "\n"
+            "A WebSocket echo server: every text and binary message comes back unchanged,\n"
+            "on any path. Pings are answered with pongs, close frames with the same code.\n"
+            "\n"
+            "  --port N             TCP port to listen on (required); 0 picks a free port\n"
+            "  --host ADDR          address to bind (default 127.0.0.1; :: or 0.0.0.0 for all)\n"
+            "  --max-message BYTES  largest message accepted, summed over its fragments\n"
+            "                       (default %u); a bigger one is refused with close\n"
+            "                       code 1009 before its payload is read\n"
+            "  --help               this text\n"
+            "\n"
+            "Once listening, prints \"listening on HOST:PORT\" on stdout (the real port when\n"
+            "--port is 0). Logs go to stderr. SIGINT or SIGTERM closes every client with\n"
+            "1001 and exits 0.\n",
+            prog, WS_DEFAULT_MAX_MESSAGE_SIZE);
+}
+
+static void echo_message(conn *c, ws_opcode opcode, const uint8_t *data, size_t len, void *arg)
+{
+    (void)arg;
+    conn_send(c, opcode, data, len);
+}
+
+static void on_signal(loop *l, int signo, void *arg)
+{
+    (void)l;
+    (void)signo;
+    server_shutdown(arg, WS_CLOSE_GOING_AWAY, 2000);
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = argv[0];
+    server_options opt;
+    server_options_default(&opt);
+    bool have_port = false;
+    uint64_t v;
+
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"host", required_argument, NULL, 'H'},
+        {"max-message", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'p':
+            if (!cli_number(prog, "--port", optarg, 0, 65535, &v))
+                return 2;
+            opt.port = (uint16_t)v;
+            have_port = true;
+            break;
+        case 'H':
+            opt.host = optarg;
+            break;
+        case 'm':
+            if (!cli_number(prog, "--max-message", optarg, 1, (uint64_t)1 << 40, &v))
+                return 2;
+            opt.limits.max_message_size = v;
+            opt.limits.max_frame_size = v;
+            break;
+        case 'h':
+            usage(stdout, prog);
+            return 0;
+        default:
+            usage(stderr, prog);
+            return 2;
+        }
+    }
+    if (optind < argc || !have_port) {
+        usage(stderr, prog);
+        return 2;
+    }
+    /* The echo of a message goes to the queue of the client that sent it,
+     * so the queue must hold the biggest message with room to spare; the
+     * read pause (server.h) keeps a fast sender from queueing more. */
+    opt.max_queued_bytes = 2 * (size_t)opt.limits.max_message_size + 1024u * 1024u;
+
+    loop *l = loop_new();
+    if (!l) {
+        perror("epoll");
+        return 1;
+    }
+    server_handlers handlers = {.on_message = echo_message};
+    char err[256];
+    server *s = server_new(l, &opt, &handlers, err, sizeof err);
+    if (!s) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        loop_free(l);
+        return 1;
+    }
+    if (loop_signal(l, SIGINT, on_signal, s) < 0 || loop_signal(l, SIGTERM, on_signal, s) < 0) {
+        perror("signalfd");
+        return 1;
+    }
+    /* Tests read this line to learn the port: flush it now, stdout may be a
+     * pipe. */
+    printf("listening on %s\n", server_address(s));
+    fflush(stdout);
+
+    int rc = loop_run(l);
+    server_free(s);
+    loop_free(l);
+    return rc == 0 ? 0 : 1;
+}
