@@ -731,11 +731,14 @@ WS_API ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *re
  * action is to send the echo; otherwise the handshake is complete. */
 WS_API void ws_closing_received(ws_closing *c, uint16_t code);
 
-/* ws_closing_fail - ws_parser_next (or anything else) failed with status.
- * When the status carries a close code (ws_status_close_code != 0) and no
- * close went out yet, the next action is to send a close with that code (its
- * reason is ws_status_name(status)); after that, or at once for a local
- * error, it is WS_CLOSING_CLOSE_TCP. */
+/* ws_closing_fail - ws_parser_next (or anything else) failed with status:
+ * fail the connection (RFC 6455 7.1.7). When the status carries a close code
+ * (ws_status_close_code != 0) and no close went out yet, the next action is
+ * to send a close with that code (its reason is ws_status_name(status));
+ * after it, TCP is closed without waiting for the peer's answer. A local
+ * error (code 0) queues no close: TCP is closed at once, after a close that
+ * was already queued (an echo) goes out. WS_E_AFTER_CLOSE is ignored: bytes
+ * after the peer's close are dropped, the handshake goes on as usual. */
 WS_API void ws_closing_fail(ws_closing *c, int status);
 
 /* ws_closing_peer_closed - read() returned 0 or failed: the peer closed TCP.

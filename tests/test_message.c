@@ -1,0 +1,335 @@
+/* The message writer (lib/message.c): RFC 6455 5.7 examples byte-exact,
+ * fragmentation, a fresh key per frame, capacity checks that write nothing,
+ * UTF-8 refusal, control frames, and nothing after a close. */
+#define _DEFAULT_SOURCE
+#include "testutil.h"
+
+#include <string.h>
+
+#include "stream_harness.h"
+
+/* Hands out the keys of a list in order and counts the calls. */
+typedef struct key_list {
+    const uint8_t (*keys)[4];
+    size_t n, used;
+} key_list;
+
+static void next_listed_key(void *ctx, uint8_t key[4])
+{
+    key_list *k = ctx;
+    assert_true(k->used < k->n);
+    memcpy(key, k->keys[k->used++], 4);
+}
+
+/* Counts calls and gives distinct keys. */
+static void next_counted_key(void *ctx, uint8_t key[4])
+{
+    size_t *calls = ctx;
+    sh_key((uint32_t)++*calls, key);
+}
+
+static void expect_bytes(const uint8_t *got, ptrdiff_t got_len, const char *hex)
+{
+    uint8_t want[512];
+    size_t n = ws_test_hex(hex, want, sizeof want);
+    assert_int_equal(got_len, (ptrdiff_t)n);
+    assert_memory_equal(got, want, n);
+}
+
+static void test_rfc_examples_unmasked(void **state)
+{
+    (void)state;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_SERVER, 0, NULL, NULL);
+    uint8_t out[80000];
+    expect_bytes(out, ws_message_write(&w, WS_OP_TEXT, "Hello", 5, out, sizeof out),
+                 "81 05 48 65 6c 6c 6f");
+    expect_bytes(out, ws_ping_write(&w, "Hello", 5, out, sizeof out), "89 05 48 65 6c 6c 6f");
+    expect_bytes(out, ws_pong_write(&w, "Hello", 5, out, sizeof out), "8a 05 48 65 6c 6c 6f");
+
+    /* 256 bytes and 64 KiB of binary: 16- and 64-bit lengths. */
+    static uint8_t big[65536];
+    ptrdiff_t r = ws_message_write(&w, WS_OP_BINARY, big, 256, out, sizeof out);
+    assert_int_equal(r, 4 + 256);
+    assert_memory_equal(out, "\x82\x7e\x01\x00", 4);
+    r = ws_message_write(&w, WS_OP_BINARY, big, 65536, out, sizeof out);
+    assert_int_equal(r, 10 + 65536);
+    assert_memory_equal(out, "\x82\x7f\x00\x00\x00\x00\x00\x01\x00\x00", 10);
+
+    /* "Hel" "lo" as two fragments. */
+    ws_writer_init(&w, WS_ROLE_SERVER, 3, NULL, NULL);
+    assert_int_equal(ws_message_size(&w, 5), 9);
+    expect_bytes(out, ws_message_write(&w, WS_OP_TEXT, "Hello", 5, out, sizeof out),
+                 "01 03 48 65 6c 80 02 6c 6f");
+}
+
+static void test_rfc_example_masked(void **state)
+{
+    (void)state;
+    static const uint8_t keys[][4] = {{0x37, 0xfa, 0x21, 0x3d}};
+    key_list k = {keys, 1, 0};
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 0, next_listed_key, &k);
+    uint8_t out[64];
+    expect_bytes(out, ws_message_write(&w, WS_OP_TEXT, "Hello", 5, out, sizeof out),
+                 "81 85 37 fa 21 3d 7f 9f 4d 51 58");
+    assert_int_equal(k.used, 1);
+}
+
+/* Every frame of a fragmented masked message has its own key, and the
+ * receiving parser gets the message back. */
+static void test_fresh_key_per_frame(void **state)
+{
+    (void)state;
+    size_t calls = 0;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 4, next_counted_key, &calls);
+    const char *text = "0123456789"; /* frames of 4, 4, 2 */
+    uint8_t out[128];
+    ptrdiff_t r = ws_message_write(&w, WS_OP_TEXT, text, 10, out, sizeof out);
+    assert_int_equal(r, (ptrdiff_t)ws_message_size(&w, 10));
+    assert_int_equal(r, 3 * 6 + 10);
+    assert_int_equal(calls, 3);
+    /* Headers: 01 84 key, 00 84 key, 80 82 key. */
+    assert_int_equal(out[0], 0x01);
+    assert_int_equal(out[1], 0x84);
+    assert_int_equal(out[10], 0x00);
+    assert_int_equal(out[11], 0x84);
+    assert_int_equal(out[20], 0x80);
+    assert_int_equal(out[21], 0x82);
+    uint8_t k1[4], k2[4], k3[4];
+    sh_key(1, k1);
+    sh_key(2, k2);
+    sh_key(3, k3);
+    assert_memory_equal(out + 2, k1, 4);
+    assert_memory_equal(out + 12, k2, 4);
+    assert_memory_equal(out + 22, k3, 4);
+
+    sh_log log;
+    sh_config cfg = {WS_ROLE_SERVER, NULL};
+    sh_parse_whole(&cfg, out, (size_t)r, &log);
+    char exp[64];
+    snprintf(exp, sizeof exp, "T(10:%016" PRIx64 ") ",
+             sh_fnv(SH_FNV_INIT, (const uint8_t *)text, 10));
+    assert_string_equal(log.text, exp);
+}
+
+/* Sizes: exact for every fragmentation, with 2-, 4- and 10-byte headers. */
+static void test_message_size_matches_output(void **state)
+{
+    (void)state;
+    static uint8_t data[70000];
+    static uint8_t out[80000];
+    static const size_t lens[] = {0, 1, 125, 126, 127, 65535, 65536, 69999};
+    static const size_t maxes[] = {0, 1, 125, 126, 1000, 65536};
+    for (int client = 0; client < 2; client++)
+        for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++)
+            for (size_t j = 0; j < sizeof maxes / sizeof maxes[0]; j++) {
+                if (maxes[j] == 1 && lens[i] > 200)
+                    continue; /* 7 bytes a frame: too big for out */
+                size_t calls = 0;
+                ws_writer w;
+                ws_writer_init(&w, client ? WS_ROLE_CLIENT : WS_ROLE_SERVER, maxes[j],
+                               next_counted_key, &calls);
+                ptrdiff_t r = ws_message_write(&w, WS_OP_BINARY, data, lens[i], out, sizeof out);
+                assert_int_equal(r, (ptrdiff_t)ws_message_size(&w, lens[i]));
+                size_t frames = (maxes[j] == 0 || lens[i] == 0) ? 1
+                                                                  : (lens[i] + maxes[j] - 1) / maxes[j];
+                assert_int_equal(calls, client ? frames : 0);
+                /* And it parses back as one message of that size. */
+                sh_log log;
+                sh_config cfg = {client ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL};
+                sh_parse_whole(&cfg, out, (size_t)r, &log);
+                char exp[64];
+                snprintf(exp, sizeof exp, "B(%zu:%016" PRIx64 ") ", lens[i],
+                         sh_fnv(SH_FNV_INIT, data, lens[i]));
+                assert_string_equal(log.text, exp);
+            }
+}
+
+/* Too small by one byte: an error, not one byte written, no key taken. */
+static void test_capacity_checked_before_writing(void **state)
+{
+    (void)state;
+    size_t calls = 0;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 3, next_counted_key, &calls);
+    uint8_t out[64];
+    size_t need = ws_message_size(&w, 10);
+    memset(out, 0xEE, sizeof out);
+    assert_int_equal(ws_message_write(&w, WS_OP_BINARY, "0123456789", 10, out, need - 1),
+                     WS_E_BUFFER_TOO_SMALL);
+    for (size_t i = 0; i < sizeof out; i++)
+        assert_int_equal(out[i], 0xEE);
+    assert_int_equal(calls, 0);
+    assert_int_equal(ws_message_write(&w, WS_OP_BINARY, "0123456789", 10, out, need),
+                     (ptrdiff_t)need);
+    assert_int_equal(ws_ping_write(&w, "abc", 3, out, 2 + 4 + 2), WS_E_BUFFER_TOO_SMALL);
+    assert_int_equal(ws_close_frame_write(&w, 1000, NULL, 0, out, 2 + 4 + 1),
+                     WS_E_BUFFER_TOO_SMALL);
+    assert_true(ws_writer_can_send(&w)); /* a close that did not fit was not sent */
+    assert_int_equal(ws_fragment_write(&w, WS_OP_TEXT, false, "ab", 2, out, 7),
+                     WS_E_BUFFER_TOO_SMALL);
+    /* No fragmented message was opened by the failed call. */
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, "ab", 2, out, sizeof out), 8);
+}
+
+static void test_text_must_be_utf8(void **state)
+{
+    (void)state;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_SERVER, 0, NULL, NULL);
+    uint8_t out[64];
+    const uint8_t bad[] = {'a', 0xED, 0xA0, 0x80};
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, bad, sizeof bad, out, sizeof out),
+                     WS_E_INVALID_UTF8);
+    assert_int_equal(ws_message_write(&w, WS_OP_BINARY, bad, sizeof bad, out, sizeof out),
+                     2 + (ptrdiff_t)sizeof bad);
+    assert_int_equal(ws_message_write(&w, WS_OP_PING, "x", 1, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_message_write(&w, WS_OP_CONTINUATION, "x", 1, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, NULL, 3, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, NULL, 0, out, sizeof out), 2);
+}
+
+static void test_fragment_writer(void **state)
+{
+    (void)state;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_SERVER, 0, NULL, NULL);
+    uint8_t out[64];
+    /* The euro sign E2 82 AC split over the fragments. */
+    expect_bytes(out, ws_fragment_write(&w, WS_OP_TEXT, false, "a\xE2", 2, out, sizeof out),
+                 "01 02 61 e2");
+    /* Messages and other opcodes are refused while it is open. */
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, "x", 1, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_fragment_write(&w, WS_OP_BINARY, true, "x", 1, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    /* A fragment that breaks the sequence is refused and changes nothing. */
+    assert_int_equal(ws_fragment_write(&w, WS_OP_TEXT, false, "z", 1, out, sizeof out),
+                     WS_E_INVALID_UTF8);
+    /* Ending with the sequence still open is refused. */
+    assert_int_equal(ws_fragment_write(&w, WS_OP_TEXT, true, "\x82", 1, out, sizeof out),
+                     WS_E_INVALID_UTF8);
+    expect_bytes(out, ws_ping_write(&w, NULL, 0, out, sizeof out), "89 00");
+    expect_bytes(out, ws_fragment_write(&w, WS_OP_TEXT, false, "\x82", 1, out, sizeof out),
+                 "00 01 82");
+    expect_bytes(out, ws_fragment_write(&w, WS_OP_TEXT, true, "\xAC", 1, out, sizeof out),
+                 "80 01 ac");
+    /* Closed: a new message may start. */
+    expect_bytes(out, ws_fragment_write(&w, WS_OP_BINARY, true, "\xff", 1, out, sizeof out),
+                 "82 01 ff");
+}
+
+static void test_control_frames(void **state)
+{
+    (void)state;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_SERVER, 0, NULL, NULL);
+    uint8_t out[256], payload[126];
+    memset(payload, 'p', sizeof payload);
+    assert_int_equal(ws_ping_write(&w, payload, 125, out, sizeof out), 127);
+    assert_int_equal(ws_ping_write(&w, payload, 126, out, sizeof out), WS_E_CONTROL_TOO_LONG);
+    assert_int_equal(ws_pong_write(&w, payload, 126, out, sizeof out), WS_E_CONTROL_TOO_LONG);
+    assert_int_equal(ws_close_frame_write(&w, 1005, NULL, 0, out, sizeof out),
+                     WS_E_CLOSE_CODE_INVALID);
+    assert_int_equal(ws_close_frame_write(&w, 999, NULL, 0, out, sizeof out),
+                     WS_E_CLOSE_CODE_INVALID);
+    assert_int_equal(ws_close_frame_write(&w, 1000, (const char *)payload, 124, out, sizeof out),
+                     WS_E_CLOSE_REASON_TOO_LONG);
+    assert_int_equal(ws_close_frame_write(&w, 1000, "\xC0\x80", 2, out, sizeof out),
+                     WS_E_INVALID_UTF8);
+    assert_true(ws_writer_can_send(&w));
+    ptrdiff_t r = ws_close_frame_write(&w, 1000, (const char *)payload, 123, out, sizeof out);
+    assert_int_equal(r, 2 + 125);
+    assert_memory_equal(out, "\x88\x7d\x03\xe8", 4);
+}
+
+static void test_empty_close(void **state)
+{
+    (void)state;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_SERVER, 0, NULL, NULL);
+    uint8_t out[16];
+    expect_bytes(out, ws_close_frame_write(&w, 0, NULL, 0, out, sizeof out), "88 00");
+}
+
+static void test_nothing_after_close(void **state)
+{
+    (void)state;
+    size_t calls = 0;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 0, next_counted_key, &calls);
+    uint8_t out[64];
+    assert_int_equal(ws_close_frame_write(&w, 1001, "bye", 3, out, sizeof out), 2 + 4 + 5);
+    assert_false(ws_writer_can_send(&w));
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, "x", 1, out, sizeof out), WS_E_CLOSING);
+    assert_int_equal(ws_fragment_write(&w, WS_OP_TEXT, true, "x", 1, out, sizeof out),
+                     WS_E_CLOSING);
+    assert_int_equal(ws_ping_write(&w, "x", 1, out, sizeof out), WS_E_CLOSING);
+    assert_int_equal(ws_pong_write(&w, "x", 1, out, sizeof out), WS_E_CLOSING);
+    assert_int_equal(ws_close_frame_write(&w, 1000, NULL, 0, out, sizeof out), WS_E_CLOSING);
+    assert_int_equal(calls, 1);
+}
+
+static void test_client_needs_keys(void **state)
+{
+    (void)state;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 0, NULL, NULL);
+    uint8_t out[64];
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, "x", 1, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_ping_write(&w, "x", 1, out, sizeof out), WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_close_frame_write(&w, 1000, NULL, 0, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+}
+
+/* A masked client frame never reveals the payload (the mask is applied)
+ * and each key is used for exactly one frame. */
+static void test_masked_control_round_trip(void **state)
+{
+    (void)state;
+    size_t calls = 0;
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 0, next_counted_key, &calls);
+    uint8_t out[256];
+    size_t len = 0;
+    ptrdiff_t r = ws_ping_write(&w, "ping!", 5, out, sizeof out);
+    assert_int_equal(r, 2 + 4 + 5);
+    assert_memory_not_equal(out + 6, "ping!", 5);
+    len += (size_t)r;
+    r = ws_close_frame_write(&w, 4001, "bye", 3, out + len, sizeof out - len);
+    assert_true(r > 0);
+    len += (size_t)r;
+    assert_int_equal(calls, 2);
+    sh_log log;
+    sh_config cfg = {WS_ROLE_SERVER, NULL};
+    sh_parse_whole(&cfg, out, len, &log);
+    char exp[96];
+    snprintf(exp, sizeof exp, "ping5:%016" PRIx64 " close4001:627965 ",
+             sh_fnv(SH_FNV_INIT, (const uint8_t *)"ping!", 5));
+    assert_string_equal(log.text, exp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rfc_examples_unmasked),
+        cmocka_unit_test(test_rfc_example_masked),
+        cmocka_unit_test(test_fresh_key_per_frame),
+        cmocka_unit_test(test_message_size_matches_output),
+        cmocka_unit_test(test_capacity_checked_before_writing),
+        cmocka_unit_test(test_text_must_be_utf8),
+        cmocka_unit_test(test_fragment_writer),
+        cmocka_unit_test(test_control_frames),
+        cmocka_unit_test(test_empty_close),
+        cmocka_unit_test(test_nothing_after_close),
+        cmocka_unit_test(test_client_needs_keys),
+        cmocka_unit_test(test_masked_control_round_trip),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
