@@ -6,7 +6,7 @@
 //
 // usage: NODE_PATH=tests/node_modules node tests/bench/node_chat_server.js [PORT]
 // PORT 0 (the default) picks a free port; the port is printed as
-// "listening on PORT" once the server accepts connections.
+// "listening on 127.0.0.1:PORT" once the server accepts connections.
 'use strict';
 const { WebSocketServer, WebSocket } = require('ws');
 
@@ -14,7 +14,7 @@ const port = Number.parseInt(process.argv[2] || '0', 10);
 const wss = new WebSocketServer({ host: '127.0.0.1', port });
 
 wss.on('listening', () => {
-  console.log(`listening on ${wss.address().port}`);
+  console.log(`listening on 127.0.0.1:${wss.address().port}`);
 });
 
 wss.on('connection', (ws) => {
