@@ -893,3 +893,4 @@ void server_free(server *s)
 void *conn_user(const conn *c) { return c->user; }
 void conn_set_user(conn *c, void *user) { c->user = user; }
 const char *conn_peer(const conn *c) { return c->peer; }
+server *conn_server(const conn *c) { return c->srv; }

@@ -112,6 +112,9 @@ void server_broadcast(server *s, sbuf *frame);
 sbuf *frame_new(ws_opcode opcode, const void *prefix, size_t prefix_len, const void *data,
                 size_t len);
 
+/* The server c belongs to. */
+server *conn_server(const conn *c);
+
 /* "203.0.113.7:51234", for logs. */
 const char *conn_peer(const conn *c);
 

@@ -1,0 +1,264 @@
+/*
+ * chat_server - a chat room: every text message goes to everyone connected,
+ * the sender included, as "Server: <message>"; binary messages are relayed
+ * unchanged. GET / serves the chat page (chat.html, compiled into the
+ * binary).
+ *
+ *   chat_server [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...
+ *               [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]
+ *               [--handshake-timeout SECONDS]
+ *
+ * What to read here: the HTTP handler (the page, 404, 405) and the message
+ * handler, which encodes each frame ONCE (frame_new) and queues the same
+ * buffer to every client (server_broadcast): N clients cost N references,
+ * not N copies. The protections (handshake timeout, header and message
+ * limits, client limit, Origin allow-list, keepalive pings, slow consumer
+ * drop) are options of examples/common/server.c, set in main().
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "loop.h"
+#include "server.h"
+#include "wsframe.h"
+
+/* Generated from chat.html by cmake/embed.cmake. */
+extern const unsigned char chat_html[];
+extern const size_t chat_html_len;
+
+#define DEFAULT_PORT 8080
+#define DEFAULT_MAX_MESSAGE (64u * 1024u)
+#define DEFAULT_MAX_CLIENTS 1000u
+#define DEFAULT_PING_INTERVAL_S 30u
+#define DEFAULT_HANDSHAKE_TIMEOUT_S 10u
+#define MAX_ORIGINS 32
+#define SHUTDOWN_WAIT_MS 2000u
+
+static const char prefix[] = "Server: ";
+
+static void usage(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "usage: %s [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...\n"
+            "          [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]\n"
+            "          [--handshake-timeout SECONDS]\n"
+            "\n"
+            "A WebSocket chat room. Open http://HOST:PORT/ in a browser for the chat page.\n"
+            "Every text message is sent to every connected client (the sender too) as\n"
+            "\"Server: <message>\"; binary messages are relayed unchanged.\n"
+            "\n"
+            "  --port N           TCP port (default %u); 0 picks a free port\n"
+            "  --host ADDR        address to bind (default 0.0.0.0, every IPv4 interface;\n"
+            "                     :: for IPv6 and IPv4, 127.0.0.1 for this machine only)\n"
+            "  --origin ORIGIN    allow WebSocket connections from pages of this origin,\n"
+            "                     e.g. --origin http://localhost:8080; repeat for more\n"
+            "                     (up to %d). Others get HTTP 403. Without --origin every\n"
+            "                     origin is allowed. Requests without an Origin header\n"
+            "                     (non-browser clients) are always allowed: the check\n"
+            "                     protects browser users from other sites' pages\n"
+            "  --max-message N    largest message in bytes (default %u); a bigger one\n"
+            "                     closes the connection with 1009\n"
+            "  --max-clients N    WebSocket clients at once (default %u); more get\n"
+            "                     HTTP 503 instead of the upgrade\n"
+            "  --ping-interval S  ping a client after S seconds without a word from it,\n"
+            "                     drop it when another S seconds pass in silence\n"
+            "                     (default %u; 0 disables)\n"
+            "  --handshake-timeout S  drop a connection whose HTTP request head is not\n"
+            "                     complete after S seconds (default %u)\n"
+            "  --help             this text\n"
+            "\n"
+            "Other limits: HTTP request heads over %u bytes get 431; a client that falls\n"
+            "more than 16 messages or 1 MiB (whichever is more) behind is dropped with\n"
+            "close code 1008. Once listening, prints \"listening on HOST:PORT\" (the real\n"
+            "port when --port is 0) and the address to open on stdout; logs go to\n"
+            "stderr. SIGINT or SIGTERM closes every client with 1001, waits up to 2 s for\n"
+            "their answers, and exits 0.\n",
+            prog, DEFAULT_PORT, MAX_ORIGINS, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_CLIENTS,
+            DEFAULT_PING_INTERVAL_S, DEFAULT_HANDSHAKE_TIMEOUT_S, WS_DEFAULT_MAX_HEADER_BYTES);
+}
+
+static bool path_is(const ws_http_request *req, const char *path)
+{
+    /* The query string does not select a different page. */
+    size_t len = 0;
+    while (len < req->target_len && req->target[len] != '?')
+        len++;
+    return len == strlen(path) && memcmp(req->target, path, len) == 0;
+}
+
+static void on_http(conn *c, const ws_http_request *req, void *arg)
+{
+    (void)arg;
+    int status;
+    if (req->method_len != 3 || memcmp(req->method, "GET", 3) != 0) {
+        static const char body[] = "Only GET is supported here.\n";
+        conn_http_reply(c, 405, "text/plain; charset=utf-8", "Allow: GET\r\n", body,
+                        sizeof body - 1);
+        status = 405;
+    } else if (path_is(req, "/") || path_is(req, "/index.html")) {
+        conn_http_reply(c, 200, "text/html; charset=utf-8",
+                        "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n",
+                        chat_html, chat_html_len);
+        status = 200;
+    } else {
+        static const char body[] = "Not found. The chat is at /.\n";
+        conn_http_reply(c, 404, "text/plain; charset=utf-8", NULL, body, sizeof body - 1);
+        status = 404;
+    }
+    log_msg(conn_peer(c), "HTTP %.*s %.*s -> %d", (int)req->method_len, req->method,
+            (int)req->target_len, req->target, status);
+}
+
+static void on_message(conn *c, ws_opcode opcode, const uint8_t *data, size_t len, void *arg)
+{
+    (void)arg;
+    server *s = conn_server(c);
+    /* One encoding for everyone: the text frame is "Server: " + message. */
+    sbuf *frame = opcode == WS_OP_TEXT ? frame_new(WS_OP_TEXT, prefix, sizeof prefix - 1, data, len)
+                                       : frame_new(WS_OP_BINARY, NULL, 0, data, len);
+    if (!frame) {
+        log_msg(conn_peer(c), "out of memory relaying a %zu-byte message", len);
+        return;
+    }
+    server_broadcast(s, frame);
+    sbuf_unref(frame);
+}
+
+static void on_signal(loop *l, int signo, void *arg)
+{
+    (void)l;
+    log_msg(NULL, "%s received", signo == SIGINT ? "SIGINT" : "SIGTERM");
+    server_shutdown(arg, WS_CLOSE_GOING_AWAY, SHUTDOWN_WAIT_MS);
+}
+
+/* The address a browser on this machine can open: a wildcard bind is
+ * reachable as localhost. */
+static void browser_url(const server *s, const char *host, char *out, size_t cap)
+{
+    if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 || strcmp(host, "") == 0)
+        snprintf(out, cap, "http://localhost:%u/", (unsigned)server_port(s));
+    else
+        snprintf(out, cap, "http://%s/", server_address(s));
+}
+
+int main(int argc, char **argv)
+{
+    const char *prog = argv[0];
+    server_options opt;
+    server_options_default(&opt);
+    opt.host = "0.0.0.0";
+    opt.port = DEFAULT_PORT;
+    opt.limits.max_message_size = DEFAULT_MAX_MESSAGE;
+    opt.limits.max_frame_size = DEFAULT_MAX_MESSAGE;
+    opt.max_clients = DEFAULT_MAX_CLIENTS;
+    opt.ping_interval_ms = DEFAULT_PING_INTERVAL_S * 1000u;
+    opt.handshake_timeout_ms = DEFAULT_HANDSHAKE_TIMEOUT_S * 1000u;
+    const char *origins[MAX_ORIGINS];
+    size_t num_origins = 0;
+    uint64_t v;
+
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"host", required_argument, NULL, 'H'},
+        {"origin", required_argument, NULL, 'o'},
+        {"max-message", required_argument, NULL, 'm'},
+        {"max-clients", required_argument, NULL, 'c'},
+        {"ping-interval", required_argument, NULL, 'i'},
+        {"handshake-timeout", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'p':
+            if (!cli_number(prog, "--port", optarg, 0, 65535, &v))
+                return 2;
+            opt.port = (uint16_t)v;
+            break;
+        case 'H':
+            opt.host = optarg;
+            break;
+        case 'o':
+            if (num_origins == MAX_ORIGINS) {
+                fprintf(stderr, "%s: at most %d --origin flags\n", prog, MAX_ORIGINS);
+                return 2;
+            }
+            origins[num_origins++] = optarg;
+            break;
+        case 'm':
+            if (!cli_number(prog, "--max-message", optarg, 1, (uint64_t)1 << 32, &v))
+                return 2;
+            opt.limits.max_message_size = v;
+            opt.limits.max_frame_size = v;
+            break;
+        case 'c':
+            if (!cli_number(prog, "--max-clients", optarg, 1, 1000000, &v))
+                return 2;
+            opt.max_clients = (size_t)v;
+            break;
+        case 'i':
+            if (!cli_number(prog, "--ping-interval", optarg, 0, 86400, &v))
+                return 2;
+            opt.ping_interval_ms = (unsigned)v * 1000u;
+            break;
+        case 't':
+            if (!cli_number(prog, "--handshake-timeout", optarg, 1, 3600, &v))
+                return 2;
+            opt.handshake_timeout_ms = (unsigned)v * 1000u;
+            break;
+        case 'h':
+            usage(stdout, prog);
+            return 0;
+        default:
+            usage(stderr, prog);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        usage(stderr, prog);
+        return 2;
+    }
+    opt.origins = origins;
+    opt.num_origins = num_origins;
+    /* A client may fall 16 of the biggest messages (or 1 MiB) behind before
+     * it counts as a slow consumer; we stop reading from it at half that. */
+    size_t frame_max = (size_t)opt.limits.max_message_size + sizeof prefix + WS_MAX_HEADER_SIZE;
+    opt.max_queued_bytes = 16 * frame_max > 1024u * 1024u ? 16 * frame_max : 1024u * 1024u;
+    opt.read_pause_bytes = opt.max_queued_bytes / 2;
+
+    loop *l = loop_new();
+    if (!l) {
+        perror("epoll");
+        return 1;
+    }
+    server_handlers handlers = {.on_http = on_http, .on_message = on_message};
+    char err[256];
+    server *srv = server_new(l, &opt, &handlers, err, sizeof err);
+    if (!srv) {
+        fprintf(stderr, "%s: %s\n", prog, err);
+        loop_free(l);
+        return 1;
+    }
+    if (loop_signal(l, SIGINT, on_signal, srv) < 0 || loop_signal(l, SIGTERM, on_signal, srv) < 0) {
+        perror("signalfd");
+        return 1;
+    }
+    char url[128];
+    browser_url(srv, opt.host, url, sizeof url);
+    printf("listening on %s\nopen %s in a browser\n", server_address(srv), url);
+    fflush(stdout);
+    for (size_t i = 0; i < num_origins; i++)
+        log_msg(NULL, "allowed origin: %s", origins[i]);
+
+    int rc = loop_run(l);
+    log_msg(NULL, "stopped");
+    server_free(srv);
+    loop_free(l);
+    return rc == 0 ? 0 : 1;
+}
