@@ -32,6 +32,11 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 
+# Under ASan the servers' memory includes shadow memory and a quarantine of
+# freed blocks (kept small below); memory bounds get this much room on top.
+SANITIZED = os.environ.get("WS_SANITIZED", "") in ("1", "ON", "TRUE", "true")
+MEMORY_SLACK_KIB = 64 * 1024 if SANITIZED else 0
+
 
 # --------------------------------------------------------------------- checks
 
@@ -200,9 +205,9 @@ class Proc:
     def dump(self, tail=40):
         print(f"--- {self.name} (pid {self.pid}, exit {self.proc.poll()}) last output:")
         for line in list(self.stdout_lines)[-tail:]:
-            print(f"  [{self.name} stdout] {line}")
+            print(f"  [{self.name} stdout] {line[:300]}")
         for line in list(self.stderr_lines)[-tail:]:
-            print(f"  [{self.name} stderr] {line}")
+            print(f"  [{self.name} stderr] {line[:300]}")
         sys.stdout.flush()
 
     @classmethod
@@ -220,7 +225,10 @@ class Server(Proc):
 
     def __init__(self, binary, *args, name=None, timeout=15):
         argv = [binary, "--port", "0", "--host", HOST, *args]
-        super().__init__(argv, name or os.path.basename(str(binary)))
+        env = dict(os.environ)
+        if SANITIZED:
+            env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "quarantine_size_mb=16"]))
+        super().__init__(argv, name or os.path.basename(str(binary)), env=env)
         match = self.wait_stdout(
             lambda lines: next((m for m in map(LISTEN_RE.search, lines) if m), None), timeout)
         if not match:
@@ -633,3 +641,30 @@ def message_plan(seed, count):
         else:
             plan.append(rng.randbytes(size))
     return plan
+
+
+class GoodClient(RawClient):
+    """A well-behaved client kept connected through an attack: it answers
+    pings and checks that each message it sends comes back (echo: as is;
+    chat: as `Server: <msg>`)."""
+
+    def __init__(self, port, chat, **kw):
+        super().__init__(port, **kw)
+        self.chat = chat
+        self.sent = 0
+        self.lost = []
+
+    def roundtrip(self, text, timeout=10):
+        expect = (f"Server: {text}" if self.chat else text).encode()
+        self.send_frame(OP_TEXT, text)
+        self.sent += 1
+        deadline = time.monotonic() + timeout
+        while True:
+            frame = self.reader.read(max(0.0, deadline - time.monotonic()))
+            if frame is None or frame.opcode == OP_CLOSE:
+                self.lost.append(text)
+                return False
+            if frame.opcode == OP_PING:
+                self.send_frame(OP_PONG, frame.payload)
+            elif frame.opcode == OP_TEXT and frame.payload == expect:
+                return True

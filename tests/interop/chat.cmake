@@ -1,0 +1,21 @@
+# chat_server with Python websockets, Node ws and chat_client as peers,
+# its HTTP side, options, misbehaving clients and shutdown.
+include(${CMAKE_CURRENT_LIST_DIR}/echo/harness.cmake)
+
+if(TARGET chat_server)
+  set(dir ${CMAKE_CURRENT_LIST_DIR}/chat)
+  if(TARGET chat_client AND WS_NODE)
+    ws_add_python_interop(interop_chat_clients SCRIPT ${dir}/chat_clients.py TIMEOUT 120
+      LABELS chat ARGS $<TARGET_FILE:chat_server> $<TARGET_FILE:chat_client> ${dir}/chat_node_client.js)
+  endif()
+  ws_add_python_interop(interop_chat_http SCRIPT ${dir}/chat_http.py TIMEOUT 90
+    LABELS chat ARGS $<TARGET_FILE:chat_server>)
+  ws_add_python_interop(interop_chat_slow_consumer SCRIPT ${dir}/chat_resilience.py TIMEOUT 150
+    LABELS chat ARGS $<TARGET_FILE:chat_server> slow)
+  ws_add_python_interop(interop_chat_churn SCRIPT ${dir}/chat_resilience.py TIMEOUT 120
+    LABELS chat ARGS $<TARGET_FILE:chat_server> churn)
+  if(WS_NODE)
+    ws_add_python_interop(interop_chat_shutdown SCRIPT ${dir}/chat_shutdown.py TIMEOUT 90
+      LABELS chat ARGS $<TARGET_FILE:chat_server> ${dir}/chat_node_client.js)
+  endif()
+endif()
