@@ -37,13 +37,39 @@ static inline size_t next_offset(size_t key_offset, size_t len)
     return (key_offset + (len & 3)) & 3;
 }
 
+/* The last len < 8 bytes (or fewer than 16 after a vector body), k8 holding
+ * the key repeated from the phase of dst[0]: a 4-byte step, then bytes. */
+static inline void mask_tail(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t k8[8])
+{
+    size_t i = 0;
+    if (len >= 8) {
+        uint64_t a, k;
+        memcpy(&a, src, 8);
+        memcpy(&k, k8, 8);
+        a ^= k;
+        memcpy(dst, &a, 8);
+        i = 8;
+    }
+    if (len - i >= 4) {
+        uint32_t a, k;
+        memcpy(&a, src + i, 4);
+        memcpy(&k, k8, 4);
+        a ^= k;
+        memcpy(dst + i, &a, 4);
+        i += 4;
+    }
+    /* i is a multiple of 4: the phase is that of k8[0] again. */
+    for (size_t j = 0; i < len; i++, j++)
+        dst[i] = (uint8_t)(src[i] ^ k8[j]);
+}
+
 size_t ws_mask_portable(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                         size_t key_offset)
 {
     uint8_t k8[8];
     repeat_key(k8, sizeof k8, key, key_offset);
     size_t i = 0;
-    if (len >= 8) {
+    if (len >= 16) {
         uint64_t k;
         memcpy(&k, k8, 8);
         /* Four words per round: all loads before the stores, so dst == src
@@ -70,9 +96,8 @@ size_t ws_mask_portable(uint8_t *dst, const uint8_t *src, size_t len, const uint
             memcpy(dst + i, &a, 8);
         }
     }
-    /* i is a multiple of 8 here, so k8[i & 7] keeps the key phase. */
-    for (; i < len; i++)
-        dst[i] = (uint8_t)(src[i] ^ k8[i & 7]);
+    /* i is a multiple of 8: k8 is in phase. */
+    mask_tail(dst + i, src + i, len - i, k8);
     return next_offset(key_offset, len);
 }
 
@@ -98,9 +123,8 @@ size_t ws_mask_sse2(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
         __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
         _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm_xor_si128(a, k));
     }
-    /* i is a multiple of 16: the key phase at i is key_offset again. */
-    if (i < len)
-        ws_mask_portable(dst + i, src + i, len - i, key, key_offset);
+    /* i is a multiple of 16: k16 is in phase. */
+    mask_tail(dst + i, src + i, len - i, k16);
     return next_offset(key_offset, len);
 }
 #endif
@@ -134,8 +158,7 @@ WS_TARGET_AVX2 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
         _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm_xor_si128(a, k128));
         i += 16;
     }
-    if (i < len)
-        ws_mask_portable(dst + i, src + i, len - i, key, key_offset);
+    mask_tail(dst + i, src + i, len - i, k32);
     return next_offset(key_offset, len);
 }
 #endif
@@ -160,8 +183,7 @@ size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
     }
     for (; i + 16 <= len; i += 16)
         vst1q_u8(dst + i, veorq_u8(vld1q_u8(src + i), k));
-    if (i < len)
-        ws_mask_portable(dst + i, src + i, len - i, key, key_offset);
+    mask_tail(dst + i, src + i, len - i, k16);
     return next_offset(key_offset, len);
 }
 #endif
