@@ -1,0 +1,811 @@
+/*
+ * chat_client - a command-line WebSocket client in the spirit of wscat and
+ * websocat: each line of stdin goes out as a message, each message received
+ * is printed on its own line. See docs/examples.md ("chat_client") for the
+ * whole manual, and --help for the short one.
+ *
+ * Everything runs in one event loop over two descriptors, stdin and the
+ * socket. Reading stdin stops while the socket's send queue is over
+ * CLIENT_QUEUE_LIMIT, so a fast producer piping into a slow server cannot
+ * grow our memory; the server's pings are answered meanwhile.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getopt_long, strncasecmp */
+#endif
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "loop.h"
+#include "ws_client.h"
+
+/* Exit statuses, documented in --help and docs/examples.md. */
+enum {
+    EXIT_CLEAN = 0,        /* closed with 1000/1001, or our close was answered */
+    EXIT_USAGE = 1,        /* bad arguments */
+    EXIT_CONNECT = 2,      /* could not connect, or the handshake failed */
+    EXIT_SERVER_CODE = 3,  /* the server closed with a code other than 1000/1001 */
+    EXIT_BROKEN = 4,       /* protocol error, connection dropped, close not answered */
+    EXIT_INTERRUPTED = 130 /* a second Ctrl-C */
+};
+
+#define CLOSE_WAIT_MS 3000
+#define CONNECT_TIMEOUT_MS 10000
+#define STDIN_CHUNK (64u * 1024u)
+#define MAX_HEADERS 32
+#define MAX_PROTOCOLS 32
+
+typedef struct options {
+    const char *url;
+    const char *headers[MAX_HEADERS];
+    size_t num_headers;
+    const char *protocols[MAX_PROTOCOLS];
+    size_t num_protocols;
+    const char *origin;
+    bool binary;
+    double ping_interval; /* seconds; 0: never */
+    double wait;          /* seconds of quiet to wait for after stdin EOF; 0: close at once */
+    uint64_t max_message;
+    bool quiet;
+    bool verbose;
+    bool slash; /* slash commands apply */
+} options;
+
+typedef struct app {
+    options opt;
+    loop *loop;
+    client_conn conn;
+    loop_io sock_io;
+    loop_io stdin_io;
+    /* stdin that epoll cannot watch (a regular file, /dev/null) is always
+     * readable: a zero-delay timer stands in for its readiness events. */
+    bool stdin_epoll;
+    loop_timer stdin_timer;
+    loop_timer ping_timer;
+    loop_timer close_timer;
+    loop_timer wait_timer; /* --wait: runs while messages keep coming after stdin EOF */
+
+    bool stdin_eof;
+    uint8_t *line; /* the stdin line being collected */
+    size_t line_len, line_cap;
+    bool line_skipping; /* the current line is over --max-message: drop it to its end */
+    uint64_t line_no;
+
+    bool we_closed;  /* we started the close handshake */
+    bool timed_out;  /* the close wait ran out */
+    bool stdout_dead;
+    bool done; /* the outcome is known; the loop stops */
+    uint64_t pings_sent;
+    int exit_code; /* set when the outcome is decided early; -1 until then */
+} app;
+
+/* ------------------------------------------------------------- messages */
+
+static void say(const app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const app *a, const char *fmt, ...)
+{
+    if (a->opt.quiet)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "chat_client: %s\n", line);
+}
+
+static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void complain(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "chat_client: %s\n", line);
+}
+
+static const char *close_code_name(unsigned code)
+{
+    switch (code) {
+    case 1000: return "Normal Closure";
+    case 1001: return "Going Away";
+    case 1002: return "Protocol Error";
+    case 1003: return "Unsupported Data";
+    case 1005: return "No Status Received";
+    case 1006: return "Abnormal Closure";
+    case 1007: return "Invalid Payload Data";
+    case 1008: return "Policy Violation";
+    case 1009: return "Message Too Big";
+    case 1010: return "Mandatory Extension";
+    case 1011: return "Internal Error";
+    case 1012: return "Service Restart";
+    case 1013: return "Try Again Later";
+    case 1014: return "Bad Gateway";
+    default: return code >= 4000 ? "application code" : "registered code";
+    }
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void print_message(app *a, const uint8_t *data, size_t len)
+{
+    if (a->stdout_dead)
+        return;
+    /* Text and binary alike: the bytes as they came, then a newline. One
+     * writev keeps a message and its newline together. */
+    struct iovec iov[2] = {{(void *)data, len}, {"\n", 1}};
+    size_t left = len + 1;
+    int idx = 0;
+    while (left > 0) {
+        ssize_t n = writev(STDOUT_FILENO, iov + idx, 2 - idx);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            complain("cannot write to stdout: %s; closing", strerror(errno));
+            a->stdout_dead = true;
+            a->we_closed = true;
+            client_close(&a->conn, WS_CLOSE_GOING_AWAY, NULL, 0);
+            return;
+        }
+        left -= (size_t)n;
+        while (idx < 2 && (size_t)n >= iov[idx].iov_len) {
+            n -= (ssize_t)iov[idx].iov_len;
+            idx++;
+        }
+        if (idx < 2) {
+            iov[idx].iov_base = (char *)iov[idx].iov_base + n;
+            iov[idx].iov_len -= (size_t)n;
+        }
+    }
+}
+
+static void on_event(const client_event *ev, void *arg)
+{
+    app *a = arg;
+    const char *peer = a->conn.peer;
+    switch (ev->type) {
+    case CLIENT_EV_MESSAGE:
+        if (loop_timer_active(&a->wait_timer))
+            loop_timer_start(&a->wait_timer, (uint64_t)(a->opt.wait * 1000.0));
+        if (a->opt.verbose)
+            log_msg(peer, "< %s message, %zu bytes", ev->opcode == WS_OP_TEXT ? "text" : "binary",
+                    ev->len);
+        print_message(a, ev->data, ev->len);
+        break;
+    case CLIENT_EV_PING:
+        if (a->opt.verbose)
+            log_msg(peer, "< ping, %zu bytes; > pong", ev->len);
+        break;
+    case CLIENT_EV_PONG:
+        if (a->opt.verbose)
+            log_msg(peer, "< pong \"%.*s\"", (int)ev->len, (const char *)ev->data);
+        break;
+    case CLIENT_EV_CLOSE:
+        if (a->opt.verbose)
+            log_msg(peer, "< close %u", (unsigned)ev->close_code);
+        if (a->we_closed) {
+            say(a, "closed: the server answered %u (%s)", (unsigned)ev->close_code,
+                close_code_name(ev->close_code));
+        } else {
+            /* An error exit is worth a sentence even with -q. */
+            bool normal = ev->close_code == WS_CLOSE_NORMAL || ev->close_code == WS_CLOSE_GOING_AWAY;
+            if (!normal || !a->opt.quiet)
+                complain("server closed the connection: %u (%s)%s%.*s%s", (unsigned)ev->close_code,
+                         close_code_name(ev->close_code), ev->len ? " \"" : "", (int)ev->len,
+                         (const char *)ev->data, ev->len ? "\"" : "");
+        }
+        break;
+    }
+}
+
+/* ----------------------------------------------------------------- input */
+
+static void send_data(app *a, const uint8_t *data, size_t len)
+{
+    ws_opcode op = a->opt.binary ? WS_OP_BINARY : WS_OP_TEXT;
+    int rc = client_send_message(&a->conn, op, data, len);
+    if (rc == WS_E_INVALID_UTF8) {
+        complain("line %" PRIu64 " is not valid UTF-8, not sent (--binary sends any bytes)",
+                 a->line_no);
+        return;
+    }
+    if (rc < 0) {
+        complain("line %" PRIu64 " not sent: %s", a->line_no, ws_strerror(rc));
+        return;
+    }
+    if (a->opt.verbose)
+        log_msg(a->conn.peer, "> %s message, %zu bytes", a->opt.binary ? "binary" : "text", len);
+}
+
+static void start_close(app *a, uint16_t code, const char *reason, size_t reason_len)
+{
+    int rc = client_close(&a->conn, code, reason, reason_len);
+    if (rc < 0) {
+        complain("cannot close with %u: %s", (unsigned)code, ws_strerror(rc));
+        return;
+    }
+    if (!a->we_closed && a->opt.verbose)
+        log_msg(a->conn.peer, "> close %u", (unsigned)code);
+    a->we_closed = true;
+}
+
+static void slash_help(void)
+{
+    complain("commands: /ping [payload], /pong [payload], /close [code [reason]], "
+             "//text sends \"/text\"");
+}
+
+/* A line that starts with '/' while slash commands apply. */
+static void run_command(app *a, const char *line, size_t len)
+{
+    size_t word = 0;
+    while (word < len && line[word] != ' ')
+        word++;
+    const char *rest = line + word;
+    size_t rest_len = len - word;
+    if (rest_len > 0) { /* the single space after the command */
+        rest++;
+        rest_len--;
+    }
+
+    if (word == 5 && memcmp(line, "/ping", 5) == 0) {
+        int rc = client_send_ping(&a->conn, rest, rest_len);
+        if (rc < 0)
+            complain("/ping: %s", ws_strerror(rc));
+        else if (a->opt.verbose)
+            log_msg(a->conn.peer, "> ping \"%.*s\"", (int)rest_len, rest);
+    } else if (word == 5 && memcmp(line, "/pong", 5) == 0) {
+        int rc = client_send_pong(&a->conn, rest, rest_len);
+        if (rc < 0)
+            complain("/pong: %s", ws_strerror(rc));
+        else if (a->opt.verbose)
+            log_msg(a->conn.peer, "> pong \"%.*s\"", (int)rest_len, rest);
+    } else if (word == 6 && memcmp(line, "/close", 6) == 0) {
+        unsigned code = WS_CLOSE_NORMAL;
+        const char *reason = "";
+        size_t reason_len = 0;
+        if (rest_len > 0) {
+            size_t digits = 0;
+            code = 0;
+            while (digits < rest_len && digits < 5 && rest[digits] >= '0' && rest[digits] <= '9')
+                code = code * 10 + (unsigned)(rest[digits++] - '0');
+            if (digits == 0 || (digits < rest_len && rest[digits] != ' ')) {
+                complain("/close: the code must be a number, as in /close 1000 bye");
+                return;
+            }
+            if (digits < rest_len) {
+                reason = rest + digits + 1;
+                reason_len = rest_len - digits - 1;
+            }
+        }
+        if (!ws_close_code_valid(code)) {
+            complain("/close: %u is not a code that may be sent (1000-1003, 1007-1014, 3000-4999)",
+                     code);
+            return;
+        }
+        start_close(a, (uint16_t)code, reason, reason_len);
+    } else if (word == 5 && memcmp(line, "/help", 5) == 0) {
+        slash_help();
+    } else {
+        complain("unknown command %.*s, not sent", (int)(word > 40 ? 40 : word), line);
+        slash_help();
+    }
+}
+
+static void handle_line(app *a, const uint8_t *line, size_t len)
+{
+    a->line_no++;
+    if (a->opt.slash && len > 0 && line[0] == '/') {
+        if (len > 1 && line[1] == '/') {
+            send_data(a, line + 1, len - 1);
+            return;
+        }
+        run_command(a, (const char *)line, len);
+        return;
+    }
+    send_data(a, line, len);
+}
+
+static bool line_append(app *a, const uint8_t *data, size_t len)
+{
+    if (a->line_len + len > a->opt.max_message)
+        return false;
+    if (a->line_cap - a->line_len < len) {
+        size_t cap = a->line_cap ? a->line_cap : 4096;
+        while (cap - a->line_len < len)
+            cap *= 2;
+        uint8_t *p = realloc(a->line, cap);
+        if (!p)
+            return false;
+        a->line = p;
+        a->line_cap = cap;
+    }
+    memcpy(a->line + a->line_len, data, len);
+    a->line_len += len;
+    return true;
+}
+
+/* Split a chunk of stdin into lines (without their '\n') and send each. */
+static void consume_stdin(app *a, const uint8_t *buf, size_t len)
+{
+    while (len > 0 && client_state(&a->conn) == CLIENT_OPEN) {
+        const uint8_t *nl = memchr(buf, '\n', len);
+        size_t piece = nl ? (size_t)(nl - buf) : len;
+        if (!a->line_skipping && !line_append(a, buf, piece)) {
+            complain("line %" PRIu64 " is longer than %" PRIu64 " bytes (--max-message), not sent",
+                     a->line_no + 1, a->opt.max_message);
+            a->line_skipping = true;
+            a->line_len = 0;
+        }
+        if (nl) {
+            if (a->line_skipping)
+                a->line_no++;
+            else
+                handle_line(a, a->line, a->line_len);
+            a->line_len = 0;
+            a->line_skipping = false;
+            piece++;
+        }
+        buf += piece;
+        len -= piece;
+    }
+}
+
+static void on_stdin_eof(app *a)
+{
+    a->stdin_eof = true;
+    /* A last line without a newline is still a line. */
+    if (a->line_len > 0 && !a->line_skipping && client_state(&a->conn) == CLIENT_OPEN)
+        handle_line(a, a->line, a->line_len);
+    a->line_len = 0;
+    if (client_state(&a->conn) != CLIENT_OPEN)
+        return;
+    /* Replies to the last lines may still be on their way, and a server
+     * that sees our close stops sending them: --wait gives them time. */
+    if (a->opt.wait > 0)
+        loop_timer_start(&a->wait_timer, (uint64_t)(a->opt.wait * 1000.0));
+    else
+        start_close(a, WS_CLOSE_NORMAL, NULL, 0);
+}
+
+static void update(app *a);
+
+static void read_stdin(app *a)
+{
+    uint8_t buf[STDIN_CHUNK];
+    ssize_t n;
+    do
+        n = read(STDIN_FILENO, buf, sizeof buf);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    if (n < 0)
+        complain("cannot read stdin: %s; closing", strerror(errno));
+    if (n <= 0)
+        on_stdin_eof(a);
+    else
+        consume_stdin(a, buf, (size_t)n);
+}
+
+/* ------------------------------------------------------------ event loop */
+
+static void finish(app *a)
+{
+    a->done = true;
+    loop_stop(a->loop);
+}
+
+/* After every event: let the close handshake advance, then decide what to
+ * watch. */
+static void update(app *a)
+{
+    client_state_kind st = client_state(&a->conn);
+    if (st != CLIENT_OPEN && !loop_timer_active(&a->close_timer) && !a->timed_out)
+        loop_timer_start(&a->close_timer, CLOSE_WAIT_MS);
+    if (st == CLIENT_DONE && (client_queued(&a->conn) == 0 || a->conn.peer_eof || a->timed_out)) {
+        finish(a);
+        return;
+    }
+
+    bool want_stdin = st == CLIENT_OPEN && !a->stdin_eof &&
+                      client_queued(&a->conn) < CLIENT_QUEUE_LIMIT;
+    if (a->stdin_epoll) {
+        loop_io_set(&a->stdin_io, want_stdin ? LOOP_READ : 0);
+    } else if (want_stdin != loop_timer_active(&a->stdin_timer)) {
+        if (want_stdin)
+            loop_timer_start(&a->stdin_timer, 0);
+        else
+            loop_timer_stop(&a->stdin_timer);
+    }
+
+    unsigned sock = 0;
+    if (!a->conn.peer_eof)
+        sock |= LOOP_READ;
+    if (client_queued(&a->conn) > 0 || a->conn.pong_waiting)
+        sock |= LOOP_WRITE;
+    loop_io_set(&a->sock_io, sock);
+}
+
+static void on_sock_read(loop_io *io, void *arg)
+{
+    (void)io;
+    app *a = arg;
+    client_receive(&a->conn, on_event, a);
+    /* Answer right away (pongs, the close echo) rather than waiting for
+     * the next round of the loop. */
+    client_state(&a->conn);
+    client_flush(&a->conn);
+    update(a);
+}
+
+static void on_sock_write(loop_io *io, void *arg)
+{
+    (void)io;
+    app *a = arg;
+    client_flush(&a->conn);
+    update(a);
+}
+
+static void on_stdin_ready(loop_io *io, void *arg)
+{
+    (void)io;
+    app *a = arg;
+    read_stdin(a);
+    client_flush(&a->conn);
+    update(a);
+}
+
+static void on_stdin_timer(loop_timer *t, void *arg)
+{
+    app *a = arg;
+    read_stdin(a);
+    client_flush(&a->conn);
+    if (!a->stdin_eof)
+        loop_timer_start(t, 0);
+    update(a);
+}
+
+static void on_close_timer(loop_timer *t, void *arg)
+{
+    (void)t;
+    app *a = arg;
+    a->timed_out = true;
+    client_timeout(&a->conn);
+    update(a);
+}
+
+static void on_wait_timer(loop_timer *t, void *arg)
+{
+    (void)t;
+    app *a = arg;
+    if (client_state(&a->conn) == CLIENT_OPEN)
+        start_close(a, WS_CLOSE_NORMAL, NULL, 0);
+    client_flush(&a->conn);
+    update(a);
+}
+
+static void on_ping_timer(loop_timer *t, void *arg)
+{
+    app *a = arg;
+    if (client_state(&a->conn) == CLIENT_OPEN) {
+        char payload[32];
+        int len = snprintf(payload, sizeof payload, "chat_client %" PRIu64, ++a->pings_sent);
+        if (client_send_ping(&a->conn, payload, (size_t)len) == 0 && a->opt.verbose)
+            log_msg(a->conn.peer, "> ping \"%s\"", payload);
+        client_flush(&a->conn);
+        loop_timer_start(t, (uint64_t)(a->opt.ping_interval * 1000.0));
+    }
+    update(a);
+}
+
+static void on_signal(loop *l, int signo, void *arg)
+{
+    (void)l;
+    app *a = arg;
+    if (client_state(&a->conn) == CLIENT_OPEN) {
+        say(a, "%s: closing (again to quit at once)", signo == SIGINT ? "interrupted" : "terminated");
+        start_close(a, signo == SIGINT ? WS_CLOSE_NORMAL : WS_CLOSE_GOING_AWAY, NULL, 0);
+        client_flush(&a->conn);
+        update(a);
+        return;
+    }
+    a->exit_code = EXIT_INTERRUPTED;
+    finish(a);
+}
+
+/* --------------------------------------------------------------- options */
+
+static void usage(FILE *to)
+{
+    fputs("usage: chat_client [options] ws://host[:port][/path]\n"
+          "\n"
+          "Sends each line of stdin as a WebSocket message and prints each message\n"
+          "received on its own line. End of input closes the connection (code 1000).\n"
+          "\n"
+          "  -H, --header \"Name: value\"  add a header to the upgrade request (repeatable)\n"
+          "      --protocol NAME         offer a subprotocol (repeatable, preferred first)\n"
+          "      --origin URL            send this Origin\n"
+          "  -b, --binary                send lines as binary messages instead of text\n"
+          "      --ping-interval SECS    ping the server every SECS seconds\n"
+          "      --max-message BYTES     largest message sent or accepted (default 16 MiB)\n"
+          "  -w, --wait SECS             after end of input, keep printing what arrives until\n"
+          "                              nothing has for SECS seconds, then close\n"
+          "      --slash                 slash commands even when stdin is not a terminal\n"
+          "  -q, --quiet                 no status messages, only errors\n"
+          "  -v, --verbose               log frames and pings to stderr\n"
+          "  -h, --help                  this text\n"
+          "\n"
+          "Received text and binary messages are written to stdout as they are,\n"
+          "each followed by a newline. Status and errors go to stderr.\n"
+          "\n"
+          "Slash commands (on when stdin is a terminal, or with --slash):\n"
+          "  /ping [payload]   /pong [payload]   /close [code [reason]]   /help\n"
+          "  //text            sends \"/text\"\n"
+          "\n"
+          "Exit status: 0 closed with 1000 or 1001, or our close was answered;\n"
+          "1 bad arguments; 2 could not connect or the handshake failed; 3 the server\n"
+          "closed with another code; 4 protocol error, connection dropped, or the server\n"
+          "did not answer our close within 3 s; 130 interrupted twice.\n",
+          to);
+}
+
+/* "Name: value" -> "Name: value\r\n" appended to headers; false when the
+ * argument is not a header line. */
+static bool add_header(char **headers, size_t *len, const char *arg, char *why, size_t why_cap)
+{
+    const char *colon = strchr(arg, ':');
+    if (!colon || !ws_http_is_token(arg, (size_t)(colon - arg))) {
+        snprintf(why, why_cap, "-H wants \"Name: value\", got \"%s\"", arg);
+        return false;
+    }
+    size_t name_len = (size_t)(colon - arg);
+    /* The handshake writes these itself; a second copy would make the
+     * request invalid (RFC 6455 section 4.1). */
+    static const char *const owned[] = {"Host", "Upgrade", "Connection", "Sec-WebSocket-Key",
+                                        "Sec-WebSocket-Version", "Sec-WebSocket-Protocol",
+                                        "Sec-WebSocket-Extensions", "Origin"};
+    for (size_t i = 0; i < sizeof owned / sizeof owned[0]; i++) {
+        if (strlen(owned[i]) == name_len && strncasecmp(owned[i], arg, name_len) == 0) {
+            snprintf(why, why_cap, "-H cannot set %s: the handshake sets it%s", owned[i],
+                     i == 5 ? " (use --protocol)" : i == 7 ? " (use --origin)" : "");
+            return false;
+        }
+    }
+    const char *value = colon + 1;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    if (strpbrk(value, "\r\n")) {
+        snprintf(why, why_cap, "-H %.*s: a header value cannot contain a line break",
+                 (int)name_len, arg);
+        return false;
+    }
+    size_t add = name_len + 2 + strlen(value) + 2;
+    char *p = realloc(*headers, *len + add + 1);
+    if (!p) {
+        snprintf(why, why_cap, "out of memory");
+        return false;
+    }
+    *len += (size_t)sprintf(p + *len, "%.*s: %s\r\n", (int)name_len, arg, value);
+    *headers = p;
+    return true;
+}
+
+/* Returns -1 to go on, else an exit status. */
+static int parse_options(int argc, char **argv, options *o, char **extra_headers)
+{
+    enum { OPT_PROTOCOL = 256, OPT_ORIGIN, OPT_PING, OPT_MAX, OPT_SLASH };
+    static const struct option longopts[] = {
+        {"header", required_argument, NULL, 'H'},
+        {"protocol", required_argument, NULL, OPT_PROTOCOL},
+        {"origin", required_argument, NULL, OPT_ORIGIN},
+        {"binary", no_argument, NULL, 'b'},
+        {"ping-interval", required_argument, NULL, OPT_PING},
+        {"max-message", required_argument, NULL, OPT_MAX},
+        {"wait", required_argument, NULL, 'w'},
+        {"slash", no_argument, NULL, OPT_SLASH},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    size_t headers_len = 0;
+    bool force_slash = false;
+    char why[512];
+    o->max_message = WS_DEFAULT_MAX_MESSAGE_SIZE;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "H:bqvhw:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'H':
+            if (!add_header(extra_headers, &headers_len, optarg, why, sizeof why)) {
+                complain("%s", why);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_PROTOCOL:
+            if (!ws_http_is_token(optarg, strlen(optarg))) {
+                complain("--protocol %s: a subprotocol name is a token (letters, digits, "
+                         "and !#$%%&'*+-.^_`|~)",
+                         optarg);
+                return EXIT_USAGE;
+            }
+            if (o->num_protocols == MAX_PROTOCOLS) {
+                complain("at most %d --protocol options", MAX_PROTOCOLS);
+                return EXIT_USAGE;
+            }
+            o->protocols[o->num_protocols++] = optarg;
+            break;
+        case OPT_ORIGIN:
+            o->origin = optarg;
+            break;
+        case 'b':
+            o->binary = true;
+            break;
+        case OPT_PING:
+        case 'w': {
+            char *end;
+            errno = 0;
+            double v = strtod(optarg, &end);
+            /* Both are timer periods: at least a millisecond, at most a day. */
+            if (errno || *end || !(v >= 0.001) || v > 86400.0) {
+                complain("%s wants a number of seconds from 0.001 to 86400, got \"%s\"",
+                         ch == 'w' ? "--wait" : "--ping-interval", optarg);
+                return EXIT_USAGE;
+            }
+            *(ch == 'w' ? &o->wait : &o->ping_interval) = v;
+            break;
+        }
+        case OPT_MAX:
+            if (!cli_number("chat_client", "--max-message", optarg, 1, (uint64_t)1 << 40,
+                            &o->max_message))
+                return EXIT_USAGE;
+            break;
+        case OPT_SLASH:
+            force_slash = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            o->verbose = false;
+            break;
+        case 'v':
+            o->verbose = true;
+            o->quiet = false;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_CLEAN;
+        default:
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        complain(optind == argc ? "no URL given" : "more than one URL given");
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    o->url = argv[optind];
+    ws_url url;
+    ws_status st = ws_url_parse(o->url, strlen(o->url), &url);
+    if (st != WS_OK) {
+        complain("invalid URL %s: %s", o->url, ws_strerror(st));
+        return EXIT_USAGE;
+    }
+    o->slash = force_slash || isatty(STDIN_FILENO);
+    return -1;
+}
+
+/* ------------------------------------------------------------------ main */
+
+static int outcome(app *a)
+{
+    client_conn *c = &a->conn;
+    if (a->exit_code >= 0)
+        return a->exit_code;
+    if (c->protocol_error) {
+        complain("protocol error: %s", ws_strerror(c->protocol_error));
+        return EXIT_BROKEN;
+    }
+    if (a->we_closed) {
+        if (client_closed_cleanly(c))
+            return a->stdout_dead ? EXIT_BROKEN : EXIT_CLEAN;
+        if (a->timed_out)
+            complain("the server did not answer the close within %d s", CLOSE_WAIT_MS / 1000);
+        else
+            complain("the connection dropped before the server answered the close%s%s",
+                     c->io_errno ? ": " : "", c->io_errno ? strerror(c->io_errno) : "");
+        return EXIT_BROKEN;
+    }
+    uint16_t code = client_peer_code(c);
+    if (code == WS_CLOSE_NORMAL || code == WS_CLOSE_GOING_AWAY)
+        return EXIT_CLEAN;
+    if (code == WS_CLOSE_ABNORMAL) {
+        complain("the connection dropped without a close frame (1006)%s%s",
+                 c->io_errno ? ": " : "", c->io_errno ? strerror(c->io_errno) : "");
+        return EXIT_BROKEN;
+    }
+    return EXIT_SERVER_CODE;
+}
+
+int main(int argc, char **argv)
+{
+    static app a; /* large; and zeroed */
+    a.exit_code = -1;
+    char *extra_headers = NULL;
+    int rc = parse_options(argc, argv, &a.opt, &extra_headers);
+    if (rc >= 0) {
+        free(extra_headers);
+        return rc;
+    }
+    /* A server that resets the connection must give us EPIPE to report,
+     * not kill us. */
+    signal(SIGPIPE, SIG_IGN);
+
+    client_config cfg = {
+        .url = a.opt.url,
+        .protocols = a.opt.protocols,
+        .num_protocols = a.opt.num_protocols,
+        .origin = a.opt.origin,
+        .extra_headers = extra_headers,
+        .max_message = a.opt.max_message,
+        .timeout_ms = CONNECT_TIMEOUT_MS,
+    };
+    char err[512];
+    if (client_connect(&a.conn, &cfg, err, sizeof err) < 0) {
+        complain("%s", err);
+        free(extra_headers);
+        return EXIT_CONNECT;
+    }
+    free(extra_headers);
+    if (a.opt.num_protocols > 0 && a.conn.protocol[0] == '\0')
+        say(&a, "connected to %s (%s); the server chose no subprotocol", a.opt.url, a.conn.peer);
+    else if (a.conn.protocol[0])
+        say(&a, "connected to %s (%s), subprotocol %s", a.opt.url, a.conn.peer, a.conn.protocol);
+    else
+        say(&a, "connected to %s (%s)", a.opt.url, a.conn.peer);
+    if (a.opt.slash && isatty(STDIN_FILENO))
+        say(&a, "type lines to send; /help lists commands; Ctrl-D closes");
+
+    a.loop = loop_new();
+    if (!a.loop) {
+        complain("cannot create the event loop: %s", strerror(errno));
+        client_free(&a.conn);
+        return EXIT_BROKEN;
+    }
+    loop_io_init(&a.sock_io, a.loop, a.conn.fd, on_sock_read, on_sock_write, &a);
+    loop_io_init(&a.stdin_io, a.loop, STDIN_FILENO, on_stdin_ready, NULL, &a);
+    loop_timer_init(&a.stdin_timer, a.loop, on_stdin_timer, &a);
+    loop_timer_init(&a.close_timer, a.loop, on_close_timer, &a);
+    loop_timer_init(&a.ping_timer, a.loop, on_ping_timer, &a);
+    loop_timer_init(&a.wait_timer, a.loop, on_wait_timer, &a);
+    a.stdin_epoll = loop_io_set(&a.stdin_io, LOOP_READ) == 0;
+    loop_signal(a.loop, SIGINT, on_signal, &a);
+    loop_signal(a.loop, SIGTERM, on_signal, &a);
+    if (a.opt.ping_interval > 0)
+        loop_timer_start(&a.ping_timer, (uint64_t)(a.opt.ping_interval * 1000.0));
+
+    /* Frames the server sent together with its handshake answer are already
+     * buffered: handle them before waiting for more. */
+    if (a.conn.in_len > 0)
+        client_receive(&a.conn, on_event, &a);
+    update(&a);
+    if (!a.done && loop_run(a.loop) < 0)
+        complain("event loop failed: %s", strerror(errno));
+
+    int code = outcome(&a);
+    loop_io_stop(&a.sock_io);
+    loop_io_stop(&a.stdin_io);
+    loop_free(a.loop);
+    client_free(&a.conn);
+    free(a.line);
+    return code;
+}

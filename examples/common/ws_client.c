@@ -1,0 +1,572 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getrandom, SOCK_NONBLOCK */
+#endif
+#include "ws_client.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Room for the server's handshake response head plus the frames it may send
+ * right behind it; afterwards the receive buffer. It must hold at least
+ * WS_PARSER_MIN_BUFFER; larger means fewer read() calls. */
+#define CLIENT_IN_CAP (64u * 1024u)
+#define CLIENT_MAX_RESPONSE_HEADERS 64
+
+static void fill_random(void *buf, size_t len)
+{
+    uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = getrandom(p, len, 0);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            /* A predictable mask or key would defeat RFC 6455 section 10.3;
+             * no key is better than a guessable one. */
+            perror("getrandom");
+            abort();
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* RFC 6455 section 5.3: a fresh, unpredictable key for every frame. */
+static void next_mask_key(void *ctx, uint8_t key[4])
+{
+    (void)ctx;
+    fill_random(key, 4);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* poll() one fd until events, the deadline, or an error. Returns poll's
+ * result: 1 ready, 0 timed out, -1 error. */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left < 0)
+            left = 0;
+        struct pollfd p = {.fd = fd, .events = events, .revents = 0};
+        int r = poll(&p, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        return r;
+    }
+}
+
+/* ------------------------------------------------------------------ TCP */
+
+/* Try every address getaddrinfo gives, in order, each bounded by the
+ * deadline. Refused on every address is reported as "connection refused",
+ * the sentence people grep for. */
+static int tcp_connect(client_conn *c, const ws_url *url, int timeout_ms, char *err,
+                       size_t err_cap)
+{
+    char host[256];
+    if (url->host_len >= sizeof host) {
+        snprintf(err, err_cap, "could not resolve host: the name is too long");
+        return -1;
+    }
+    memcpy(host, url->host, url->host_len);
+    host[url->host_len] = '\0';
+    char service[8];
+    snprintf(service, sizeof service, "%u", (unsigned)url->port);
+
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    int rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0) {
+        snprintf(err, err_cap, "could not resolve host %s: %s", host,
+                 rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+        return -1;
+    }
+
+    int64_t deadline = now_ms() + timeout_ms;
+    int last_errno = 0;
+    bool refused = false;
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        int s = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                       ai->ai_protocol);
+        if (s < 0) {
+            last_errno = errno;
+            continue;
+        }
+        int e = 0;
+        if (connect(s, ai->ai_addr, ai->ai_addrlen) < 0) {
+            e = errno;
+            if (e == EINPROGRESS) {
+                int r = wait_fd(s, POLLOUT, deadline);
+                socklen_t elen = sizeof e;
+                if (r == 0)
+                    e = ETIMEDOUT;
+                else if (r < 0)
+                    e = errno;
+                else if (getsockopt(s, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+                    e = errno;
+            }
+        }
+        if (e == 0) {
+            fd = s;
+            net_format_addr(ai->ai_addr, ai->ai_addrlen, c->peer, sizeof c->peer);
+            break;
+        }
+        close(s);
+        last_errno = e;
+        refused = refused || e == ECONNREFUSED;
+        if (e == ETIMEDOUT && now_ms() >= deadline)
+            break;
+    }
+    freeaddrinfo(res);
+
+    if (fd < 0) {
+        if (refused && last_errno == ECONNREFUSED)
+            snprintf(err, err_cap, "connection refused (%s port %s)", host, service);
+        else if (last_errno == ETIMEDOUT)
+            snprintf(err, err_cap, "could not connect to %s port %s: timed out after %d ms",
+                     host, service, timeout_ms);
+        else
+            snprintf(err, err_cap, "could not connect to %s port %s: %s", host, service,
+                     strerror(last_errno));
+        return -1;
+    }
+    /* Chat lines are small and interactive: do not hold them back waiting
+     * for more (Nagle). */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->fd = fd;
+    return 0;
+}
+
+/* ------------------------------------------------------------ handshake */
+
+static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                return -1;
+            int r = wait_fd(fd, POLLOUT, deadline);
+            if (r <= 0) {
+                if (r == 0)
+                    errno = ETIMEDOUT;
+                return -1;
+            }
+            continue;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Send the upgrade request, read until the response head is complete, check
+ * it. Bytes after the head are frames: they stay in c->in. */
+static int handshake(client_conn *c, const ws_url *url, const client_config *cfg,
+                     int timeout_ms, char *err, size_t err_cap)
+{
+    ws_client_options opts;
+    memset(&opts, 0, sizeof opts);
+    opts.origin = cfg->origin;
+    opts.protocols = cfg->protocols;
+    opts.num_protocols = cfg->num_protocols;
+    opts.extra_headers = cfg->extra_headers;
+
+    uint8_t nonce[16];
+    fill_random(nonce, sizeof nonce);
+    char key[WS_KEY_LEN + 1];
+    char request[8192];
+    int n = ws_handshake_write_request(url, &opts, nonce, key, request, sizeof request);
+    if (n < 0) {
+        snprintf(err, err_cap, "handshake failed: %s", ws_strerror(n));
+        return -1;
+    }
+    int64_t deadline = now_ms() + timeout_ms;
+    if (send_all(c->fd, request, (size_t)n, deadline) < 0) {
+        snprintf(err, err_cap, "handshake failed: could not send the request: %s",
+                 strerror(errno));
+        return -1;
+    }
+
+    ws_limits limits;
+    ws_limits_default(&limits);
+    ws_http_header headers[CLIENT_MAX_RESPONSE_HEADERS];
+    ws_http_response res;
+    size_t last_len = 0;
+    int head_len;
+    for (;;) {
+        ssize_t r = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                snprintf(err, err_cap, "handshake failed: %s", strerror(errno));
+                return -1;
+            }
+            int w = wait_fd(c->fd, POLLIN, deadline);
+            if (w == 0) {
+                snprintf(err, err_cap, "handshake failed: no answer from the server within %d ms",
+                         timeout_ms);
+                return -1;
+            }
+            if (w < 0) {
+                snprintf(err, err_cap, "handshake failed: %s", strerror(errno));
+                return -1;
+            }
+            continue;
+        }
+        if (r == 0) {
+            snprintf(err, err_cap,
+                     "handshake failed: the server closed the connection before answering");
+            return -1;
+        }
+        c->in_len += (size_t)r;
+        head_len = ws_http_parse_response((const char *)c->in, c->in_len, last_len, &limits,
+                                          &res, headers, CLIENT_MAX_RESPONSE_HEADERS);
+        if (head_len != WS_INCOMPLETE)
+            break;
+        last_len = c->in_len;
+    }
+    if (head_len < 0) {
+        snprintf(err, err_cap, "handshake failed: %s", ws_strerror(head_len));
+        return -1;
+    }
+
+    ws_handshake_response hr;
+    ws_status st = ws_handshake_check_response(&res, key, &opts, &hr);
+    if (st == WS_E_HS_STATUS) {
+        snprintf(err, err_cap, "handshake failed: server answered %d %.*s", res.status,
+                 (int)res.reason_len, res.reason);
+        return -1;
+    }
+    if (st != WS_OK) {
+        snprintf(err, err_cap, "handshake failed: %s", ws_strerror(st));
+        return -1;
+    }
+    if (hr.protocol) {
+        size_t len = hr.protocol_len < sizeof c->protocol - 1 ? hr.protocol_len
+                                                              : sizeof c->protocol - 1;
+        memcpy(c->protocol, hr.protocol, len);
+        c->protocol[len] = '\0';
+    }
+    /* We offer no extension, and the check above refuses any the server
+     * accepts anyway, so RSV bits stay forbidden in the parser. */
+    c->in_len -= (size_t)head_len;
+    memmove(c->in, c->in + head_len, c->in_len);
+    return 0;
+}
+
+int client_connect(client_conn *c, const client_config *cfg, char *err, size_t err_cap)
+{
+    memset(c, 0, sizeof *c);
+    c->fd = -1;
+    sendq_init(&c->out);
+
+    ws_url url;
+    ws_status st = ws_url_parse(cfg->url, strlen(cfg->url), &url);
+    if (st != WS_OK) {
+        snprintf(err, err_cap, "invalid URL %s: %s", cfg->url, ws_strerror(st));
+        return -1;
+    }
+    if (url.secure) {
+        snprintf(err, err_cap, "wss:// needs TLS, which this build does not have; use ws://");
+        return -1;
+    }
+
+    c->in_cap = CLIENT_IN_CAP;
+    c->in = malloc(c->in_cap);
+    if (!c->in) {
+        snprintf(err, err_cap, "out of memory");
+        return -1;
+    }
+    int timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
+    if (tcp_connect(c, &url, timeout_ms, err, err_cap) < 0 ||
+        handshake(c, &url, cfg, timeout_ms, err, err_cap) < 0) {
+        client_free(c);
+        return -1;
+    }
+
+    ws_limits limits;
+    ws_limits_default(&limits);
+    if (cfg->max_message > 0) {
+        limits.max_message_size = cfg->max_message;
+        limits.max_frame_size = cfg->max_message;
+    }
+    ws_parser_init(&c->parser, WS_ROLE_CLIENT, &limits);
+    ws_writer_init(&c->writer, WS_ROLE_CLIENT, 0, next_mask_key, NULL);
+    ws_closing_init(&c->closing, WS_ROLE_CLIENT);
+    return 0;
+}
+
+void client_free(client_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    sendq_free(&c->out);
+    free(c->in);
+    free(c->msg);
+    c->in = NULL;
+    c->msg = NULL;
+}
+
+/* ---------------------------------------------------------------- send */
+
+/* Queue a copy of a small encoded frame (control frames are built on the
+ * stack; messages are encoded straight into their sbuf instead). */
+static int queue_bytes(client_conn *c, const uint8_t *bytes, size_t len)
+{
+    sbuf *b = sbuf_new(len);
+    if (!b)
+        return WS_E_BUFFER_TOO_SMALL;
+    memcpy(b->data, bytes, len);
+    int rc = sendq_push(&c->out, b) < 0 ? WS_E_BUFFER_TOO_SMALL : 0;
+    sbuf_unref(b);
+    return rc;
+}
+
+int client_send_message(client_conn *c, ws_opcode opcode, const void *data, size_t len)
+{
+    if (!ws_writer_can_send(&c->writer))
+        return WS_E_CLOSING;
+    size_t need = ws_message_size(&c->writer, len);
+    sbuf *b = sbuf_new(need);
+    if (!b)
+        return WS_E_BUFFER_TOO_SMALL;
+    ptrdiff_t n = ws_message_write(&c->writer, opcode, data, len, b->data, need);
+    int rc = 0;
+    if (n < 0)
+        rc = (int)n;
+    else if (sendq_push(&c->out, b) < 0)
+        rc = WS_E_BUFFER_TOO_SMALL;
+    sbuf_unref(b);
+    return rc;
+}
+
+int client_send_ping(client_conn *c, const void *payload, size_t len)
+{
+    uint8_t frame[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
+    ptrdiff_t n = ws_ping_write(&c->writer, payload, len, frame, sizeof frame);
+    return n < 0 ? (int)n : queue_bytes(c, frame, (size_t)n);
+}
+
+int client_send_pong(client_conn *c, const void *payload, size_t len)
+{
+    uint8_t frame[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
+    ptrdiff_t n = ws_pong_write(&c->writer, payload, len, frame, sizeof frame);
+    return n < 0 ? (int)n : queue_bytes(c, frame, (size_t)n);
+}
+
+/* Answer a ping now, or remember it (replacing an older one) while the queue
+ * is over its limit, so a server that pings a client it cannot write to does
+ * not grow our memory. */
+static void answer_ping(client_conn *c, const uint8_t *payload, size_t len)
+{
+    if (!ws_writer_can_send(&c->writer))
+        return;
+    if (client_queued(c) < CLIENT_QUEUE_LIMIT) {
+        c->pong_waiting = false;
+        client_send_pong(c, payload, len);
+        return;
+    }
+    memcpy(c->pong, payload, len);
+    c->pong_len = len;
+    c->pong_waiting = true;
+}
+
+int client_close(client_conn *c, uint16_t code, const char *reason, size_t reason_len)
+{
+    ws_status st = ws_closing_request(&c->closing, code, reason, reason_len);
+    if (st != WS_OK)
+        return st;
+    client_state(c);
+    return 0;
+}
+
+size_t client_queued(const client_conn *c) { return c->out.bytes; }
+
+int client_flush(client_conn *c)
+{
+    if (c->fd < 0)
+        return -1;
+    if (c->pong_waiting && client_queued(c) < CLIENT_QUEUE_LIMIT) {
+        c->pong_waiting = false;
+        client_send_pong(c, c->pong, c->pong_len);
+    }
+    if (sendq_empty(&c->out))
+        return 0;
+    if (sendq_flush(&c->out, c->fd) < 0) {
+        /* The server reset the connection or went away: nothing we queue
+         * can arrive any more. */
+        c->io_errno = errno;
+        c->peer_eof = true;
+        sendq_free(&c->out);
+        sendq_init(&c->out);
+        ws_closing_peer_closed(&c->closing);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- receive */
+
+static int append_message(client_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->msg_cap - c->msg_len < len) {
+        size_t cap = c->msg_cap ? c->msg_cap : 4096;
+        while (cap - c->msg_len < len)
+            cap *= 2;
+        uint8_t *p = realloc(c->msg, cap);
+        if (!p)
+            return -1;
+        c->msg = p;
+        c->msg_cap = cap;
+    }
+    memcpy(c->msg + c->msg_len, data, len);
+    c->msg_len += len;
+    return 0;
+}
+
+static void parse_input(client_conn *c, client_event_fn fn, void *arg)
+{
+    size_t off = 0;
+    for (;;) {
+        ws_event ev;
+        ptrdiff_t n = ws_parser_next(&c->parser, c->in + off, c->in_len - off, &ev);
+        if (n < 0) {
+            if (n == WS_E_AFTER_CLOSE) {
+                /* RFC 6455 section 5.5.1: after its close the server sends
+                 * nothing; anything it does send is dropped. */
+                off = c->in_len;
+                break;
+            }
+            c->protocol_error = (int)n;
+            ws_closing_fail(&c->closing, (int)n);
+            off = c->in_len;
+            break;
+        }
+        off += (size_t)n;
+        client_event out = {.type = CLIENT_EV_MESSAGE, .opcode = ev.opcode, .data = ev.data,
+                            .len = ev.len, .close_code = ev.close_code};
+        switch (ev.type) {
+        case WS_EV_NONE:
+            goto done;
+        case WS_EV_MESSAGE_START:
+            c->msg_len = 0;
+            c->msg_opcode = ev.opcode;
+            break;
+        case WS_EV_DATA:
+            if (append_message(c, ev.data, ev.len) < 0) {
+                c->protocol_error = WS_E_MESSAGE_TOO_BIG;
+                ws_closing_fail(&c->closing, WS_E_MESSAGE_TOO_BIG);
+                off = c->in_len;
+                goto done;
+            }
+            break;
+        case WS_EV_MESSAGE_END:
+            out.opcode = c->msg_opcode;
+            out.data = c->msg;
+            out.len = c->msg_len;
+            fn(&out, arg);
+            break;
+        case WS_EV_PING:
+            answer_ping(c, ev.data, ev.len);
+            out.type = CLIENT_EV_PING;
+            fn(&out, arg);
+            break;
+        case WS_EV_PONG:
+            out.type = CLIENT_EV_PONG;
+            fn(&out, arg);
+            break;
+        case WS_EV_CLOSE:
+            ws_closing_received(&c->closing, ev.close_code);
+            out.type = CLIENT_EV_CLOSE;
+            fn(&out, arg);
+            break;
+        }
+    }
+done:
+    c->in_len -= off;
+    memmove(c->in, c->in + off, c->in_len);
+}
+
+void client_receive(client_conn *c, client_event_fn fn, void *arg)
+{
+    /* Frames that came with the handshake response are parsed before the
+     * first read. */
+    if (c->in_len > 0)
+        parse_input(c, fn, arg);
+    if (c->peer_eof || c->fd < 0)
+        return;
+    ssize_t n;
+    do
+        n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+    while (n < 0 && errno == EINTR);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+    if (n <= 0) {
+        if (n < 0)
+            c->io_errno = errno;
+        c->peer_eof = true;
+        ws_closing_peer_closed(&c->closing);
+        return;
+    }
+    c->in_len += (size_t)n;
+    parse_input(c, fn, arg);
+}
+
+/* ---------------------------------------------------------------- close */
+
+void client_timeout(client_conn *c) { ws_closing_timeout(&c->closing); }
+
+client_state_kind client_state(client_conn *c)
+{
+    for (;;) {
+        switch (ws_closing_next(&c->closing)) {
+        case WS_CLOSING_READ:
+            return ws_writer_can_send(&c->writer) ? CLIENT_OPEN : CLIENT_CLOSING;
+        case WS_CLOSING_SEND_CLOSE: {
+            uint8_t frame[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
+            ptrdiff_t n = ws_closing_write(&c->closing, &c->writer, frame, sizeof frame);
+            if (n > 0)
+                queue_bytes(c, frame, (size_t)n);
+            else if (n != WS_E_CLOSING)
+                /* The frame fits by construction; failing to build it is a
+                 * bug, and an endless loop would hide it. */
+                ws_closing_fail(&c->closing, WS_E_INVALID_ARGUMENT);
+            continue;
+        }
+        case WS_CLOSING_WAIT_TCP_CLOSE:
+            return c->peer_eof ? CLIENT_DONE : CLIENT_WAIT_TCP;
+        case WS_CLOSING_CLOSE_TCP:
+            return CLIENT_DONE;
+        }
+        return CLIENT_DONE;
+    }
+}
+
+bool client_closed_cleanly(const client_conn *c) { return ws_closing_clean(&c->closing); }
+
+uint16_t client_peer_code(const client_conn *c) { return ws_closing_peer_code(&c->closing); }

@@ -1,0 +1,24 @@
+# chat_client against Python websockets and Node ws echo servers: one ctest
+# per (server, case); see tests/interop/client/client_interop.py.
+include(${CMAKE_CURRENT_LIST_DIR}/echo/harness.cmake)
+
+if(TARGET chat_client)
+  set(dir ${CMAKE_CURRENT_LIST_DIR}/client)
+  set(cases lines binary invalid_utf8 headers eof_close server_close_1001 server_close_4000
+            wait not_found server_ping client_ping slash max_message)
+  set(kinds python)
+  if(WS_NODE)
+    list(APPEND kinds node)
+  endif()
+  foreach(kind ${kinds})
+    foreach(case ${cases})
+      ws_add_python_interop(interop_client_${kind}_${case} SCRIPT ${dir}/client_interop.py
+        TIMEOUT 60 LABELS client ARGS ${kind} $<TARGET_FILE:chat_client> ${case})
+    endforeach()
+  endforeach()
+  # Cases that do not depend on what kind of server runs: once is enough.
+  foreach(case refused unresolvable wss usage)
+    ws_add_python_interop(interop_client_${case} SCRIPT ${dir}/client_interop.py
+      TIMEOUT 60 LABELS client ARGS python $<TARGET_FILE:chat_client> ${case})
+  endforeach()
+endif()

@@ -1,0 +1,66 @@
+// Echo server on Node ws for chat_client's tests: the same paths and the
+// same JSON lines on stdout as echo_server.py (read that file's docstring).
+// Node's ws also reports the pings it receives ({"ev":"ping"}).
+'use strict';
+const http = require('http');
+const { WebSocketServer } = require('ws');
+
+const PING_PAYLOAD = Buffer.from('are you there?');
+let host = '127.0.0.1';
+let port = 0;
+for (let i = 2; i < process.argv.length; i += 2) {
+  if (process.argv[i] === '--host') host = process.argv[i + 1];
+  else if (process.argv[i] === '--port') port = Number(process.argv[i + 1]);
+}
+
+function emit(event) {
+  process.stdout.write(JSON.stringify(event) + '\n');
+}
+
+const server = http.createServer((req, res) => {
+  res.writeHead(404);
+  res.end();
+});
+const wss = new WebSocketServer({
+  noServer: true,
+  maxPayload: 64 * 1024 * 1024,
+  // The first offered protocol we support, in the client's order.
+  handleProtocols: (offered) => {
+    for (const p of offered) if (p === 'chat' || p === 'superchat') return p;
+    return false;
+  },
+});
+
+server.on('upgrade', (req, socket, head) => {
+  if (req.url.startsWith('/notfound')) {
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n' +
+               'Content-Length: 17\r\nConnection: close\r\n\r\nno such endpoint\n');
+    return;
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+});
+
+wss.on('connection', (ws, req) => {
+  const path = req.url;
+  const headers = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
+  emit({ ev: 'open', path, protocol: ws.protocol || null, headers });
+  const closeWith = path.startsWith('/close/') ? Number(path.slice(7)) : null;
+  ws.on('message', (data, isBinary) => {
+    emit({ ev: 'message', binary: isBinary, data_b64: Buffer.from(data).toString('base64') });
+    ws.send(data, { binary: isBinary });
+    if (closeWith !== null) ws.close(closeWith, 'server says bye');
+  });
+  ws.on('ping', (data) => emit({ ev: 'ping', data_b64: data.toString('base64') }));
+  ws.on('pong', (data) => {
+    if (data.equals(PING_PAYLOAD)) emit({ ev: 'pong_received', data_b64: data.toString('base64') });
+  });
+  ws.on('close', (code, reason) => emit({ ev: 'close', code, reason: reason.toString() }));
+  ws.on('error', (err) => emit({ ev: 'error', message: String(err.message) }));
+  if (path === '/ping') ws.ping(PING_PAYLOAD);
+  else if (path.startsWith('/big/')) ws.send('x'.repeat(Number(path.slice(5))));
+});
+
+server.listen(port, host, () => {
+  console.log(`listening on ${host}:${server.address().port}`);
+});

@@ -1,0 +1,85 @@
+"""Echo server on Python websockets (Debian 12: 10.4, the legacy asyncio API)
+for chat_client's tests. Same behaviour and output as echo_server.js, so the
+driver can run every case against either peer.
+
+  echo_server.py [--port 0] [--host 127.0.0.1]
+
+Prints "listening on HOST:PORT", then one JSON object per line for what it
+sees (open, message, pong, close). The path picks the behaviour:
+
+  /echo            echo every message back, same type
+  /close/CODE      echo the first message, then close with CODE, "server says bye"
+  /ping            on open, ping with "are you there?" and report the pong
+  /big/N           on open, send one text message of N bytes "x", then echo
+  /notfound...     answer the upgrade with 404 Not Found
+"""
+
+import argparse
+import asyncio
+import base64
+import http
+import json
+import sys
+
+import websockets
+
+PING_PAYLOAD = b"are you there?"
+
+
+def emit(**event):
+    print(json.dumps(event), flush=True)
+
+
+async def handler(ws, path=None):
+    path = ws.path
+    emit(ev="open", path=path, protocol=ws.subprotocol,
+         headers={k.lower(): v for k, v in ws.request_headers.raw_items()})
+    if path == "/ping":
+        waiter = await ws.ping(PING_PAYLOAD)
+        try:
+            await asyncio.wait_for(waiter, 10)
+            emit(ev="pong_received", data_b64=base64.b64encode(PING_PAYLOAD).decode())
+        except asyncio.TimeoutError:
+            emit(ev="pong_timeout")
+    elif path.startswith("/big/"):
+        await ws.send("x" * int(path[5:]))
+    close_with = int(path[7:]) if path.startswith("/close/") else None
+    try:
+        async for msg in ws:
+            binary = isinstance(msg, bytes)
+            raw = msg if binary else msg.encode("utf-8")
+            emit(ev="message", binary=binary, data_b64=base64.b64encode(raw).decode())
+            await ws.send(msg)
+            if close_with is not None:
+                await ws.close(close_with, "server says bye")
+                break
+    except websockets.ConnectionClosed:
+        pass
+    await ws.wait_closed()
+    emit(ev="close", code=ws.close_code, reason=ws.close_reason)
+
+
+async def process_request(path, headers):
+    if path.startswith("/notfound"):
+        return http.HTTPStatus.NOT_FOUND, [("Content-Type", "text/plain")], b"no such endpoint\n"
+    return None
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args()
+    async with websockets.serve(handler, args.host, args.port, subprotocols=["chat", "superchat"],
+                                process_request=process_request, compression=None,
+                                ping_interval=None, max_size=None) as server:
+        port = server.sockets[0].getsockname()[1]
+        print(f"listening on {args.host}:{port}", flush=True)
+        await asyncio.Future()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        sys.exit(0)
