@@ -1,0 +1,149 @@
+/* WebSocket URLs (RFC 6455 section 3): what parses, into what, and what is
+ * refused with which status; every input from a guard-page copy. */
+#include "testutil.h"
+
+#include <string.h>
+
+static const struct {
+    const char *url;
+    bool secure;
+    const char *host;
+    bool ipv6;
+    unsigned port;
+    bool port_explicit;
+    const char *target;
+    const char *written; /* ws_url_write() of the result; NULL: same as url */
+} good[] = {
+    {"ws://example.com", false, "example.com", false, 80, false, "/", "ws://example.com/"},
+    {"wss://example.com", true, "example.com", false, 443, false, "/", "wss://example.com/"},
+    {"ws://example.com/", false, "example.com", false, 80, false, "/", NULL},
+    {"WS://Example.COM/Chat", false, "Example.COM", false, 80, false, "/Chat",
+     "ws://Example.COM/Chat"},
+    {"WsS://a/", true, "a", false, 443, false, "/", "wss://a/"},
+    {"ws://example.com:8080/chat?room=1&x=%20y", false, "example.com", false, 8080, true,
+     "/chat?room=1&x=%20y", NULL},
+    {"ws://example.com:80/", false, "example.com", false, 80, true, "/", NULL},
+    {"wss://example.com:80/", true, "example.com", false, 80, true, "/", NULL},
+    {"ws://127.0.0.1:1/", false, "127.0.0.1", false, 1, true, "/", NULL},
+    {"ws://h:65535", false, "h", false, 65535, true, "/", "ws://h:65535/"},
+    {"ws://[::1]:9000/x", false, "::1", true, 9000, true, "/x", NULL},
+    {"ws://[::1]", false, "::1", true, 80, false, "/", "ws://[::1]/"},
+    {"wss://[2001:db8::7]/", true, "2001:db8::7", true, 443, false, "/", NULL},
+    {"ws://[1:2:3:4:5:6:7:8]/", false, "1:2:3:4:5:6:7:8", true, 80, false, "/", NULL},
+    {"ws://[::ffff:192.0.2.1]/", false, "::ffff:192.0.2.1", true, 80, false, "/", NULL},
+    {"ws://h?q=1", false, "h", false, 80, false, "?q=1", NULL},
+    {"ws://h/a/b;c=d@e:f?g/h?i", false, "h", false, 80, false, "/a/b;c=d@e:f?g/h?i", NULL},
+    {"ws://my-host.example_x~/", false, "my-host.example_x~", false, 80, false, "/", NULL},
+    {"ws://xn--bcher-kva.example/", false, "xn--bcher-kva.example", false, 80, false, "/", NULL},
+};
+
+static void test_good_urls(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        const char *s = good[i].url;
+        size_t len = strlen(s);
+        uint8_t *g = ws_test_guard_copy(s, len);
+        ws_url u;
+        ws_status st = ws_url_parse((const char *)g, len, &u);
+        if (st != WS_OK)
+            fail_msg("%s: %s", s, ws_status_name(st));
+        assert_int_equal(u.secure, good[i].secure);
+        assert_int_equal(u.ipv6, good[i].ipv6);
+        assert_int_equal(u.port, good[i].port);
+        assert_int_equal(u.port_explicit, good[i].port_explicit);
+        assert_int_equal(u.host_len, strlen(good[i].host));
+        assert_memory_equal(u.host, good[i].host, u.host_len);
+        assert_true(u.host >= (const char *)g && u.host + u.host_len <= (const char *)g + len);
+        assert_int_equal(u.target_len, strlen(good[i].target));
+        assert_memory_equal(u.target, good[i].target, u.target_len);
+
+        char out[128];
+        int n = ws_url_write(&u, out, sizeof out);
+        const char *expect = good[i].written ? good[i].written : s;
+        assert_int_equal(n, (int)strlen(expect));
+        assert_string_equal(out, expect);
+        assert_int_equal(ws_url_write(&u, out, (size_t)n - 1), WS_E_BUFFER_TOO_SMALL);
+        ws_test_guard_free(g, len);
+    }
+}
+
+static const struct {
+    const char *url;
+    ws_status expect;
+} bad[] = {
+    {"", WS_E_URL_SCHEME},
+    {"ws", WS_E_URL_SCHEME},
+    {"ws:/", WS_E_URL_SCHEME},
+    {"ws:/example.com/", WS_E_URL_SCHEME},
+    {"http://example.com/", WS_E_URL_SCHEME},
+    {"https://example.com/", WS_E_URL_SCHEME},
+    {"wsx://example.com/", WS_E_URL_SCHEME},
+    {" ws://example.com/", WS_E_URL_SCHEME},
+    {"ws://", WS_E_URL_HOST},
+    {"ws:///path", WS_E_URL_HOST},
+    {"ws://:80/", WS_E_URL_HOST},
+    {"ws://?q", WS_E_URL_HOST},
+    {"ws://user:pw@example.com/", WS_E_URL_HOST},
+    {"ws://[::1/", WS_E_URL_HOST},
+    {"ws://[]/", WS_E_URL_HOST},
+    {"ws://[::1]x/", WS_E_URL_HOST},
+    {"ws://[1:2]/", WS_E_URL_HOST},
+    {"ws://[1::2::3]/", WS_E_URL_HOST},
+    {"ws://[12345::]/", WS_E_URL_HOST},
+    {"ws://[g::1]/", WS_E_URL_HOST},
+    {"ws://[fe80::1%25eth0]/", WS_E_URL_HOST},
+    {"ws://a]b/", WS_E_URL_HOST},
+    {"ws://h:/", WS_E_URL_PORT},
+    {"ws://h:0/", WS_E_URL_PORT},
+    {"ws://h:65536/", WS_E_URL_PORT},
+    {"ws://h:99999999999999999999/", WS_E_URL_PORT},
+    {"ws://h:8a/", WS_E_URL_PORT},
+    {"ws://h:-1/", WS_E_URL_PORT},
+    {"ws://h:80:81/", WS_E_URL_PORT},
+    {"ws://[::1]:/", WS_E_URL_PORT},
+    {"ws://h/#frag", WS_E_URL_FRAGMENT},
+    {"ws://h#", WS_E_URL_FRAGMENT},
+    {"wss://h/a?b#c", WS_E_URL_FRAGMENT},
+    {"ws://h/a b", WS_E_URL_SYNTAX},
+    {"ws://h /", WS_E_URL_SYNTAX},
+    {"ws://h/\x01", WS_E_URL_SYNTAX},
+    {"ws://h/\x7f", WS_E_URL_SYNTAX},
+    {"ws://h/\xc3\xa9", WS_E_URL_SYNTAX},
+    {"ws://h/a\\b", WS_E_URL_SYNTAX},
+    {"ws://h/<x>", WS_E_URL_SYNTAX},
+    {"ws://h/%", WS_E_URL_SYNTAX},
+    {"ws://h/%4", WS_E_URL_SYNTAX},
+    {"ws://h/%zz", WS_E_URL_SYNTAX},
+    {"ws://h%zz/", WS_E_URL_SYNTAX},
+    {"ws://h\r\n/", WS_E_URL_SYNTAX},
+    {"ws://h/\r\nHost: evil", WS_E_URL_SYNTAX},
+};
+
+static void test_bad_urls(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *s = bad[i].url;
+        size_t len = strlen(s);
+        uint8_t *g = ws_test_guard_copy(s, len);
+        ws_url u;
+        ws_status st = ws_url_parse((const char *)g, len, &u);
+        if (st != bad[i].expect)
+            fail_msg("\"%s\": got %s, want %s", s, ws_status_name(st), ws_status_name(bad[i].expect));
+        ws_test_guard_free(g, len);
+    }
+    /* A NUL inside the given length is a control character, not an end. */
+    ws_url u;
+    assert_int_equal(ws_url_parse("ws://h/\0x", 9, &u), WS_E_URL_SYNTAX);
+    assert_int_equal(ws_url_parse(NULL, 0, &u), WS_E_URL_SCHEME);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_urls),
+        cmocka_unit_test(test_bad_urls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
