@@ -137,7 +137,9 @@ async def scenario(checks, server, chat_client, node_js):
                  "python client got only `Server: ...` texts")
 
     # Binary relay, both directions, including a 64-bit-length frame.
-    blobs = [bytes(range(256)) * 4, bytes([0, 0xFF, 0x80, 0xC0]) * 20000]
+    # 65536 bytes: the default --max-message, and the first size that needs
+    # the 64-bit length field.
+    blobs = [bytes(range(256)) * 4, bytes([0, 0xFF, 0x80, 0xC0]) * 16384]
     for blob in blobs:
         await py.send(blob)
     node_command(node, {"binary": (b"\x00node-binary\xff" * 10).hex()})

@@ -122,6 +122,8 @@ def keepalive(checks, binary):
     frame = c.reader.read(4)
     checks.check(frame is not None and frame.opcode == OP_PING,
                  "--ping-interval 1: an idle client gets a ping within 4 s", repr(frame))
+    if frame is not None and frame.opcode == OP_PING:
+        c.send_frame(OP_PONG, frame.payload)
     alive_until = time.monotonic() + 4
     pongs, dropped = 0, None
     while time.monotonic() < alive_until:

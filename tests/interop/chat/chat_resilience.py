@@ -26,7 +26,7 @@ from wsharness import OP_CLOSE, OP_TEXT
 SLOW_COUNT = 1500
 SLOW_SIZE = 64 * 1024
 SLOW_RSS_BOUND_KIB = 48 * 1024
-WINDOW = 32  # the sender keeps at most this many messages ahead of the readers
+WINDOW = 8  # the sender keeps at most this many messages ahead of the readers
 
 
 async def slow_consumer(checks, server):
