@@ -5,7 +5,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/echo/harness.cmake)
 if(TARGET chat_client)
   set(dir ${CMAKE_CURRENT_LIST_DIR}/client)
   set(cases lines binary invalid_utf8 headers eof_close server_close_1001 server_close_4000
-            wait not_found server_ping client_ping slash max_message)
+            wait not_found server_ping client_ping slash max_message ipv6 tty sigint)
   set(kinds python)
   if(WS_NODE)
     list(APPEND kinds node)
@@ -16,8 +16,10 @@ if(TARGET chat_client)
         TIMEOUT 60 LABELS client ARGS ${kind} $<TARGET_FILE:chat_client> ${case})
     endforeach()
   endforeach()
-  # Cases that do not depend on what kind of server runs: once is enough.
-  foreach(case refused unresolvable wss usage)
+  # Cases that do not depend on what kind of server runs (or script their
+  # own raw-socket server): once is enough.
+  foreach(case refused unresolvable wss usage raw_frames raw_close_unanswered raw_no_tcp_close
+               raw_drop raw_masked raw_bad_utf8 raw_bad_accept raw_unoffered_protocol)
     ws_add_python_interop(interop_client_${case} SCRIPT ${dir}/client_interop.py
       TIMEOUT 60 LABELS client ARGS python $<TARGET_FILE:chat_client> ${case})
   endforeach()

@@ -25,14 +25,15 @@ CLOSE_BOUND = 3.0  # chat_client's documented wait for the server's close
 
 
 class EchoServer(h.Proc):
-    def __init__(self, kind):
+    def __init__(self, kind, host=h.HOST):
         if kind == "python":
             argv = [sys.executable, os.path.join(HERE, "echo_server.py")]
             env = None
         else:
             argv = [os.environ.get("WS_NODE") or "node", os.path.join(HERE, "echo_server.js")]
             env = h.node_env()
-        super().__init__(argv + ["--host", h.HOST, "--port", "0"], f"{kind} echo server", env=env)
+        super().__init__(argv + ["--host", host, "--port", "0"], f"{kind} echo server", env=env)
+        self.host = f"[{host}]" if ":" in host else host
         match = self.wait_stdout(
             lambda lines: next((m for m in map(h.LISTEN_RE.search, lines) if m), None), 15)
         if not match:
@@ -42,7 +43,7 @@ class EchoServer(h.Proc):
         print(f"info: {self.name} on port {self.port}", flush=True)
 
     def url(self, path):
-        return f"ws://{h.HOST}:{self.port}{path}"
+        return f"ws://{self.host}:{self.port}{path}"
 
     def events(self, kind=None):
         out = []
@@ -321,6 +322,61 @@ def case_wait(checks, server, exe):
                  f"{client.elapsed:.2f}s")
 
 
+def case_ipv6(checks, server, exe, kind):
+    server6 = EchoServer(kind, "::1")
+    sent = [b"over IPv6", "\u4e16\u754c".encode()]
+    client = round_trip(exe, [server6.url("/echo")], sent)
+    check_round_trip(checks, server6, client, sent, binary=False)
+    opens = server6.events("open")
+    checks.check(opens and opens[0]["headers"].get("host") == f"[::1]:{server6.port}",
+                 "Host header carries the IPv6 literal in brackets", f"{opens}")
+    checks.check(f"([::1]:{server6.port})" in client.stderr, "status shows the IPv6 peer")
+
+
+def case_tty(checks, server, exe, kind):
+    """stdin is a terminal: slash commands apply without --slash."""
+    import pty
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([exe, server.url("/echo")], stdin=slave, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, preexec_fn=h._die_with_parent)
+    os.close(slave)
+    os.write(master, b"/ping tty\nhello tty\n")
+    checks.check(len(server.wait_event("message", 1, 10)) == 1, "a typed line was sent")
+    os.write(master, b"/close 4002 typed\n")
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    os.close(master)
+    print(f"info: exit {proc.returncode}; stderr {err.decode(errors='replace')!r}", flush=True)
+    checks.check(proc.returncode == 0, "/close answered -> exit 0", f"exit {proc.returncode}")
+    checks.check(out == b"hello tty\n", "the echo was printed", repr(out))
+    checks.check(b"/help lists commands" in err, "the interactive hint is shown on a terminal")
+    checks.check([data_of(m) for m in server.events("message")] == [b"hello tty"],
+                 "/ping and /close were commands, not messages")
+    closes = server.wait_event("close", 1, 5)
+    checks.check(closes and closes[0]["code"] == 4002 and closes[0]["reason"] == "typed",
+                 "the server saw close 4002 typed", f"{closes}")
+    if kind == "node":
+        checks.check([data_of(p) for p in server.events("ping")] == [b"tty"],
+                     "/ping tty reached the server")
+
+
+def case_sigint(checks, server, exe):
+    import signal
+    client = Client(exe, [server.url("/echo")])
+    client.write(b"before the signal\n")
+    checks.check(client.wait_out(18, 10), "the echo arrived")
+    t0 = time.monotonic()
+    client.proc.send_signal(signal.SIGINT)
+    exited = client.wait_exit(CLOSE_BOUND + 2)
+    checks.check(exited and client.rc == 0, "Ctrl-C closes cleanly -> exit 0", f"exit {client.rc}")
+    checks.check(time.monotonic() - t0 < CLOSE_BOUND, "promptly")
+    closes = server.wait_event("close", 1, 5)
+    checks.check(closes and closes[0]["code"] == 1000, "the server saw close 1000", f"{closes}")
+
+
 def case_refused(checks, server, exe):
     client = Client(exe, [f"ws://{h.HOST}:{free_port()}/"], b"never sent\n")
     checks.check(client.rc == 2, "connection refused -> exit 2", f"exit {client.rc}")
@@ -429,6 +485,263 @@ def case_max_message(checks, server, exe):
     checks.check("line 1 is longer than 100 bytes" in client.stderr, "stderr names the long line")
 
 
+# ------------------------------------------------ a scripted raw-socket server
+
+class RawServer:
+    """One connection on a bare socket, scripted byte by byte, for what no
+    well-behaved server does: frames glued to the 101, fragments with a ping
+    between them, masked frames, bad UTF-8, a close never answered. The
+    script runs in a thread; the test thread reads self.seen afterwards."""
+
+    def __init__(self, script, accept_key=True, protocol=None):
+        self.lsock = socket.socket()
+        self.lsock.bind((h.HOST, 0))
+        self.lsock.listen(1)
+        self.port = self.lsock.getsockname()[1]
+        self.script = script
+        self.accept_key = accept_key
+        self.protocol = protocol
+        self.seen = []  # client frames: (opcode, payload, mask key or None)
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def url(self, path="/"):
+        return f"ws://{h.HOST}:{self.port}{path}"
+
+    def _run(self):
+        try:
+            self.lsock.settimeout(15)
+            conn, _ = self.lsock.accept()
+            self.sock = conn
+            conn.settimeout(10)
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            head, self.buf = head.split(b"\r\n\r\n", 1)
+            key = next(line.split(b":", 1)[1].strip().decode()
+                       for line in head.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key:"))
+            accept = h.accept_for(key) if self.accept_key else h.accept_for(h.new_key())
+            lines = ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade",
+                     f"Sec-WebSocket-Accept: {accept}"]
+            if self.protocol:
+                lines.append(f"Sec-WebSocket-Protocol: {self.protocol}")
+            self.handshake = ("\r\n".join(lines) + "\r\n\r\n").encode()
+            self.script(self)
+        except Exception as exc:  # noqa: BLE001 - reported by the test thread
+            self.error = repr(exc)
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def frame(self, opcode, payload=b"", fin=True, mask=False):
+        return h.encode_frame(opcode, payload, fin=fin, mask=mask)
+
+    def _fill(self, n, deadline):
+        while len(self.buf) < n:
+            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            try:
+                chunk = self.sock.recv(65536)
+            except (socket.timeout, ConnectionResetError):
+                return False
+            if not chunk:
+                return False
+            self.buf += chunk
+        return True
+
+    def read(self, timeout=10):
+        """The client's next frame as (opcode, payload, key), or None."""
+        deadline = time.monotonic() + timeout
+        if not self._fill(2, deadline):
+            return None
+        n, pos = self.buf[1] & 0x7F, 2
+        if n >= 126:
+            size = 2 if n == 126 else 8
+            if not self._fill(2 + size, deadline):
+                return None
+            n, pos = int.from_bytes(self.buf[2:2 + size], "big"), 2 + size
+        key = None
+        if self.buf[1] & 0x80:
+            if not self._fill(pos + 4, deadline):
+                return None
+            key, pos = bytes(self.buf[pos:pos + 4]), pos + 4
+        if not self._fill(pos + n, deadline):
+            return None
+        payload = bytes(self.buf[pos:pos + n])
+        if key:
+            payload = h.mask_bytes(payload, key)
+        opcode = self.buf[0] & 0x0F
+        self.buf = self.buf[pos + n:]
+        self.seen.append((opcode, payload, key))
+        return opcode, payload, key
+
+    def read_until(self, opcode, timeout=10):
+        deadline = time.monotonic() + timeout
+        while True:
+            f = self.read(max(0.0, deadline - time.monotonic()))
+            if f is None or f[0] == opcode:
+                return f
+
+    def eof(self, timeout=5):
+        """True when the client closes TCP within timeout."""
+        deadline = time.monotonic() + timeout
+        while self.read(max(0.0, deadline - time.monotonic())) is not None:
+            pass
+        return time.monotonic() < deadline
+
+    def finish(self, checks):
+        self.thread.join(20)
+        checks.check(self.error is None, "the scripted server ran its script", f"{self.error}")
+
+
+def case_raw_frames(checks, exe):
+    """Frames glued to the 101, a fragmented text with a ping between the
+    fragments, a binary message; then our lines must arrive masked, each
+    frame with its own key, and EOF must close 1000 and wait for our TCP
+    close."""
+    def script(srv):
+        srv.send(srv.handshake + srv.frame(h.OP_TEXT, b"early"))
+        srv.send(srv.frame(h.OP_TEXT, "frag".encode(), fin=False)
+                 + srv.frame(h.OP_PING, b"between")
+                 + srv.frame(h.OP_CONT, "men\u00e9".encode()[:4], fin=False))
+        time.sleep(0.1)  # the UTF-8 sequence of the accent is split across reads, too
+        srv.send(srv.frame(h.OP_CONT, "men\u00e9".encode()[4:] + b"ted")
+                 + srv.frame(h.OP_BINARY, b"\x00\x01bin\xff"))
+        srv.pong = srv.read_until(h.OP_PONG)
+        srv.read_until(h.OP_CLOSE)
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        time.sleep(0.2)
+        srv.sock.close()
+
+    srv = RawServer(script)
+    want = "early\nfragmen\u00e9ted\n".encode() + b"\x00\x01bin\xff\n"
+    client = talk(exe, ["-q", srv.url()], b"x\ny\n", want)
+    srv.finish(checks)
+    checks.check(client.out == want, "frames behind the 101, fragments and binary printed whole",
+                 repr(client.out))
+    checks.check(client.rc == 0, "exit 0", f"exit {client.rc}")
+    checks.check(getattr(srv, "pong", None) and srv.pong[1] == b"between",
+                 "the ping between fragments was answered with its payload", f"{getattr(srv, 'pong', None)}")
+    texts = [p for op, p, _ in srv.seen if op == h.OP_TEXT]
+    checks.check(texts == [b"x", b"y"], "both lines arrived as text frames", f"{texts}")
+    keys = [k for _, _, k in srv.seen]
+    checks.check(all(k is not None for k in keys), "every client frame is masked", f"{srv.seen}")
+    checks.check(len(set(keys)) == len(keys) and len(keys) >= 4,
+                 "every frame has its own mask key", f"{keys}")
+    closes = [p for op, p, _ in srv.seen if op == h.OP_CLOSE]
+    checks.check(closes == [h.close_payload(1000)], "one close 1000 from stdin EOF", f"{closes}")
+
+
+def case_raw_close_unanswered(checks, exe):
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.close_frame = srv.read_until(h.OP_CLOSE)
+        srv.saw_eof = srv.eof(10)  # never answer: the client must give up by itself
+
+    srv = RawServer(script)
+    client = Client(exe, [srv.url()], b"")
+    srv.finish(checks)
+    checks.check(client.rc == 4, "close not answered -> exit 4", f"exit {client.rc}")
+    checks.check(2.5 <= client.elapsed <= CLOSE_BOUND + 1.5,
+                 f"gave up after the {CLOSE_BOUND:.0f} s bound", f"{client.elapsed:.2f}s")
+    checks.check("did not answer the close within 3 s" in client.stderr, "stderr says why")
+    checks.check(getattr(srv, "close_frame", None) and srv.close_frame[1] == h.close_payload(1000),
+                 "the server got close 1000")
+    checks.check(getattr(srv, "saw_eof", False), "the client closed TCP")
+
+
+def case_raw_no_tcp_close(checks, exe):
+    """The server answers the close but keeps TCP open: the client waits the
+    bound for the server's TCP close (RFC 6455 7.1.1), then closes itself:
+    still a clean close."""
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.read_until(h.OP_CLOSE)
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        srv.saw_eof = srv.eof(10)
+
+    srv = RawServer(script)
+    client = Client(exe, ["-q", srv.url()], b"")
+    srv.finish(checks)
+    checks.check(client.rc == 0, "close answered -> exit 0", f"exit {client.rc}")
+    checks.check(2.5 <= client.elapsed <= CLOSE_BOUND + 1.5,
+                 "waited for the server's TCP close, bounded", f"{client.elapsed:.2f}s")
+    checks.check(getattr(srv, "saw_eof", False), "then closed TCP itself")
+
+
+def case_raw_drop(checks, exe):
+    def script(srv):
+        srv.send(srv.handshake + srv.frame(h.OP_TEXT, b"last words"))
+        time.sleep(0.2)
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, [srv.url()])
+    exited = client.wait_exit(10)
+    srv.finish(checks)
+    checks.check(exited and client.rc == 4, "TCP dropped without a close -> exit 4",
+                 f"exit {client.rc}")
+    checks.check(client.out == b"last words\n", "what came before was printed", repr(client.out))
+    checks.check("without a close frame (1006)" in client.stderr, "stderr says 1006")
+
+
+def raw_violation(checks, exe, frame, want_code, what):
+    def script(srv):
+        srv.send(srv.handshake + frame)
+        srv.close_frame = srv.read_until(h.OP_CLOSE)
+        srv.saw_eof = srv.eof(5)
+
+    srv = RawServer(script)
+    client = Client(exe, [srv.url()])
+    exited = client.wait_exit(10)
+    srv.finish(checks)
+    checks.check(exited and client.rc == 4, f"{what} -> exit 4", f"exit {client.rc}")
+    checks.check("protocol error" in client.stderr, "stderr says protocol error")
+    cf = getattr(srv, "close_frame", None)
+    checks.check(cf and cf[1][:2] == want_code.to_bytes(2, "big"),
+                 f"the client sent close {want_code}", f"{cf}")
+    checks.check(getattr(srv, "saw_eof", False), "and closed TCP")
+    checks.check(client.out == b"", "nothing printed")
+
+
+def case_raw_masked(checks, exe):
+    raw_violation(checks, exe, h.encode_frame(h.OP_TEXT, b"masked", mask=True), 1002,
+                  "a masked frame from the server")
+
+
+def case_raw_bad_utf8(checks, exe):
+    raw_violation(checks, exe, h.encode_frame(h.OP_TEXT, b"ok \xed\xa0\x80", mask=False), 1007,
+                  "text with a UTF-16 surrogate")
+
+
+def raw_handshake_fails(checks, exe, srv_kw, args, want):
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.saw_eof = srv.eof(5)
+
+    srv = RawServer(script, **srv_kw)
+    client = Client(exe, [*args, srv.url()], b"x\n")
+    srv.finish(checks)
+    checks.check(client.rc == 2, "exit 2", f"exit {client.rc}")
+    checks.check(want in client.stderr, f"stderr: {want}")
+    checks.check(getattr(srv, "saw_eof", False) and not srv.seen,
+                 "the client sent no frame and closed")
+
+
+def case_raw_bad_accept(checks, exe):
+    raw_handshake_fails(checks, exe, {"accept_key": False}, [],
+                        "handshake failed: The server's Sec-WebSocket-Accept does not match")
+
+
+def case_raw_unoffered_protocol(checks, exe):
+    raw_handshake_fails(checks, exe, {"protocol": "evil"}, ["--protocol", "chat"],
+                        "handshake failed: The server chose a subprotocol that the client did "
+                        "not offer")
+
+
 CASES = {
     "lines": case_lines,
     "binary": case_binary,
@@ -438,23 +751,38 @@ CASES = {
     "server_close_1001": case_server_close_1001,
     "server_close_4000": case_server_close_4000,
     "wait": case_wait,
+    "ipv6": case_ipv6,
+    "tty": case_tty,
+    "sigint": case_sigint,
     "refused": case_refused,
     "not_found": case_not_found,
     "unresolvable": case_unresolvable,
     "wss": case_wss,
     "usage": case_usage,
+    "raw_frames": case_raw_frames,
+    "raw_close_unanswered": case_raw_close_unanswered,
+    "raw_no_tcp_close": case_raw_no_tcp_close,
+    "raw_drop": case_raw_drop,
+    "raw_masked": case_raw_masked,
+    "raw_bad_utf8": case_raw_bad_utf8,
+    "raw_bad_accept": case_raw_bad_accept,
+    "raw_unoffered_protocol": case_raw_unoffered_protocol,
     "server_ping": case_server_ping,
     "client_ping": case_client_ping,
     "slash": case_slash,
     "max_message": case_max_message,
 }
-NEEDS_KIND = {"client_ping", "slash"}
+NEEDS_KIND = {"client_ping", "slash", "ipv6", "tty"}
+RAW = {name for name in CASES if name.startswith("raw_")}
 
 
 def main():
     kind, exe, case = sys.argv[1], sys.argv[2], sys.argv[3]
 
     def body(checks):
+        if case in RAW:
+            CASES[case](checks, exe)
+            return
         server = EchoServer(kind)
         fn = CASES[case]
         if case in NEEDS_KIND:

@@ -62,5 +62,6 @@ wss.on('connection', (ws, req) => {
 });
 
 server.listen(port, host, () => {
-  console.log(`listening on ${host}:${server.address().port}`);
+  const shown = host.includes(':') ? `[${host}]` : host;
+  console.log(`listening on ${shown}:${server.address().port}`);
 });

@@ -74,7 +74,8 @@ async def main():
                                 process_request=process_request, compression=None,
                                 ping_interval=None, max_size=None) as server:
         port = server.sockets[0].getsockname()[1]
-        print(f"listening on {args.host}:{port}", flush=True)
+        shown = f"[{args.host}]" if ":" in args.host else args.host
+        print(f"listening on {shown}:{port}", flush=True)
         await asyncio.Future()
 
 
