@@ -1,0 +1,107 @@
+/*
+ * fuzz_utf8 - the UTF-8 validator on arbitrary bytes against a reference
+ * written from the table of well-formed byte sequences (Unicode 15, table
+ * 3-7), with invariants:
+ *   - ws_utf8_validate agrees with the reference;
+ *   - fed whole, the error offset is the reference's first impossible byte;
+ *   - fed in two pieces split at a point derived from the input, the result
+ *     and the offset are the same;
+ *   - every implementation compiled in (portable, SSE2, AVX2, NEON) agrees.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "utf8.h"
+
+#define CHECK(cond)                                                                                \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            __builtin_trap();                                                                      \
+    } while (0)
+
+enum { VALID = -1, TRUNCATED = -2 };
+
+/* Well-formed sequences: a lead range and the ranges of the bytes after it. */
+static const struct {
+    uint8_t lead_lo, lead_hi;
+    uint8_t n;
+    uint8_t lo[3], hi[3];
+} table[] = {
+    {0x00, 0x7F, 0, {0}, {0}},
+    {0xC2, 0xDF, 1, {0x80}, {0xBF}},
+    {0xE0, 0xE0, 2, {0xA0, 0x80}, {0xBF, 0xBF}},
+    {0xE1, 0xEC, 2, {0x80, 0x80}, {0xBF, 0xBF}},
+    {0xED, 0xED, 2, {0x80, 0x80}, {0x9F, 0xBF}},
+    {0xEE, 0xEF, 2, {0x80, 0x80}, {0xBF, 0xBF}},
+    {0xF0, 0xF0, 3, {0x90, 0x80, 0x80}, {0xBF, 0xBF, 0xBF}},
+    {0xF1, 0xF3, 3, {0x80, 0x80, 0x80}, {0xBF, 0xBF, 0xBF}},
+    {0xF4, 0xF4, 3, {0x80, 0x80, 0x80}, {0x8F, 0xBF, 0xBF}},
+};
+
+static long reference(const uint8_t *d, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        size_t row = sizeof table / sizeof table[0];
+        for (size_t t = 0; t < sizeof table / sizeof table[0]; t++)
+            if (d[i] >= table[t].lead_lo && d[i] <= table[t].lead_hi)
+                row = t;
+        if (row == sizeof table / sizeof table[0])
+            return (long)i;
+        for (size_t k = 0; k < table[row].n; k++) {
+            if (i + 1 + k >= len)
+                return TRUNCATED;
+            uint8_t b = d[i + 1 + k];
+            if (b < table[row].lo[k] || b > table[row].hi[k])
+                return (long)(i + 1 + k);
+        }
+        i += 1 + table[row].n;
+    }
+    return VALID;
+}
+
+typedef ws_status (*feed_fn)(ws_utf8 *, const uint8_t *, size_t, size_t *);
+
+static long run(feed_fn feed, const uint8_t *d, size_t len, size_t split)
+{
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    size_t at = (size_t)-1;
+    if (feed(&v, d, split, &at) != WS_OK) {
+        CHECK(at < split);
+        return (long)at;
+    }
+    if (feed(&v, d + split, len - split, &at) != WS_OK) {
+        CHECK(at < len - split);
+        return (long)(split + at);
+    }
+    return ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    long want = reference(data, size);
+    CHECK(ws_utf8_validate(data, size) == (want == VALID ? WS_OK : WS_E_INVALID_UTF8));
+    size_t split = size ? ((size_t)data[size - 1] * 131u + size) % (size + 1) : 0;
+
+    feed_fn impls[5];
+    size_t n = 0;
+    impls[n++] = ws_utf8_feed;
+    impls[n++] = ws_utf8_feed_portable;
+#ifdef WS_HAVE_SSE2
+    impls[n++] = ws_utf8_feed_sse2;
+#endif
+#ifdef WS_HAVE_AVX2
+    if (ws_cpu_has_avx2())
+        impls[n++] = ws_utf8_feed_avx2;
+#endif
+#ifdef WS_HAVE_NEON
+    impls[n++] = ws_utf8_feed_neon;
+#endif
+    for (size_t i = 0; i < n; i++) {
+        CHECK(run(impls[i], data, size, size) == want);
+        CHECK(run(impls[i], data, size, split) == want);
+        CHECK(run(impls[i], data, size, 0) == want);
+    }
+    return 0;
+}
