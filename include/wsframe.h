@@ -247,6 +247,12 @@ typedef struct ws_frame {
  * protocol error, checked in wire order: WS_E_RSV_BITS, WS_E_RESERVED_OPCODE,
  * WS_E_CONTROL_FRAGMENTED, WS_E_CONTROL_TOO_LONG, WS_E_UNMASKED_FRAME /
  * WS_E_MASKED_FRAME, WS_E_LENGTH_TOP_BIT, WS_E_NONMINIMAL_LENGTH.
+ * Each rule is checked as soon as the bytes it needs are present, so an
+ * incomplete header can already fail (a reserved opcode after 1 byte, a set
+ * top bit of a 64-bit length after 3); a prefix of a header gives either
+ * WS_INCOMPLETE or the error the whole header gives, never a different one.
+ * On an error the fields of frame are unspecified. WS_E_INVALID_ARGUMENT when
+ * frame is NULL, or buf is NULL and len is not 0.
  *
  * Non-minimal length encodings (126 followed by a value below 126, 127
  * followed by a value below 65536) are rejected: RFC 6455 section 5.2 says
@@ -257,7 +263,7 @@ WS_API int ws_frame_parse(const uint8_t *buf, size_t len, ws_role role, unsigned
                           ws_frame *frame);
 
 /* Size of the header ws_frame_write_header() produces for this payload
- * length: 2, 4 or 10 bytes, plus 4 when masked. */
+ * length: 2 (up to 125), 4 (up to 65535) or 10 bytes, plus 4 when masked. */
 WS_API size_t ws_frame_header_size(uint64_t payload_len, bool masked);
 
 /*
@@ -270,8 +276,9 @@ WS_API size_t ws_frame_header_size(uint64_t payload_len, bool masked);
  *
  * Returns the bytes written (2 to 14); WS_E_BUFFER_TOO_SMALL when cap is
  * short (nothing is written); WS_E_INVALID_ARGUMENT for an opcode that is
- * not one of ws_opcode, payload_len >= 2^63, or a control frame that is not
- * FIN or longer than 125 bytes.
+ * not one of ws_opcode, rsv bits outside WS_RSV1|WS_RSV2|WS_RSV3,
+ * payload_len >= 2^63, a control frame that is not FIN or longer than 125
+ * bytes, or a NULL frame.
  */
 WS_API int ws_frame_write_header(const ws_frame *frame, uint8_t *out, size_t cap);
 
@@ -300,6 +307,13 @@ WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload, size
  * by piece by passing the returned offset to the next call.
  *
  * Returns (key_offset + len) % 4, the key offset for the next piece.
+ * data may be NULL when len is 0.
+ *
+ * Speed: word at a time in portable C; on x86-64 SSE2 from 16 bytes and,
+ * from 256 bytes, AVX2 when the CPU has it (checked on each such call with
+ * __builtin_cpu_supports: nothing is cached in library state); NEON on
+ * aarch64. Unmasking runs at memory speed, payloads of 2-125 bytes in a few
+ * nanoseconds.
  */
 WS_API size_t ws_mask(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset);
 
@@ -333,7 +347,11 @@ WS_API void ws_utf8_init(ws_utf8 *v);
  * failing until ws_utf8_init.
  *
  * Returns WS_OK (the text so far is valid or a valid prefix) or
- * WS_E_INVALID_UTF8.
+ * WS_E_INVALID_UTF8. data may be NULL when len is 0.
+ *
+ * Speed: runs of ASCII are skipped 16-64 bytes at a time (SSE2, AVX2 chosen
+ * at run time, NEON, or 8-byte words); other bytes go through a table-driven
+ * DFA without data-dependent branches, about 2 GB/s on non-Latin text.
  */
 WS_API ws_status ws_utf8_feed(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 
@@ -389,8 +407,11 @@ WS_API int ws_close_build(uint16_t code, const char *reason, size_t reason_len, 
  * empty payload; *reason points into payload (not NUL-terminated) and
  * *reason_len is its length (0 when absent).
  *
- * Errors: WS_E_CLOSE_PAYLOAD_1BYTE (1002), WS_E_CLOSE_CODE_INVALID (1002),
- * WS_E_INVALID_UTF8 (1007), WS_E_CONTROL_TOO_LONG (over 125 bytes).
+ * Errors, checked in this order: WS_E_CONTROL_TOO_LONG (over 125 bytes),
+ * WS_E_CLOSE_PAYLOAD_1BYTE (1002), WS_E_CLOSE_CODE_INVALID (1002),
+ * WS_E_INVALID_UTF8 (1007); WS_E_INVALID_ARGUMENT when an output pointer is
+ * NULL or payload is NULL with len > 0. On an error the outputs are not
+ * written. Send ws_status_close_code() of the error in the close reply.
  */
 WS_API ws_status ws_close_parse(const uint8_t *payload, size_t len, uint16_t *code,
                                 const char **reason, size_t *reason_len);
