@@ -238,6 +238,11 @@ static uint64_t checksum(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
+static void stream_name(char *out, size_t cap, content kind, size_t payload)
+{
+    snprintf(out, cap, "%s %zu B", content_names[kind], payload);
+}
+
 static void stream_build(stream *s, content kind, size_t payload, size_t target_bytes)
 {
     memset(s, 0, sizeof *s);
@@ -272,7 +277,7 @@ static void stream_build(stream *s, content kind, size_t payload, size_t target_
     if (kind != C_BINARY && ws_utf8_validate(s->plain, s->frames * payload) != WS_OK) {
         die("generated text is not valid UTF-8");
     }
-    snprintf(s->name, sizeof s->name, "%s %zu B", content_names[kind], payload);
+    stream_name(s->name, sizeof s->name, kind, payload);
 }
 
 static void stream_free(stream *s)
@@ -449,7 +454,8 @@ typedef struct wslay_state {
     uint64_t sink;
     tally t;
     wslay_frame_context_ptr fctx;
-    wslay_event_context_ptr ectx;
+    wslay_event_context_ptr ectx;     /* no_buffering: chunks, like ws_parser_next */
+    wslay_event_context_ptr ectx_buf; /* the default: whole messages, malloc'd */
 } wslay_state;
 
 static ssize_t mem_read(wslay_state *st, uint8_t *buf, size_t len)
@@ -533,19 +539,45 @@ static void wslay_on_frame_end(wslay_event_context_ptr ctx, void *user)
     ((wslay_state *)user)->t.frames++;
 }
 
-static uint64_t pass_wslay_event(void *arg)
+static void wslay_on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+                         void *user)
 {
-    wslay_state *st = arg;
+    (void)ctx;
+    wslay_state *st = user;
+    if (arg->msg_length) {
+        st->sink += arg->msg[arg->msg_length - 1];
+        if (st->verify) {
+            st->t.sum = checksum(st->t.sum, arg->msg, arg->msg_length);
+        }
+    }
+    st->t.bytes += arg->msg_length;
+    st->t.frames++;
+}
+
+static uint64_t wslay_event_pass(wslay_state *st, wslay_event_context_ptr ctx)
+{
     st->off = 0;
     st->t = (tally){0, 0, 0};
     st->sink = 0;
     uint64_t t0 = now_ns();
-    if (wslay_event_recv(st->ectx) != 0) {
+    if (wslay_event_recv(ctx) != 0) {
         die("wslay_event_recv failed");
     }
     uint64_t t1 = now_ns();
     g_sink += st->sink;
     return t1 - t0;
+}
+
+static uint64_t pass_wslay_event(void *arg)
+{
+    wslay_state *st = arg;
+    return wslay_event_pass(st, st->ectx);
+}
+
+static uint64_t pass_wslay_event_buffered(void *arg)
+{
+    wslay_state *st = arg;
+    return wslay_event_pass(st, st->ectx_buf);
 }
 
 static void wslay_state_init(wslay_state *st, stream *s)
@@ -564,12 +596,19 @@ static void wslay_state_init(wslay_state *st, stream *s)
         die("wslay_event_context_server_init failed");
     }
     wslay_event_config_set_no_buffering(st->ectx, 1);
+    struct wslay_event_callbacks bcb = {0};
+    bcb.recv_callback = wslay_event_recv_cb;
+    bcb.on_msg_recv_callback = wslay_on_msg;
+    if (wslay_event_context_server_init(&st->ectx_buf, &bcb, st) != 0) {
+        die("wslay_event_context_server_init failed");
+    }
 }
 
 static void wslay_state_free(wslay_state *st)
 {
     wslay_frame_context_free(st->fctx);
     wslay_event_context_free(st->ectx);
+    wslay_event_context_free(st->ectx_buf);
 }
 #endif
 
@@ -640,25 +679,27 @@ static void verify_parser(lib_state *ls)
 
 static void run_recv(void)
 {
-    printf("\n== Receive: masked client frames, whole stream in memory (per frame; GB/s of "
+    printf("\n== Receive: masked client frames, whole stream in memory (ns per frame; GB/s of "
            "payload) ==\n");
-    printf("%-16s %7s | %18s | %18s | %18s | %18s | %7s %7s\n", "case", "frames",
-           "ws_parser_next", "frame_parse+mask", "wslay_frame_recv", "wslay_event_recv",
-           "vs frame", "vs event");
-    printf("%-16s %7s | %10s %7s | %10s %7s | %10s %7s | %10s %7s | %7s %7s\n", "", "", "ns",
-           "GB/s", "ns", "GB/s", "ns", "GB/s", "ns", "GB/s", "", "");
-    print_rule(132);
+    printf("%-16s %6s | %18s | %18s | %18s | %18s | %18s | %s\n", "case", "frames",
+           "ws_parser_next", "frame_parse+mask", "wslay_frame_recv", "wslay_event nobuf",
+           "wslay_event buf", "wslay time / ws_parser_next time");
+    printf("%-16s %6s | %10s %7s | %10s %7s | %10s %7s | %10s %7s | %10s %7s | %7s %7s %7s\n",
+           "", "", "ns", "GB/s", "ns", "GB/s", "ns", "GB/s", "ns", "GB/s", "ns", "GB/s", "frame",
+           "nobuf", "buf");
+    print_rule(160);
     for (size_t k = 0; k < sizeof recv_kinds / sizeof recv_kinds[0]; k++) {
         for (size_t z = 0; z < sizeof recv_sizes / sizeof recv_sizes[0]; z++) {
             if (!size_in_run(recv_sizes[z])) {
                 continue;
             }
-            stream s;
-            stream_build(&s, recv_kinds[k], recv_sizes[z], stream_target(recv_sizes[z]));
-            if (!case_enabled(s.name)) {
-                stream_free(&s);
+            char name[48];
+            stream_name(name, sizeof name, recv_kinds[k], recv_sizes[z]);
+            if (!case_enabled(name)) {
                 continue;
             }
+            stream s;
+            stream_build(&s, recv_kinds[k], recv_sizes[z], stream_target(recv_sizes[z]));
             ws_limits lim;
             ws_limits_default(&lim);
             lim.max_frame_size = 0;
@@ -675,7 +716,7 @@ static void run_recv(void)
             rs.verify = false;
             double t_raw = measure(pass_frame_mask, &rs);
 
-            double t_wf = -1, t_we = -1;
+            double t_wf = -1, t_we = -1, t_wb = -1;
 #ifdef WS_BENCH_HAVE_WSLAY
             wslay_state ws;
             wslay_state_init(&ws, &s);
@@ -684,12 +725,15 @@ static void run_recv(void)
             check_tally(&s, &ws.t, "wslay_frame_recv", true);
             pass_wslay_event(&ws);
             check_tally(&s, &ws.t, "wslay_event_recv", true);
+            pass_wslay_event_buffered(&ws);
+            check_tally(&s, &ws.t, "wslay_event_recv (buffered)", true);
             ws.verify = false;
             t_wf = measure(pass_wslay_frame, &ws);
             t_we = measure(pass_wslay_event, &ws);
+            t_wb = measure(pass_wslay_event_buffered, &ws);
             wslay_state_free(&ws);
 #endif
-            printf("%-16s %7zu |", s.name, s.frames);
+            printf("%-16s %6zu |", s.name, s.frames);
             print_cell(t_parser, &s);
             printf(" |");
             print_cell(t_raw, &s);
@@ -698,14 +742,18 @@ static void run_recv(void)
             printf(" |");
             print_cell(t_we, &s);
             printf(" |");
+            print_cell(t_wb, &s);
+            printf(" |");
             print_ratio(t_parser, t_wf);
             print_ratio(t_parser, t_we);
+            print_ratio(t_parser, t_wb);
             printf("\n");
             fflush(stdout);
             stream_free(&s);
         }
     }
-    printf("vs frame / vs event: wslay's time divided by ws_parser_next's (higher is better).\n");
+    printf("frame / nobuf / buf: wslay's time divided by ws_parser_next's, for its frame API and its\n"
+           "event API without and with message buffering (higher is better for libwsframe).\n");
 }
 
 static void run_split(void)
@@ -724,12 +772,13 @@ static void run_split(void)
             if (!size_in_run(sizes[z])) {
                 continue;
             }
-            stream s;
-            stream_build(&s, kinds[k], sizes[z], stream_target(sizes[z]));
-            if (!case_enabled(s.name)) {
-                stream_free(&s);
+            char name[48];
+            stream_name(name, sizeof name, kinds[k], sizes[z]);
+            if (!case_enabled(name)) {
                 continue;
             }
+            stream s;
+            stream_build(&s, kinds[k], sizes[z], stream_target(sizes[z]));
             ws_limits lim;
             ws_limits_default(&lim);
             lim.max_frame_size = 0;
