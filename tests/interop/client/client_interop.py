@@ -742,6 +742,74 @@ def case_raw_unoffered_protocol(checks, exe):
                         "not offer")
 
 
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def case_raw_backpressure(checks, exe):
+    """A server that stops reading: chat_client must stop reading stdin
+    instead of queueing it all (memory stays flat while 96 MiB are offered),
+    then deliver every byte once the server reads again."""
+    line_len, count = 65535, 1536  # 96 MiB; a 65535-byte frame has an 8-byte masked header
+    frame_len = 2 + 2 + 4 + line_len
+    upgraded, go = threading.Event(), threading.Event()
+
+    def script(srv):
+        srv.send(srv.handshake)
+        upgraded.set()
+        go.wait(30)
+        want, got = frame_len * count, len(srv.buf)
+        srv.buf = b""
+        srv.sock.settimeout(10)
+        while got < want:  # count bytes only: Python could not unmask 96 MiB in time
+            chunk = srv.sock.recv(min(1 << 20, want - got))
+            if not chunk:
+                break
+            got += len(chunk)
+        srv.data_bytes = got
+        srv.close_frame = srv.read_until(h.OP_CLOSE)
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, ["-q", srv.url()])
+    checks.check(upgraded.wait(10), "connected")
+    time.sleep(0.3)
+    base = rss_kib(client.proc.pid)
+    written = [0]
+    line = b"a" * line_len + b"\n"
+
+    def writer():
+        chunk = line * 16
+        for _ in range(count // 16):
+            client.write(chunk)
+            written[0] += len(chunk)
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    time.sleep(2.0)
+    stalled = rss_kib(client.proc.pid)
+    checks.info(f"RSS {base} KiB after connect, {stalled} KiB with the server not reading; "
+                f"{written[0] >> 20} of {count * len(line) >> 20} MiB taken from stdin meanwhile")
+    checks.check(written[0] < count * len(line), "stdin is not drained while the server stalls")
+    checks.check(stalled - base < 24 * 1024, "memory stays bounded (under 24 MiB of growth)",
+                 f"{stalled - base} KiB")
+    go.set()
+    t.join(60)
+    client.finish(30)
+    srv.finish(checks)
+    checks.check(getattr(srv, "data_bytes", 0) == frame_len * count,
+                 "every frame arrived once the server read again",
+                 f"{getattr(srv, 'data_bytes', 0)} of {frame_len * count} bytes")
+    cf = getattr(srv, "close_frame", None)
+    checks.check(cf and cf[1] == h.close_payload(1000), "then close 1000", f"{cf and cf[:2]}")
+    checks.check(client.rc == 0, "exit 0", f"exit {client.rc}")
+
+
 CASES = {
     "lines": case_lines,
     "binary": case_binary,
@@ -760,6 +828,7 @@ CASES = {
     "wss": case_wss,
     "usage": case_usage,
     "raw_frames": case_raw_frames,
+    "raw_backpressure": case_raw_backpressure,
     "raw_close_unanswered": case_raw_close_unanswered,
     "raw_no_tcp_close": case_raw_no_tcp_close,
     "raw_drop": case_raw_drop,
