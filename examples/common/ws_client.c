@@ -514,9 +514,15 @@ done:
 
 void client_receive(client_conn *c, client_event_fn fn, void *arg)
 {
+    /* After a protocol error the parser refuses everything; the first
+     * error is the one worth reporting. */
+    if (c->protocol_error) {
+        c->in_len = 0;
+        fn = NULL;
+    }
     /* Frames that came with the handshake response are parsed before the
      * first read. */
-    if (c->in_len > 0)
+    if (c->in_len > 0 && fn)
         parse_input(c, fn, arg);
     if (c->peer_eof || c->fd < 0)
         return;
@@ -533,6 +539,8 @@ void client_receive(client_conn *c, client_event_fn fn, void *arg)
         ws_closing_peer_closed(&c->closing);
         return;
     }
+    if (!fn)
+        return; /* read only to notice the server's TCP close */
     c->in_len += (size_t)n;
     parse_input(c, fn, arg);
 }
