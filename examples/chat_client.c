@@ -90,28 +90,45 @@ typedef struct app {
 
 /* ------------------------------------------------------------- messages */
 
+static void vcomplain(const char *fmt, va_list ap)
+{
+    char line[1024];
+    vsnprintf(line, sizeof line, fmt, ap);
+    fprintf(stderr, "chat_client: %s\n", line);
+}
+
+/* An error: always printed. */
+static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void complain(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vcomplain(fmt, ap);
+    va_end(ap);
+}
+
+/* Status: silenced by -q. */
 static void say(const app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const app *a, const char *fmt, ...)
 {
     if (a->opt.quiet)
         return;
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vcomplain(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "chat_client: %s\n", line);
 }
 
-static void complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void complain(const char *fmt, ...)
+/* A peer's bytes (close reason, pong payload) made safe for a terminal:
+ * control characters would let a server move the cursor or rewrite what
+ * the user sees on stderr. */
+static const char *printable(const uint8_t *data, size_t len, char *out, size_t cap)
 {
-    char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "chat_client: %s\n", line);
+    size_t n = len < cap - 1 ? len : cap - 1;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (data[i] < 0x20 || data[i] == 0x7f) ? '?' : (char)data[i];
+    out[n] = '\0';
+    return out;
 }
 
 static const char *close_code_name(unsigned code)
@@ -131,7 +148,7 @@ static const char *close_code_name(unsigned code)
     case 1012: return "Service Restart";
     case 1013: return "Try Again Later";
     case 1014: return "Bad Gateway";
-    default: return code >= 4000 ? "application code" : "registered code";
+    default: return code >= 4000 ? "private use" : code >= 3000 ? "registered" : "unknown";
     }
 }
 
@@ -173,6 +190,7 @@ static void on_event(const client_event *ev, void *arg)
 {
     app *a = arg;
     const char *peer = a->conn.peer;
+    char text[WS_MAX_CONTROL_PAYLOAD + 1];
     switch (ev->type) {
     case CLIENT_EV_MESSAGE:
         if (loop_timer_active(&a->wait_timer))
@@ -188,11 +206,12 @@ static void on_event(const client_event *ev, void *arg)
         break;
     case CLIENT_EV_PONG:
         if (a->opt.verbose)
-            log_msg(peer, "< pong \"%.*s\"", (int)ev->len, (const char *)ev->data);
+            log_msg(peer, "< pong \"%s\"", printable(ev->data, ev->len, text, sizeof text));
         break;
     case CLIENT_EV_CLOSE:
         if (a->opt.verbose)
-            log_msg(peer, "< close %u", (unsigned)ev->close_code);
+            log_msg(peer, "< close %u%s", (unsigned)ev->close_code,
+                    a->we_closed ? "" : "; > close with the same code");
         if (a->we_closed) {
             say(a, "closed: the server answered %u (%s)", (unsigned)ev->close_code,
                 close_code_name(ev->close_code));
@@ -200,9 +219,9 @@ static void on_event(const client_event *ev, void *arg)
             /* An error exit is worth a sentence even with -q. */
             bool normal = ev->close_code == WS_CLOSE_NORMAL || ev->close_code == WS_CLOSE_GOING_AWAY;
             if (!normal || !a->opt.quiet)
-                complain("server closed the connection: %u (%s)%s%.*s%s", (unsigned)ev->close_code,
-                         close_code_name(ev->close_code), ev->len ? " \"" : "", (int)ev->len,
-                         (const char *)ev->data, ev->len ? "\"" : "");
+                complain("server closed the connection: %u (%s)%s%s%s", (unsigned)ev->close_code,
+                         close_code_name(ev->close_code), ev->len ? " \"" : "",
+                         printable(ev->data, ev->len, text, sizeof text), ev->len ? "\"" : "");
         }
         break;
     }

@@ -322,8 +322,18 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
 
 void client_free(client_conn *c)
 {
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
+        /* close() with unread bytes in the receive queue sends a reset,
+         * which can destroy our close frame before the server reads it.
+         * Send FIN after it instead, and empty the queue first. */
+        if (!c->peer_eof) {
+            shutdown(c->fd, SHUT_WR);
+            uint8_t sink[4096];
+            for (int i = 0; i < 256 && recv(c->fd, sink, sizeof sink, MSG_DONTWAIT) > 0; i++)
+                continue; /* bounded: a server that floods must not keep us here */
+        }
         close(c->fd);
+    }
     c->fd = -1;
     sendq_free(&c->out);
     free(c->in);
