@@ -130,11 +130,13 @@ static inline uint64_t sh_fnv(uint64_t h, const uint8_t *p, size_t n)
 
 /*
  * The log of one parse, as text:
- *   T( ... N:HASH)      a text message of N bytes (B( for binary)
+ *   T(N:HASH)           a text message of N bytes, logged when it ends (B(
+ *                       for binary), so a ping inside it comes first
  *   ping N:HASH  pong N:HASH  close CODE:REASONHEX
- *   !NAME               the parser failed with WS_E_NAME (data of a message
- *                       left open is dropped: how much of it came out before
- *                       the error depends on the cutting)
+ *   T(                  a message started and did not end: the stream failed
+ *                       or stopped inside it (how much of its data came out
+ *                       depends on the cutting, so it is not logged)
+ *   !NAME               the parser failed with WS_E_NAME
  *   rest N              N bytes were left unconsumed at the end
  * plus facts kept out of the text: where the error came and whether the
  * parser broke a rule of its contract (a pointer outside the buffer...).
@@ -189,7 +191,6 @@ static inline void sh_log_event(sh_log *log, const ws_event *ev, const uint8_t *
         log->open_opcode = ev->opcode;
         log->msg_len = 0;
         log->msg_hash = SH_FNV_INIT;
-        sh_logf(log, "%s(", ev->opcode == WS_OP_TEXT ? "T" : "B");
         break;
     case WS_EV_DATA:
         if (!log->open_opcode || ev->opcode != log->open_opcode)
@@ -202,7 +203,8 @@ static inline void sh_log_event(sh_log *log, const ws_event *ev, const uint8_t *
     case WS_EV_MESSAGE_END:
         if (!log->open_opcode || ev->opcode != log->open_opcode)
             log->broken = "MESSAGE_END outside its message";
-        sh_logf(log, "%" PRIu64 ":%016" PRIx64 ") ", log->msg_len, log->msg_hash);
+        sh_logf(log, "%s(%" PRIu64 ":%016" PRIx64 ") ", ev->opcode == WS_OP_TEXT ? "T" : "B",
+                log->msg_len, log->msg_hash);
         log->open_opcode = 0;
         break;
     case WS_EV_PING:
@@ -249,6 +251,13 @@ static inline size_t sh_chunk_split(void *ctx, size_t left)
     size_t n = *first ? *first : left;
     *first = 0;
     return n;
+}
+
+/* Reads of *(size_t *)ctx bytes each (Autobahn's chopsize). */
+static inline size_t sh_chunk_fixed(void *ctx, size_t left)
+{
+    (void)left;
+    return *(size_t *)ctx;
 }
 
 /* Reads of random sizes from 1 to ctx->max. */
@@ -322,6 +331,8 @@ static inline void sh_feed(const sh_config *cfg, const uint8_t *stream, size_t l
             if (n < 0) {
                 log->error = (int)n;
                 log->error_at = fed;
+                if (log->open_opcode)
+                    sh_logf(log, "%s(", log->open_opcode == WS_OP_TEXT ? "T" : "B");
                 sh_logf(log, "!%s", ws_status_name((int)n));
                 goto done;
             }
@@ -345,6 +356,8 @@ static inline void sh_feed(const sh_config *cfg, const uint8_t *stream, size_t l
             break;
     }
     log->rest = kept;
+    if (log->open_opcode)
+        sh_logf(log, "%s(", log->open_opcode == WS_OP_TEXT ? "T" : "B");
     if (kept)
         sh_logf(log, "rest%zu", kept);
 done:
