@@ -565,6 +565,39 @@ static long read_rss_kib(long pid)
     return kib;
 }
 
+/* CPU seconds (user + system) that pid has used, or -1. */
+static double read_cpu_s(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        return -1;
+    }
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p) {
+        return -1;
+    }
+    unsigned long long utime = 0, stime = 0;
+    /* After ") ": state, then fields 4..13, then utime (14) and stime (15). */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime,
+               &stime) != 2) {
+        return -1;
+    }
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static struct {
     unsigned opened, held_settled, held_end;
     long rss_before, rss_after;
@@ -667,6 +700,7 @@ static void drive_senders(conn *cs, unsigned senders, uint64_t now)
 static struct {
     unsigned opened;
     double seconds;
+    double server_cpu_s, load_cpu_s; /* used during the measured seconds */
 } thr_res;
 
 static void phase_throughput(void)
@@ -705,15 +739,21 @@ static void phase_throughput(void)
         cs[i].next_send_ns = start;
     }
     uint64_t now;
+    double server_cpu0 = -1, load_cpu0 = 0;
     while ((now = now_ns()) < end) {
         if (!st.measuring && now >= warm_end) {
             st.measuring = true;
+            server_cpu0 = opt.pid ? read_cpu_s(opt.pid) : -1;
+            load_cpu0 = self_cpu_s();
         }
         drive_senders(cs, opt.senders < n ? opt.senders : n, now);
         poll_once(opt.rate > 0 ? 1 : 5);
     }
     st.measuring = false;
     thr_res.seconds = (double)(now - warm_end) / 1e9;
+    double server_cpu1 = opt.pid ? read_cpu_s(opt.pid) : -1;
+    thr_res.server_cpu_s = server_cpu0 >= 0 && server_cpu1 >= 0 ? server_cpu1 - server_cpu0 : -1;
+    thr_res.load_cpu_s = self_cpu_s() - load_cpu0;
     close_all(cs, n);
     free(cs);
     free(msg);
@@ -723,6 +763,8 @@ static void phase_throughput(void)
            (double)st.delivered / thr_res.seconds, (double)st.sent / thr_res.seconds,
            hist_percentile(0.50), hist_percentile(0.99),
            st.skipped ? " (rate not reached: sends skipped)" : "");
+    printf("throughput: CPU used in the measured %.1f s: server %.2f s, ws_load %.2f s\n",
+           thr_res.seconds, thr_res.server_cpu_s, thr_res.load_cpu_s);
 }
 
 /* ------------------------------------------------------------------ main */
@@ -741,7 +783,8 @@ static void usage(void)
         "  --duration D    measured seconds, after 1 s of warm-up; at most 300 (default 10)\n"
         "  --idle N        first open N idle connections and report how many stay open\n"
         "  --hold SECS     how long to keep the idle connections open (default 3)\n"
-        "  --pid PID       the server's process, for VmRSS per idle connection\n");
+        "  --pid PID       the server's process: VmRSS per idle connection, and its CPU time\n"
+        "                  during the throughput phase\n");
 }
 
 static bool parse_args(int argc, char **argv)
@@ -831,7 +874,7 @@ int main(int argc, char **argv)
            "bytes_per_idle_conn=%.0f clients=%u senders=%u size=%u seconds=%.2f sent=%llu "
            "delivered=%llu delivered_per_s=%.0f p50_us=%.0f p99_us=%.0f connect_failed=%llu "
            "handshake_failed=%llu protocol_errors=%llu closed_by_server=%llu skipped=%llu "
-           "unrecognised=%llu\n",
+           "unrecognised=%llu server_cpu_s=%.2f load_cpu_s=%.2f\n",
            opt.idle, idle_res.opened, idle_res.held_end, idle_res.rss_before,
            idle_res.rss_after, per_conn, thr_res.opened, opt.senders, opt.size, thr_res.seconds,
            (unsigned long long)st.sent, (unsigned long long)st.delivered,
@@ -839,6 +882,6 @@ int main(int argc, char **argv)
            hist_percentile(0.50), hist_percentile(0.99), (unsigned long long)st.connect_failed,
            (unsigned long long)st.handshake_failed, (unsigned long long)st.protocol_errors,
            (unsigned long long)st.closed_by_server, (unsigned long long)st.skipped,
-           (unsigned long long)st.delivered_other);
+           (unsigned long long)st.delivered_other, thr_res.server_cpu_s, thr_res.load_cpu_s);
     return 0;
 }
