@@ -91,9 +91,10 @@ static const uint64_t dfa[256] = {E64(0x00), E64(0x40), E64(0x80), E64(0xC0)};
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* Each returns how many leading bytes of p are ASCII, rounded down to its
- * stride (the DFA handles the rest, ASCII or not). */
-typedef size_t (*ascii_run_fn)(const uint8_t *p, size_t len);
+/* Each returns the length of a prefix of p known to be valid and to end
+ * between sequences: a run of ASCII rounded down to the stride, or (AVX2)
+ * whole blocks of any text. The DFA handles the rest. */
+typedef size_t (*valid_run_fn)(const uint8_t *p, size_t len);
 
 #define HIGH_BITS 0x8080808080808080ull
 
@@ -118,9 +119,9 @@ static ALWAYS_INLINE size_t ascii_run_portable(const uint8_t *p, size_t len)
     return i;
 }
 
-/* The shared loop; inlined into each variant with its own ASCII skipper. */
+/* The shared loop; inlined into each variant with its own fast path. */
 static ALWAYS_INLINE ws_status feed_with(ws_utf8 *v, const uint8_t *data, size_t len,
-                                         size_t *error_at, ascii_run_fn ascii_run)
+                                         size_t *error_at, valid_run_fn valid_run)
 {
     uint64_t s = v->state_;
     if (s == REJECT_VALUE) {
@@ -131,7 +132,7 @@ static ALWAYS_INLINE ws_status feed_with(ws_utf8 *v, const uint8_t *data, size_t
     size_t i = 0;
     while (i < len) {
         if ((s & 63) == ACCEPT_VALUE) {
-            i += ascii_run(data + i, len - i);
+            i += valid_run(data + i, len - i);
             if (i == len)
                 break;
         }
@@ -208,6 +209,105 @@ ws_status ws_utf8_feed_sse2(ws_utf8 *v, const uint8_t *data, size_t len, size_t 
 #endif
 
 #ifdef WS_HAVE_AVX2
+/*
+ * AVX2 validates whole 32-byte blocks of any text, not only ASCII, after
+ * Keiser and Lemire, "Validating UTF-8 in less than one instruction per
+ * byte" (2021). Every rule of RFC 3629 is a property of a byte and the one
+ * before it, except "the 2nd/3rd byte after a 3-/4-byte lead must be a
+ * continuation". Three 16-entry tables, indexed by the high and low nibble of
+ * the previous byte and the high nibble of the current one, each give a set
+ * of error kinds that pattern could belong to; a kind present in all three is
+ * an error. The continuation rule is checked against the bytes 2 and 3 back.
+ *
+ * The blocks only say whether there is an error, not where; the exact byte
+ * comes from the DFA: this function returns the validated prefix, ending
+ * between sequences, and the DFA takes over from there (and finds the error
+ * if the next block had one).
+ */
+#define K_TOO_SHORT 0x01      /* lead, then not a continuation */
+#define K_TOO_LONG 0x02       /* ASCII, then a continuation */
+#define K_OVERLONG_3 0x04     /* E0 80-9F */
+#define K_TOO_LARGE 0x08      /* F4 90-BF, or F5-FF then a continuation */
+#define K_SURROGATE 0x10      /* ED A0-BF */
+#define K_OVERLONG_2 0x20     /* C0-C1, then a continuation */
+#define K_TOO_LARGE_1000 0x40 /* F5-FF 80-8F */
+#define K_OVERLONG_4 0x40     /* F0 80-8F */
+/* 0x80, written as the signed char _mm256_setr_epi8 takes */
+#define K_TWO_CONTS (-0x80)   /* continuation, then continuation */
+#define K_CARRY (K_TOO_SHORT | K_TOO_LONG | K_TWO_CONTS)
+
+#define TABLE16(...) _mm256_setr_epi8(__VA_ARGS__, __VA_ARGS__)
+
+/* The bytes n places before each byte of in, reaching into prev. */
+#define BYTES_BEFORE(in, prev, n)                                                                  \
+    _mm256_alignr_epi8((in), _mm256_permute2x128_si256((prev), (in), 0x21), 16 - (n))
+
+static WS_TARGET_AVX2 ALWAYS_INLINE __m256i block_errors(__m256i in, __m256i prev)
+{
+    const __m256i by_prev_high = TABLE16(
+        /* 0-7: ASCII */ K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG,
+        K_TOO_LONG, K_TOO_LONG,
+        /* 8-B: continuation */ K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS,
+        /* C */ K_TOO_SHORT | K_OVERLONG_2,
+        /* D */ K_TOO_SHORT,
+        /* E */ K_TOO_SHORT | K_OVERLONG_3 | K_SURROGATE,
+        /* F */ K_TOO_SHORT | K_TOO_LARGE | K_TOO_LARGE_1000 | K_OVERLONG_4);
+    const __m256i by_prev_low = TABLE16(
+        /* 0 */ K_CARRY | K_OVERLONG_3 | K_OVERLONG_2 | K_OVERLONG_4,
+        /* 1 */ K_CARRY | K_OVERLONG_2,
+        /* 2-3 */ K_CARRY, K_CARRY,
+        /* 4 */ K_CARRY | K_TOO_LARGE,
+        /* 5-C */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
+        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
+        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
+        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
+        /* D */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000 | K_SURROGATE,
+        /* E-F */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000);
+    const __m256i by_this_high = TABLE16(
+        /* 0-7: ASCII */ K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT,
+        K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT,
+        /* 8 */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE_1000 |
+            K_OVERLONG_4,
+        /* 9 */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE,
+        /* A-B */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE,
+        K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE,
+        /* C-F: lead */ K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT);
+    const __m256i nibble = _mm256_set1_epi8(0x0F);
+
+    const __m256i prev1 = BYTES_BEFORE(in, prev, 1);
+    const __m256i kinds = _mm256_and_si256(
+        _mm256_and_si256(
+            _mm256_shuffle_epi8(by_prev_high, _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nibble)),
+            _mm256_shuffle_epi8(by_prev_low, _mm256_and_si256(prev1, nibble))),
+        _mm256_shuffle_epi8(by_this_high, _mm256_and_si256(_mm256_srli_epi16(in, 4), nibble)));
+
+    /* High bit set where the byte 2 back is E0+ or the byte 3 back is F0+:
+     * this byte must be a continuation after a continuation, which is
+     * exactly when K_TWO_CONTS is (legitimately) set. */
+    const __m256i third = _mm256_subs_epu8(BYTES_BEFORE(in, prev, 2), _mm256_set1_epi8(0x60));
+    const __m256i fourth = _mm256_subs_epu8(BYTES_BEFORE(in, prev, 3), _mm256_set1_epi8(0x70));
+    const __m256i must_continue =
+        _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8((char)0x80));
+    return _mm256_xor_si256(must_continue, kinds);
+}
+
+/* The end of a validated prefix p[0, end) may cut a sequence; back up to its
+ * lead so the DFA sees it whole. */
+static size_t back_to_boundary(const uint8_t *p, size_t end)
+{
+    for (size_t back = 1; back <= 3 && back <= end; back++) {
+        const uint8_t b = p[end - back];
+        if (b < 0x80)
+            return end;
+        if (b >= 0xC0) {
+            size_t seq = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+            return back < seq ? end - back : end;
+        }
+    }
+    return end;
+}
+
+/* Leading ASCII bytes of p, in multiples of 32. */
 static WS_TARGET_AVX2 ALWAYS_INLINE size_t ascii_run_avx2(const uint8_t *p, size_t len)
 {
     size_t i = 0;
@@ -225,10 +325,38 @@ static WS_TARGET_AVX2 ALWAYS_INLINE size_t ascii_run_avx2(const uint8_t *p, size
     return i;
 }
 
+/* Length of a valid prefix of p that ends between sequences. */
+static WS_TARGET_AVX2 ALWAYS_INLINE size_t valid_run_avx2(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+    __m256i prev = _mm256_setzero_si256();
+    bool prev_ascii = true;
+    for (;;) {
+        if (prev_ascii) {
+            /* Runs of ASCII after ASCII cannot hold an error. */
+            const size_t run = ascii_run_avx2(p + i, len - i);
+            if (run > 0) {
+                i += run;
+                prev = _mm256_loadu_si256((const __m256i *)(const void *)(p + i - 32));
+            }
+        }
+        if (i + 32 > len)
+            break;
+        const __m256i in = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
+        const __m256i errors = block_errors(in, prev);
+        if (!_mm256_testz_si256(errors, errors))
+            break;
+        prev = in;
+        prev_ascii = _mm256_movemask_epi8(in) == 0;
+        i += 32;
+    }
+    return back_to_boundary(p, i);
+}
+
 WS_TARGET_AVX2 ws_status ws_utf8_feed_avx2(ws_utf8 *v, const uint8_t *data, size_t len,
                                            size_t *error_at)
 {
-    return feed_with(v, data, len, error_at, ascii_run_avx2);
+    return feed_with(v, data, len, error_at, valid_run_avx2);
 }
 #endif
 

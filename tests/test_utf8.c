@@ -439,6 +439,47 @@ static void test_error_position_in_long_text(void **state)
     }
 }
 
+/* Long clean texts of every mix, each with one corruption (a random byte,
+ * a dropped byte, or a cut at the end) at a random place, so the block
+ * validators see errors at every phase of their blocks. */
+static void test_long_texts_with_one_fault(void **state)
+{
+    (void)state;
+    enum { CAP = 5000 };
+    static uint8_t data[CAP];
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 0x10e7);
+    impl impls[8];
+    size_t n = impl_list(impls);
+    for (int iter = 0; iter < 3000; iter++) {
+        size_t len = random_text(&rng, data, CAP, false);
+        if (len == 0)
+            continue;
+        size_t at = (size_t)ws_test_rng_below(&rng, len);
+        switch (ws_test_rng_below(&rng, 3)) {
+        case 0:
+            data[at] = (uint8_t)ws_test_rng_next(&rng);
+            break;
+        case 1:
+            memmove(data + at, data + at + 1, len - at - 1);
+            len--;
+            break;
+        default:
+            len = at + 1;
+            break;
+        }
+        long want = ref_validate(data, len);
+        for (size_t m = 0; m < n; m++) {
+            if (!impls[m].usable)
+                continue;
+            long got = run_pieces(impls[m].feed, data, len, NULL, 0);
+            if (got != want)
+                fail_msg("iter %d [%s] len %zu: got %ld, reference %ld", iter, impls[m].name, len,
+                         got, want);
+        }
+    }
+}
+
 static void test_init_resets(void **state)
 {
     (void)state;
@@ -464,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_reference_agrees_with_vectors),
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_error_position_in_long_text),
+        cmocka_unit_test(test_long_texts_with_one_fault),
         cmocka_unit_test(test_init_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
