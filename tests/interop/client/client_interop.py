@@ -555,7 +555,9 @@ class RawServer:
         return True
 
     def read(self, timeout=10):
-        """The client's next frame as (opcode, payload, key), or None."""
+        """The client's next frame as (opcode, payload, key), or None.
+        wsharness.FrameReader reads frames too, but drops the mask key, and
+        the key is what case_raw_frames checks."""
         deadline = time.monotonic() + timeout
         if not self._fill(2, deadline):
             return None
