@@ -42,7 +42,8 @@ static size_t extended_length_size(unsigned len7)
 WS_API int ws_frame_parse(const uint8_t *buf, size_t len, ws_role role, unsigned rsv_allowed,
                           ws_frame *frame)
 {
-    if (frame == NULL || (buf == NULL && len > 0))
+    if (frame == NULL || (buf == NULL && len > 0) ||
+        (role != WS_ROLE_SERVER && role != WS_ROLE_CLIENT))
         return WS_E_INVALID_ARGUMENT;
     /* Two bytes at least; the second tells the rest. */
     frame->header_len = 2;

@@ -203,6 +203,7 @@ static void test_parse_arguments(void **state)
     memset(&f, 0, sizeof f);
     assert_int_equal(ws_frame_parse(NULL, 0, CLIENT, 0, &f), WS_INCOMPLETE);
     assert_int_equal(f.header_len, 2);
+    assert_int_equal(ws_frame_parse(b, 2, (ws_role)2, 0, &f), WS_E_INVALID_ARGUMENT);
     /* Bits outside the RSV field in rsv_allowed grant nothing. */
     const uint8_t opcode_bits_set[] = {0x83, 0x00};
     assert_int_equal(ws_frame_parse(opcode_bits_set, 2, CLIENT, 0xFFu, &f), WS_E_RESERVED_OPCODE);
