@@ -18,8 +18,9 @@ if(TARGET chat_client)
   endforeach()
   # Cases that do not depend on what kind of server runs (or script their
   # own raw-socket server): once is enough.
-  foreach(case refused unresolvable wss usage raw_frames raw_backpressure raw_close_unanswered raw_no_tcp_close
-               raw_drop raw_masked raw_bad_utf8 raw_bad_accept raw_unoffered_protocol)
+  foreach(case refused unresolvable wss usage raw_frames raw_backpressure raw_ping_flood
+               raw_close_unanswered raw_no_tcp_close raw_drop raw_masked raw_bad_utf8
+               raw_bad_accept raw_unoffered_protocol)
     ws_add_python_interop(interop_client_${case} SCRIPT ${dir}/client_interop.py
       TIMEOUT 60 LABELS client ARGS python $<TARGET_FILE:chat_client> ${case})
   endforeach()

@@ -814,6 +814,51 @@ def case_raw_backpressure(checks, exe):
     checks.check(client.rc == 0, "exit 0", f"exit {client.rc}")
 
 
+def case_raw_ping_flood(checks, exe):
+    """A server that pings without reading the pongs: the queue of pongs
+    must stay bounded (only the latest ping is owed an answer, RFC 6455
+    5.5.3) and the last ping must still be answered."""
+    count = 200000
+    pings = [f"{i:0125d}".encode() for i in range(count)]
+    sent = threading.Event()
+
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.send(b"".join(srv.frame(h.OP_PING, p) for p in pings))
+        sent.set()
+        time.sleep(0.5)  # let the client take the last pings in
+        srv.ready_to_read = True
+        srv.pongs = []
+        while True:
+            f = srv.read(10)
+            if f is None or f[0] == h.OP_CLOSE:
+                srv.close_frame = f
+                break
+            if f[0] == h.OP_PONG:
+                srv.pongs.append(f[1])
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, ["-q", srv.url()])
+    time.sleep(0.3)
+    base = rss_kib(client.proc.pid)
+    checks.check(sent.wait(30), f"the client took all {count} pings ({count * 127 >> 20} MiB)")
+    grown = rss_kib(client.proc.pid) - base
+    checks.info(f"RSS grew {grown} KiB")
+    checks.check(grown < 16 * 1024, "memory stays bounded (under 16 MiB of growth)", f"{grown} KiB")
+    time.sleep(1.0)
+    client.finish()
+    srv.finish(checks)
+    pongs = getattr(srv, "pongs", [])
+    checks.info(f"{len(pongs)} pongs for {count} pings")
+    checks.check(0 < len(pongs) < count, "fewer pongs than pings: the backlog was coalesced")
+    checks.check(pongs and pongs[-1] == pings[-1], "the last ping was answered",
+                 f"{pongs[-1][-12:] if pongs else None}")
+    checks.check(all(p in set(pings) for p in pongs[:50]), "pongs carry ping payloads")
+    checks.check(client.rc == 0, "exit 0", f"exit {client.rc}")
+
+
 CASES = {
     "lines": case_lines,
     "binary": case_binary,
@@ -833,6 +878,7 @@ CASES = {
     "usage": case_usage,
     "raw_frames": case_raw_frames,
     "raw_backpressure": case_raw_backpressure,
+    "raw_ping_flood": case_raw_ping_flood,
     "raw_close_unanswered": case_raw_close_unanswered,
     "raw_no_tcp_close": case_raw_no_tcp_close,
     "raw_drop": case_raw_drop,
