@@ -272,6 +272,12 @@ def case_headers(checks, server, exe):
     checks.check(hdr.get("origin") == "http://example.test", "--origin sent",
                  f"{hdr.get('origin')}")
     checks.check("subprotocol chat" in client.stderr, "chat_client reports the subprotocol")
+    client = talk(exe, ["--protocol", "nope", server.url("/echo")], b"still works\n",
+                  b"still works\n")
+    checks.check(client.rc == 0 and "the server chose no subprotocol" in client.stderr,
+                 "a server that picks none of ours: reported, and the session goes on")
+    opens = server.wait_event("open", 2, 5)
+    checks.check(len(opens) == 2 and opens[1]["protocol"] is None, "no subprotocol on the server")
 
 
 def case_eof_close(checks, server, exe):
