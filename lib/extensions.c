@@ -104,42 +104,37 @@ int ws_handshake_parse_extensions(const ws_http_header *headers, size_t num_head
     if ((!headers && num_headers) || (!exts && max_exts) || (!params && max_params))
         return WS_E_INVALID_ARGUMENT;
     ws_limits l = ws_http_limits(limits);
-    size_t count = 0, used_params = 0, pos = 0;
-    const ws_http_header *h;
-    while ((h = ws_http_find_header(headers, num_headers, "Sec-WebSocket-Extensions", &pos))) {
-        size_t at = 0;
-        const char *e;
-        size_t elen;
-        int more;
-        while ((more = ws_http_list_next(h->value, h->value_len, &at, &e, &elen)) == 1) {
-            if (l.max_extensions != 0 && count >= l.max_extensions)
+    size_t count = 0, used_params = 0;
+    ws_field_list list;
+    const char *e;
+    size_t elen;
+    int more;
+    ws_field_list_init(&list, headers, num_headers, "Sec-WebSocket-Extensions");
+    while ((more = ws_field_list_next(&list, &e, &elen)) == 1) {
+        if (l.max_extensions != 0 && count >= l.max_extensions)
+            return WS_E_HS_TOO_MANY_EXTENSIONS;
+        ws_extension *ext = NULL;
+        /* When storing, an exhausted or absent params array must fail
+         * rather than switch to counting. */
+        ws_extension_param no_params[1];
+        ws_extension_param *dst = NULL;
+        size_t room = 0;
+        if (exts) {
+            if (count >= max_exts)
                 return WS_E_HS_TOO_MANY_EXTENSIONS;
-            ws_extension *ext = NULL;
-            if (exts) {
-                if (count >= max_exts)
-                    return WS_E_HS_TOO_MANY_EXTENSIONS;
-                ext = &exts[count];
-            }
-            /* When storing, an exhausted or absent params array must fail
-             * rather than switch to counting. */
-            ws_extension_param no_params[1];
-            ws_extension_param *dst = NULL;
-            size_t room = 0;
-            if (exts) {
-                dst = params ? params + used_params : no_params;
-                room = params ? max_params - used_params : 0;
-            }
-            int n = ws_extension_parse_one(e, elen, ext, dst, room);
-            if (n < 0)
-                return n;
-            if (l.max_extensions != 0 && (size_t)n > l.max_extensions)
-                return WS_E_HS_TOO_MANY_EXTENSIONS;
-            if (exts)
-                used_params += (size_t)n;
-            count++;
+            ext = &exts[count];
+            dst = params ? params + used_params : no_params;
+            room = params ? max_params - used_params : 0;
         }
-        if (more < 0)
-            return WS_E_HS_BAD_EXTENSION;
+        int n = ws_extension_parse_one(e, elen, ext, dst, room);
+        if (n < 0)
+            return n;
+        if (l.max_extensions != 0 && (size_t)n > l.max_extensions)
+            return WS_E_HS_TOO_MANY_EXTENSIONS;
+        used_params += (size_t)n;
+        count++;
     }
+    if (more < 0)
+        return WS_E_HS_BAD_EXTENSION;
     return (int)count;
 }

@@ -55,24 +55,20 @@ static bool key_valid(const ws_http_header *h)
  * are at most max of them (0: no limit). Returns the count or an error. */
 static int count_protocols(const ws_http_header *headers, size_t n, uint32_t max)
 {
-    size_t count = 0, pos = 0;
-    const ws_http_header *h;
-    while ((h = ws_http_find_header(headers, n, "Sec-WebSocket-Protocol", &pos))) {
-        size_t at = 0;
-        const char *e;
-        size_t elen;
-        int more;
-        while ((more = ws_http_list_next(h->value, h->value_len, &at, &e, &elen)) == 1) {
-            if (!ws_http_is_token(e, elen))
-                return WS_E_HS_BAD_TOKEN_LIST;
-            if (max != 0 && count >= max)
-                return WS_E_HS_TOO_MANY_PROTOCOLS;
-            count++;
-        }
-        if (more < 0)
+    size_t count = 0;
+    ws_field_list list;
+    const char *e;
+    size_t elen;
+    int more;
+    ws_field_list_init(&list, headers, n, "Sec-WebSocket-Protocol");
+    while ((more = ws_field_list_next(&list, &e, &elen)) == 1) {
+        if (!ws_http_is_token(e, elen))
             return WS_E_HS_BAD_TOKEN_LIST;
+        if (max != 0 && count >= max)
+            return WS_E_HS_TOO_MANY_PROTOCOLS;
+        count++;
     }
-    return (int)count;
+    return more < 0 ? WS_E_HS_BAD_TOKEN_LIST : (int)count;
 }
 
 ws_status ws_handshake_check_request(const ws_http_request *req, const ws_limits *limits,
@@ -144,18 +140,14 @@ ws_status ws_handshake_select_protocol(const ws_http_request *req, const char *c
         if (!supported[i])
             continue;
         size_t want = strlen(supported[i]);
-        size_t pos = 0;
-        const ws_http_header *h;
-        while ((h = ws_http_find_header(req->headers, req->num_headers, "Sec-WebSocket-Protocol",
-                                        &pos))) {
-            size_t at = 0;
-            const char *e;
-            size_t elen;
-            while (ws_http_list_next(h->value, h->value_len, &at, &e, &elen) == 1) {
-                if (elen == want && memcmp(e, supported[i], want) == 0) {
-                    *chosen = supported[i];
-                    return WS_OK;
-                }
+        ws_field_list list;
+        const char *e;
+        size_t elen;
+        ws_field_list_init(&list, req->headers, req->num_headers, "Sec-WebSocket-Protocol");
+        while (ws_field_list_next(&list, &e, &elen) == 1) {
+            if (elen == want && memcmp(e, supported[i], want) == 0) {
+                *chosen = supported[i];
+                return WS_OK;
             }
         }
     }
@@ -366,22 +358,19 @@ ws_status ws_handshake_check_response(const ws_http_response *res, const char *k
 
     const char *protocol = NULL;
     size_t protocol_len = 0;
-    size_t pos = 0;
-    const ws_http_header *ph;
-    while ((ph = ws_http_find_header(h, n, "Sec-WebSocket-Protocol", &pos))) {
-        size_t at = 0;
-        const char *e;
-        size_t elen;
-        int more;
-        while ((more = ws_http_list_next(ph->value, ph->value_len, &at, &e, &elen)) == 1) {
-            if (protocol) /* the server must choose one */
-                return WS_E_HS_UNOFFERED_PROTOCOL;
-            protocol = e;
-            protocol_len = elen;
-        }
-        if (more < 0)
+    ws_field_list list;
+    const char *e;
+    size_t elen;
+    int more;
+    ws_field_list_init(&list, h, n, "Sec-WebSocket-Protocol");
+    while ((more = ws_field_list_next(&list, &e, &elen)) == 1) {
+        if (protocol) /* the server must choose one */
             return WS_E_HS_UNOFFERED_PROTOCOL;
+        protocol = e;
+        protocol_len = elen;
     }
+    if (more < 0)
+        return WS_E_HS_UNOFFERED_PROTOCOL;
     if (protocol) {
         bool offered = false;
         for (size_t i = 0; i < opts->num_protocols && opts->protocols; i++)
@@ -393,25 +382,19 @@ ws_status ws_handshake_check_response(const ws_http_response *res, const char *k
     }
 
     size_t num_extensions = 0;
-    pos = 0;
-    while ((ph = ws_http_find_header(h, n, "Sec-WebSocket-Extensions", &pos))) {
-        size_t at = 0;
-        const char *e;
-        size_t elen;
-        int more;
-        while ((more = ws_http_list_next(ph->value, ph->value_len, &at, &e, &elen)) == 1) {
-            ws_extension ext;
-            /* Parameters are only validated here (count mode); the name
-             * is what the offer is checked against. */
-            if (ws_extension_parse_one(e, elen, &ext, NULL, 0) < 0)
-                return WS_E_HS_BAD_EXTENSION;
-            if (!extension_offered(opts->extensions, ext.name, ext.name_len))
-                return WS_E_HS_UNOFFERED_EXTENSION;
-            num_extensions++;
-        }
-        if (more < 0)
+    ws_field_list_init(&list, h, n, "Sec-WebSocket-Extensions");
+    while ((more = ws_field_list_next(&list, &e, &elen)) == 1) {
+        ws_extension ext;
+        /* Parameters are only validated here (count mode); the name is
+         * what the offer is checked against. */
+        if (ws_extension_parse_one(e, elen, &ext, NULL, 0) < 0)
             return WS_E_HS_BAD_EXTENSION;
+        if (!extension_offered(opts->extensions, ext.name, ext.name_len))
+            return WS_E_HS_UNOFFERED_EXTENSION;
+        num_extensions++;
     }
+    if (more < 0)
+        return WS_E_HS_BAD_EXTENSION;
 
     if (hr) {
         hr->protocol = protocol;

@@ -161,22 +161,31 @@ static size_t field_limit(const ws_limits *l, size_t max_headers)
     return max_headers;
 }
 
+/* The length of the head once its blank line is in buf, WS_INCOMPLETE, or
+ * an error found by the byte scan. */
+static int find_head(const char *buf, size_t len, size_t last_len, const ws_limits *l,
+                     enum head_kind kind)
+{
+    int head_len = scan_head(buf, len, resume_at(len, last_len), head_limit(l), kind);
+    if (head_len < 0 || last_len == 0)
+        return head_len;
+    /* Re-check the whole head once: a caller that passed a wrong last_len
+     * must not get a head whose early bytes were never looked at. */
+    int again = scan_head(buf, (size_t)head_len, 0, (size_t)head_len, kind);
+    if (again != head_len)
+        return again < 0 ? again : WS_E_HTTP_SYNTAX;
+    return head_len;
+}
+
 int ws_http_parse_request(const char *buf, size_t len, size_t last_len, const ws_limits *limits,
                           ws_http_request *req, ws_http_header *headers, size_t max_headers)
 {
     if ((!buf && len) || !req || (!headers && max_headers))
         return WS_E_INVALID_ARGUMENT;
     ws_limits l = ws_http_limits(limits);
-    int head_len = scan_head(buf, len, resume_at(len, last_len), head_limit(&l), HEAD_REQUEST);
+    int head_len = find_head(buf, len, last_len, &l, HEAD_REQUEST);
     if (head_len < 0)
         return head_len;
-    /* Re-check the whole head: a caller that passed a wrong last_len must
-     * not get a head whose early bytes were never looked at. */
-    if (last_len != 0) {
-        int again = scan_head(buf, (size_t)head_len, 0, (size_t)head_len, HEAD_REQUEST);
-        if (again != head_len)
-            return again < 0 ? again : WS_E_HTTP_SYNTAX;
-    }
 
     const char *p = buf;
     const char *end = buf + head_len;
@@ -218,14 +227,9 @@ int ws_http_parse_response(const char *buf, size_t len, size_t last_len, const w
     if ((!buf && len) || !res || (!headers && max_headers))
         return WS_E_INVALID_ARGUMENT;
     ws_limits l = ws_http_limits(limits);
-    int head_len = scan_head(buf, len, resume_at(len, last_len), head_limit(&l), HEAD_RESPONSE);
+    int head_len = find_head(buf, len, last_len, &l, HEAD_RESPONSE);
     if (head_len < 0)
         return head_len;
-    if (last_len != 0) {
-        int again = scan_head(buf, (size_t)head_len, 0, (size_t)head_len, HEAD_RESPONSE);
-        if (again != head_len)
-            return again < 0 ? again : WS_E_HTTP_SYNTAX;
-    }
 
     const char *p = buf;
     const char *end = buf + head_len;
@@ -337,6 +341,33 @@ int ws_http_list_next(const char *value, size_t len, size_t *pos, const char **e
     return 0;
 }
 
+void ws_field_list_init(ws_field_list *l, const ws_http_header *headers, size_t num_headers,
+                        const char *name)
+{
+    l->headers = headers;
+    l->num_headers = num_headers;
+    l->name = name;
+    l->next_field = 0;
+    l->field = NULL;
+    l->at = 0;
+}
+
+int ws_field_list_next(ws_field_list *l, const char **elem, size_t *elem_len)
+{
+    for (;;) {
+        if (!l->field) {
+            l->field = ws_http_find_header(l->headers, l->num_headers, l->name, &l->next_field);
+            l->at = 0;
+            if (!l->field)
+                return 0;
+        }
+        int r = ws_http_list_next(l->field->value, l->field->value_len, &l->at, elem, elem_len);
+        if (r != 0)
+            return r;
+        l->field = NULL;
+    }
+}
+
 bool ws_http_is_token(const char *s, size_t len)
 {
     if (!s || len == 0)
@@ -353,16 +384,13 @@ bool ws_http_has_token(const ws_http_header *headers, size_t num_headers, const 
     if (!token)
         return false;
     size_t token_len = strlen(token);
-    size_t pos = 0;
-    const ws_http_header *h;
-    while ((h = ws_http_find_header(headers, num_headers, name, &pos))) {
-        size_t at = 0;
-        const char *e;
-        size_t elen;
-        while (ws_http_list_next(h->value, h->value_len, &at, &e, &elen) == 1)
-            if (ws_ascii_ieq(e, elen, token, token_len))
-                return true;
-    }
+    ws_field_list l;
+    const char *e;
+    size_t elen;
+    ws_field_list_init(&l, headers, num_headers, name);
+    while (ws_field_list_next(&l, &e, &elen) == 1)
+        if (ws_ascii_ieq(e, elen, token, token_len))
+            return true;
     return false;
 }
 

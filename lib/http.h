@@ -21,6 +21,28 @@ size_t ws_http_count_header(const ws_http_header *headers, size_t num_headers, c
 /* The standard reason phrase for status, or NULL. */
 const char *ws_http_reason_phrase(int status);
 
+/*
+ * Every element of every field called name, in order: a list header
+ * repeated across lines reads as one list (RFC 9110 section 5.3).
+ *     ws_field_list l; const char *e; size_t n;
+ *     ws_field_list_init(&l, headers, num_headers, "Sec-WebSocket-Protocol");
+ *     while ((r = ws_field_list_next(&l, &e, &n)) == 1) ...
+ */
+typedef struct ws_field_list {
+    const ws_http_header *headers;
+    size_t num_headers;
+    const char *name;
+    size_t next_field;           /* where the search for the next field resumes */
+    const ws_http_header *field; /* the field being split, or NULL */
+    size_t at;                   /* cursor in field->value */
+} ws_field_list;
+
+void ws_field_list_init(ws_field_list *l, const ws_http_header *headers, size_t num_headers,
+                        const char *name);
+/* 1 with the next element, 0 at the end, WS_E_HS_BAD_TOKEN_LIST for an
+ * unclosed quoted string. */
+int ws_field_list_next(ws_field_list *l, const char **elem, size_t *elem_len);
+
 /* The effective limits: *limits, or the defaults when limits is NULL. */
 ws_limits ws_http_limits(const ws_limits *limits);
 

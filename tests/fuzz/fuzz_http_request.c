@@ -11,21 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handshake_fuzz.h"
 #include "wsframe.h"
 
 #define MAXH 24
-
-static void require(int cond)
-{
-    if (!cond)
-        abort();
-}
-
-static int in_range(const char *p, size_t n, const uint8_t *data, size_t size)
-{
-    const char *lo = (const char *)data;
-    return p >= lo && p + n <= lo + size;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -22,6 +22,8 @@ import threading
 
 import websockets
 
+import wsharness  # tests/interop/echo: the harness the interop scripts share
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 failures = 0
 
@@ -32,14 +34,6 @@ def check(what, got, want):
     print(f"{'ok  ' if ok else 'FAIL'} {what}: got {got!r}" + ("" if ok else f", want {want!r}"))
     if not ok:
         failures += 1
-
-
-def node_env():
-    env = dict(os.environ)
-    modules = os.environ.get("WS_NODE_MODULES")
-    if modules:
-        env["NODE_PATH"] = modules
-    return env
 
 
 def node():
@@ -175,7 +169,7 @@ def server_node(server_path):
                                 ([], "")):
             r = subprocess.run([node(), os.path.join(HERE, "hs_node_client.js"),
                                 f"ws://127.0.0.1:{port}/node"] + protocols,
-                               capture_output=True, text=True, timeout=30, env=node_env())
+                               capture_output=True, text=True, timeout=30, env=wsharness.node_env())
             print(r.stdout + r.stderr, end="")
             res = json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}
             check(f"node client {protocols}: error", res.get("error"), None)
@@ -252,7 +246,7 @@ def client_python(client_path):
 
 def client_node(client_path):
     proc = subprocess.Popen([node(), os.path.join(HERE, "hs_node_server.js")],
-                            stdout=subprocess.PIPE, text=True, env=node_env())
+                            stdout=subprocess.PIPE, text=True, env=wsharness.node_env())
     try:
         port = read_port(proc, "node server")
         client_checks(client_path, port)

@@ -20,22 +20,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hs_io.h"
 #include "wsframe.h"
-
-static int send_all(int fd, const void *buf, size_t len)
-{
-    const char *p = buf;
-    while (len > 0) {
-        ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* Reads frames from buf (len bytes already there, cap room), echoing data
  * frames and answering the close. Returns when the close is answered or
