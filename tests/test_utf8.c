@@ -133,28 +133,22 @@ static long run_pieces(feed_fn feed, const uint8_t *data, size_t len, const size
     return ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
 }
 
-/* Each input sits just before a guard page so an over-read faults. */
-static long run_guarded(feed_fn feed, const uint8_t *data, size_t len, const size_t *cuts,
-                        size_t ncuts)
+/* Whole, at every split point, and one byte at a time, through every
+ * implementation. The input sits just before a guard page so an over-read
+ * faults. */
+static void check_all_splits(const char *name, const uint8_t *bytes, size_t len, long expect)
 {
-    uint8_t *g = ws_test_guard_copy(data, len);
-    long r = run_pieces(feed, g, len, cuts, ncuts);
-    ws_test_guard_free(g, len);
-    return r;
-}
-
-static void check_all_splits(const char *name, const uint8_t *data, size_t len, long expect)
-{
+    uint8_t *data = ws_test_guard_copy(bytes, len);
     impl impls[8];
     size_t n = impl_list(impls);
     for (size_t m = 0; m < n; m++) {
         if (!impls[m].usable)
             continue;
-        long got = run_guarded(impls[m].feed, data, len, NULL, 0);
+        long got = run_pieces(impls[m].feed, data, len, NULL, 0);
         if (got != expect)
             fail_msg("%s [%s] whole: got %ld want %ld", name, impls[m].name, got, expect);
         for (size_t cut = 0; cut <= len; cut++) {
-            got = run_guarded(impls[m].feed, data, len, &cut, 1);
+            got = run_pieces(impls[m].feed, data, len, &cut, 1);
             if (got != expect)
                 fail_msg("%s [%s] split at %zu: got %ld want %ld", name, impls[m].name, cut, got,
                          expect);
@@ -163,12 +157,13 @@ static void check_all_splits(const char *name, const uint8_t *data, size_t len, 
         assert_true(len <= 300);
         for (size_t i = 0; i < len; i++)
             cuts[i] = i + 1;
-        got = run_guarded(impls[m].feed, data, len, cuts, len ? len - 1 : 0);
+        got = run_pieces(impls[m].feed, data, len, cuts, len ? len - 1 : 0);
         if (got != expect)
             fail_msg("%s [%s] byte by byte: got %ld want %ld", name, impls[m].name, got, expect);
     }
     ws_status whole = ws_utf8_validate(data, len);
     assert_int_equal(whole, expect == VALID ? WS_OK : WS_E_INVALID_UTF8);
+    ws_test_guard_free(data, len);
 }
 
 static void test_vectors(void **state)
