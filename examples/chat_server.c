@@ -6,7 +6,7 @@
  *
  *   chat_server [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...
  *               [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]
- *               [--handshake-timeout SECONDS]
+ *               [--handshake-timeout SECONDS] [--redis redis://HOST:PORT[/CHANNEL]]
  *
  * What to read here: the HTTP handler (the page, 404, 405) and the message
  * handler, which encodes each frame ONCE (frame_new) and queues the same
@@ -26,6 +26,9 @@
 #include "loop.h"
 #include "server.h"
 #include "wsframe.h"
+#if CHAT_WITH_REDIS
+#include "redis_bus.h"
+#endif
 
 /* Generated from chat.html by cmake/embed.cmake. */
 extern const unsigned char chat_html[];
@@ -38,6 +41,9 @@ extern const size_t chat_html_len;
 #define DEFAULT_HANDSHAKE_TIMEOUT_S 10u
 #define MAX_ORIGINS 32
 #define SHUTDOWN_WAIT_MS 2000u
+#ifndef CHAT_WITH_REDIS
+#define CHAT_WITH_REDIS 0
+#endif
 
 static const char prefix[] = "Server: ";
 
@@ -46,7 +52,7 @@ static void usage(FILE *out, const char *prog)
     fprintf(out,
             "usage: %s [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...\n"
             "          [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]\n"
-            "          [--handshake-timeout SECONDS]\n"
+            "          [--handshake-timeout SECONDS] [--redis redis://HOST:PORT[/CHANNEL]]\n"
             "\n"
             "A WebSocket chat room. Open http://HOST:PORT/ in a browser for the chat page.\n"
             "Every text message is sent to every connected client (the sender too) as\n"
@@ -70,6 +76,12 @@ static void usage(FILE *out, const char *prog)
             "                     (default %u; 0 disables)\n"
             "  --handshake-timeout S  drop a connection whose HTTP request head is not\n"
             "                     complete after S seconds (default %u)\n"
+            "  --redis URL        share the room with every chat_server on the same Redis\n"
+            "                     channel (redis://HOST[:PORT][/CHANNEL], default port\n"
+            "                     6379, channel wsframe-chat), e.g. several instances\n"
+            "                     behind nginx (docs/scaling.md). If Redis goes away,\n"
+            "                     local clients still hear each other; the server\n"
+            "                     reconnects on its own%s\n"
             "  --help             this text\n"
             "\n"
             "Other limits: HTTP request heads over %u bytes get 431; a client that falls\n"
@@ -79,7 +91,9 @@ static void usage(FILE *out, const char *prog)
             "stderr. SIGINT or SIGTERM closes every client with 1001, waits up to 2 s for\n"
             "their answers, and exits 0.\n",
             prog, DEFAULT_PORT, MAX_ORIGINS, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_CLIENTS,
-            DEFAULT_PING_INTERVAL_S, DEFAULT_HANDSHAKE_TIMEOUT_S, WS_DEFAULT_MAX_HEADER_BYTES);
+            DEFAULT_PING_INTERVAL_S, DEFAULT_HANDSHAKE_TIMEOUT_S,
+            CHAT_WITH_REDIS ? "" : " (not in this build: it has no hiredis)",
+            WS_DEFAULT_MAX_HEADER_BYTES);
 }
 
 static bool path_is(const ws_http_request *req, const char *path)
@@ -114,20 +128,41 @@ static void on_http(conn *c, const ws_http_request *req, void *arg)
             (int)req->target_len, req->target, status);
 }
 
-static void on_message(conn *c, ws_opcode opcode, const uint8_t *data, size_t len, void *arg)
+static void broadcast(server *s, const char *from, ws_opcode opcode, const uint8_t *data,
+                      size_t len)
 {
-    (void)arg;
-    server *s = conn_server(c);
     /* One encoding for everyone: the text frame is "Server: " + message. */
     sbuf *frame = opcode == WS_OP_TEXT ? frame_new(WS_OP_TEXT, prefix, sizeof prefix - 1, data, len)
                                        : frame_new(WS_OP_BINARY, NULL, 0, data, len);
     if (!frame) {
-        log_msg(conn_peer(c), "out of memory relaying a %zu-byte message", len);
+        log_msg(from, "out of memory relaying a %zu-byte message", len);
         return;
     }
     server_broadcast(s, frame);
     sbuf_unref(frame);
 }
+
+static void on_message(conn *c, ws_opcode opcode, const uint8_t *data, size_t len, void *arg)
+{
+    /* Our own clients hear it at once, Redis or not; the bus (arg, NULL
+     * without --redis) carries it to the other instances. */
+    broadcast(conn_server(c), conn_peer(c), opcode, data, len);
+#if CHAT_WITH_REDIS
+    if (arg)
+        redis_bus_publish(arg, opcode, data, len);
+#else
+    (void)arg;
+#endif
+}
+
+#if CHAT_WITH_REDIS
+/* A message a client of another instance sent. */
+static void on_bus_message(ws_opcode opcode, const uint8_t *data, size_t len, void *arg)
+{
+    server *const *srv = arg; /* main's srv: see there */
+    broadcast(*srv, "redis", opcode, data, len);
+}
+#endif
 
 static void on_signal(loop *l, int signo, void *arg)
 {
@@ -160,6 +195,7 @@ int main(int argc, char **argv)
     opt.handshake_timeout_ms = DEFAULT_HANDSHAKE_TIMEOUT_S * 1000u;
     const char *origins[MAX_ORIGINS];
     size_t num_origins = 0;
+    const char *redis_url = NULL;
     uint64_t v;
 
     static const struct option longopts[] = {
@@ -170,6 +206,7 @@ int main(int argc, char **argv)
         {"max-clients", required_argument, NULL, 'c'},
         {"ping-interval", required_argument, NULL, 'i'},
         {"handshake-timeout", required_argument, NULL, 't'},
+        {"redis", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -212,6 +249,9 @@ int main(int argc, char **argv)
                 return 2;
             opt.handshake_timeout_ms = (unsigned)v * 1000u;
             break;
+        case 'r':
+            redis_url = optarg;
+            break;
         case 'h':
             usage(stdout, prog);
             return 0;
@@ -222,6 +262,13 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         usage(stderr, prog);
+        return 2;
+    }
+    if (redis_url && !CHAT_WITH_REDIS) {
+        fprintf(stderr,
+                "%s: --redis: this chat_server was built without hiredis; rebuild with "
+                "libhiredis-dev installed (cmake -DWS_WITH_HIREDIS=ON)\n",
+                prog);
         return 2;
     }
     opt.origins = origins;
@@ -239,9 +286,37 @@ int main(int argc, char **argv)
     }
     server_handlers handlers = {.on_http = on_http, .on_message = on_message};
     char err[256];
+#if CHAT_WITH_REDIS
+    /* The server's handlers carry the bus, so the bus comes first and gets
+     * the address of srv, filled in below before any message can arrive. */
+    redis_bus *bus = NULL;
+    server *srv = NULL;
+    if (redis_url) {
+        redis_bus_options bo = {
+            .url = redis_url,
+            .max_message = opt.limits.max_message_size,
+            /* Room for a burst of big messages while Redis restarts. */
+            .max_queued_bytes = 4 * opt.max_queued_bytes,
+            .on_message = on_bus_message,
+            .arg = &srv,
+        };
+        bus = redis_bus_new(l, &bo, err, sizeof err);
+        if (!bus) {
+            fprintf(stderr, "%s: --redis: %s\n", prog, err);
+            loop_free(l);
+            return 2;
+        }
+        handlers.arg = bus;
+    }
+    srv = server_new(l, &opt, &handlers, err, sizeof err);
+#else
     server *srv = server_new(l, &opt, &handlers, err, sizeof err);
+#endif
     if (!srv) {
         fprintf(stderr, "%s: %s\n", prog, err);
+#if CHAT_WITH_REDIS
+        redis_bus_free(bus);
+#endif
         loop_free(l);
         return 1;
     }
@@ -258,6 +333,9 @@ int main(int argc, char **argv)
 
     int rc = loop_run(l);
     log_msg(NULL, "stopped");
+#if CHAT_WITH_REDIS
+    redis_bus_free(bus);
+#endif
     server_free(srv);
     loop_free(l);
     return rc == 0 ? 0 : 1;

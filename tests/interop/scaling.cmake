@@ -1,0 +1,40 @@
+# Three chat_server instances joined by Redis pub/sub behind nginx, with a
+# Redis restart in the middle (issue 8, docs/scaling.md). Needs a chat_server
+# built with hiredis, redis-server and nginx. Off CI a missing piece skips
+# the test with a note; on CI (the CI variable set) it is a failing test, so
+# a broken CI image cannot pass by silently running less.
+include(${CMAKE_CURRENT_LIST_DIR}/echo/harness.cmake)
+
+if(TARGET chat_server)
+  find_program(WS_REDIS_SERVER redis-server PATHS /usr/bin /usr/local/bin /usr/sbin)
+  find_program(WS_NGINX nginx PATHS /usr/sbin /usr/local/sbin /usr/local/nginx/sbin)
+  get_property(ws_chat_redis GLOBAL PROPERTY WS_CHAT_WITH_REDIS)
+
+  set(ws_scaling_missing "")
+  if(NOT ws_chat_redis)
+    list(APPEND ws_scaling_missing "chat_server without hiredis (WS_WITH_HIREDIS=${WS_WITH_HIREDIS}; libhiredis-dev)")
+  endif()
+  if(NOT WS_REDIS_SERVER)
+    list(APPEND ws_scaling_missing "redis-server (redis-server)")
+  endif()
+  if(NOT WS_NGINX)
+    list(APPEND ws_scaling_missing "nginx (nginx)")
+  endif()
+  if(NOT WS_PYTHON)
+    list(APPEND ws_scaling_missing "/usr/bin/python3 (python3-websockets)")
+  endif()
+
+  if(ws_scaling_missing STREQUAL "")
+    ws_add_python_interop(interop_scaling SCRIPT ${CMAKE_CURRENT_LIST_DIR}/scaling/scaling.py
+      TIMEOUT 150 LABELS scaling
+      ARGS $<TARGET_FILE:chat_server> ${WS_REDIS_SERVER} ${WS_NGINX})
+  elseif(DEFINED ENV{CI} AND (WS_WITH_HIREDIS STREQUAL "AUTO" OR WS_WITH_HIREDIS))
+    string(REPLACE ";" ", " ws_scaling_missing "${ws_scaling_missing}")
+    add_test(NAME interop_scaling
+      COMMAND ${CMAKE_COMMAND} "-DMISSING=${ws_scaling_missing}"
+              -P ${CMAKE_CURRENT_LIST_DIR}/scaling/missing.cmake)
+    set_tests_properties(interop_scaling PROPERTIES TIMEOUT 10 LABELS "interop;scaling")
+  else()
+    message(STATUS "interop_scaling skipped, missing: ${ws_scaling_missing}")
+  endif()
+endif()
