@@ -853,7 +853,8 @@ typedef struct ws_http_response {
  *              last_len on are scanned for the end of the head, so calling
  *              again each time more bytes arrive costs time linear in the
  *              whole head, not quadratic.
- * limits:      max_header_bytes and max_headers are enforced; NULL means
+ * limits:      max_header_bytes and max_headers are enforced (0 in either:
+ *              no limit but INT_MAX bytes and the array); NULL means
  *              ws_limits_default().
  * req:         filled on success; its pointers point into buf.
  * headers, max_headers: the caller's array for the header fields. The
@@ -877,7 +878,9 @@ typedef struct ws_http_response {
  *                               non-token character, or is followed by
  *                               whitespace before the colon;
  *   WS_E_HTTP_NO_COLON          a header line without a colon;
- *   WS_E_HTTP_VERSION           a version other than HTTP/1.x.
+ *   WS_E_HTTP_VERSION           a version other than HTTP/1.x;
+ *   WS_E_INVALID_ARGUMENT       req NULL, or buf or headers NULL with a
+ *                               non-zero length.
  * Every prefix of a head parses as WS_INCOMPLETE or as the same error as the
  * whole head.
  */
