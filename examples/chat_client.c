@@ -31,7 +31,7 @@
 /* Exit statuses, documented in --help and docs/examples.md. */
 enum {
     EXIT_CLEAN = 0,        /* closed with 1000/1001, or our close was answered */
-    EXIT_USAGE = 1,        /* bad arguments */
+    EXIT_USAGE = 1,        /* bad arguments or URL */
     EXIT_CONNECT = 2,      /* could not connect, or the handshake failed */
     EXIT_SERVER_CODE = 3,  /* the server closed with a code other than 1000/1001 */
     EXIT_BROKEN = 4,       /* protocol error, connection dropped, close not answered */
@@ -41,13 +41,10 @@ enum {
 #define CLOSE_WAIT_MS 3000
 #define CONNECT_TIMEOUT_MS 10000
 #define STDIN_CHUNK (64u * 1024u)
-#define MAX_HEADERS 32
 #define MAX_PROTOCOLS 32
 
 typedef struct options {
     const char *url;
-    const char *headers[MAX_HEADERS];
-    size_t num_headers;
     const char *protocols[MAX_PROTOCOLS];
     size_t num_protocols;
     const char *origin;
