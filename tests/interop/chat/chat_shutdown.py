@@ -53,7 +53,8 @@ async def run(checks, binary, node_js, sig, signame):
                  f"{signame}: raw client gets close 1001", repr(close) if close else raw.reader.end)
     if close is not None:
         raw.send_frame(h.OP_CLOSE, h.close_payload(1001))
-        checks.check(raw.reader.wait_closed(10), f"{signame}: server closes the raw client's TCP connection")
+        checks.check(raw.reader.wait_closed(2),
+                     f"{signame}: raw client answered; server closes its TCP connection within 2 s")
     close, _ = mute.reader.read_until_close(10)
     checks.check(close is not None and close.close_code() == 1001,
                  f"{signame}: non-answering raw client gets close 1001", repr(close) if close else mute.reader.end)

@@ -109,7 +109,8 @@ def cases(checks, server):
     close, _ = c.reader.read_until_close(10)
     checks.check(close is not None and close.close_code() == 1000,
                  "close 1000 'bye' -> close frame 1000 back", repr(close))
-    checks.check(c.reader.wait_closed(10), "server closes TCP after the close handshake")
+    # RFC 6455 7.1.1: the server closes the TCP connection first, right away.
+    checks.check(c.reader.wait_closed(2), "server closes TCP within 2 s of the close handshake")
     c.close()
 
     c = h.RawClient(server.port)
@@ -190,6 +191,32 @@ def limits(checks, binary):
     server.kill()
 
 
+def shutdown(checks, binary):
+    """echo_server --help promises: SIGINT or SIGTERM closes every client with
+    1001 and exits 0."""
+    import signal
+    for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
+        server = h.Server(binary, name=f"echo_server({name})")
+        clients = [h.RawClient(server.port) for _ in range(3)]
+        clients[0].send_frame(OP_TEXT, b"before")
+        op, payload, _ = read_message(clients[0].reader)
+        checks.check(payload == b"before", f"{name}: clients served before the signal")
+        server.signal(sig)
+        for i, c in enumerate(clients):
+            close, _ = c.reader.read_until_close(10)
+            checks.check(close is not None and close.close_code() == 1001,
+                         f"{name}: client {i} gets close 1001", repr(close) if close else c.reader.end)
+            if i < 2 and close is not None:  # the last one never answers
+                c.send_frame(OP_CLOSE, h.close_payload(1001))
+                checks.check(c.reader.wait_closed(2),
+                             f"{name}: client {i} answered; its TCP connection closes within 2 s")
+        code = server.wait(15)
+        checks.check(code == 0, f"{name}: echo_server exits with status 0", f"exit {code}")
+        for c in clients:
+            c.close()
+        server.kill()
+
+
 def main():
     binary = sys.argv[1]
 
@@ -199,6 +226,7 @@ def main():
         checks.check(server.alive(), "echo_server still running after every case")
         server.kill()
         limits(checks, binary)
+        shutdown(checks, binary)
 
     h.run_main("echo protocol (raw socket)", body)
 
