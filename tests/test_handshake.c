@@ -159,6 +159,19 @@ static void test_request_rules(void **state)
             assert_int_equal(hs.key_len, 24);
             assert_memory_equal(hs.key, "dGhlIHNhbXBsZSBub25jZQ==", 24);
         }
+        /* Split at every offset: the head is WS_INCOMPLETE until its last
+         * byte, then the verdict is the same as for the whole. */
+        for (size_t cut = 1; cut < p.len; cut++) {
+            ws_http_request req;
+            ws_http_header h[MAXH];
+            assert_int_equal(ws_http_parse_request((const char *)p.guard, cut, 0, NULL, &req, h,
+                                                   MAXH),
+                             WS_INCOMPLETE);
+            assert_int_equal(ws_http_parse_request((const char *)p.guard, p.len, cut, NULL, &req,
+                                                   h, MAXH),
+                             (int)p.len);
+            assert_int_equal(ws_handshake_check_request(&req, NULL, NULL), st);
+        }
         release(&p);
     }
 }
@@ -605,6 +618,17 @@ static void test_response_rules(void **state)
                          (int)len);
         ws_handshake_response hr;
         ws_status st = ws_handshake_check_response(&res, "dGhlIHNhbXBsZSBub25jZQ==", &opts, &hr);
+        for (size_t cut = 1; cut < len; cut++) {
+            ws_http_response part;
+            ws_http_header ph[MAXH];
+            assert_int_equal(ws_http_parse_response((const char *)g, cut, 0, NULL, &part, ph, MAXH),
+                             WS_INCOMPLETE);
+            assert_int_equal(ws_http_parse_response((const char *)g, len, cut, NULL, &part, ph,
+                                                    MAXH),
+                             (int)len);
+            assert_int_equal(
+                ws_handshake_check_response(&part, "dGhlIHNhbXBsZSBub25jZQ==", &opts, NULL), st);
+        }
         if (st != response_rules[i].expect)
             fail_msg("%s: got %s, want %s", response_rules[i].name, ws_status_name(st),
                      ws_status_name(response_rules[i].expect));
