@@ -15,6 +15,10 @@ if(TARGET chat_client)
       ws_add_python_interop(interop_client_${kind}_${case} SCRIPT ${dir}/client_interop.py
         TIMEOUT 60 LABELS client ARGS ${kind} $<TARGET_FILE:chat_client> ${case})
     endforeach()
+    # A machine without an IPv6 loopback skips the IPv6 case instead of failing.
+    if(TEST interop_client_${kind}_ipv6)
+      set_tests_properties(interop_client_${kind}_ipv6 PROPERTIES SKIP_RETURN_CODE 77)
+    endif()
   endforeach()
   # Cases that do not depend on what kind of server runs (or script their
   # own raw-socket server): once is enough.
