@@ -33,6 +33,10 @@ async def python_client(checks, server):
     async with websockets.connect(server.url("/echo/any/path?x=1"), max_size=None, max_queue=None,
                                   ping_interval=None, open_timeout=10, close_timeout=10) as ws:
 
+        checks.check(ws.extensions == [],
+                     "python: permessage-deflate offered, server negotiates no extension",
+                     f"{ws.response_headers.get('Sec-WebSocket-Extensions')!r}")
+
         async def writer():
             for msg in plan:
                 await ws.send(msg)
@@ -58,6 +62,16 @@ async def python_client(checks, server):
                      f"received {received}")
         checks.check(not mismatches, "python: every echo byte-exact, same type, in order",
                      "; ".join(mismatches[:5]) + f" ({len(mismatches)} bad)")
+
+        # Fragmented messages: websockets sends an iterable as one message
+        # in several frames; the echo must be the whole message.
+        for parts in (["fr\u00e4g", "ment\u00e9d ", "\U0001f600 text", ""], [b"\x00bin", b"", b"ary\xff" * 5000]):
+            await ws.send(parts)
+            got = await asyncio.wait_for(ws.recv(), 10)
+            whole = "".join(parts) if isinstance(parts[0], str) else b"".join(parts)
+            checks.check(got == whole,
+                         f"python: {type(whole).__name__} message sent in {len(parts)} fragments echoed whole",
+                         f"got {got[:40]!r}")
 
         for payload in (b"", b"ping-payload-\x00\xff", bytes(range(125))):
             waiter = await ws.ping(payload)
