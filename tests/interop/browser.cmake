@@ -1,10 +1,14 @@
-# chat_server's own page in headless Chromium (Debian's /usr/bin/chromium,
-# driven by playwright-core): two tabs chat, a screenshot is kept.
+# Headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) as
+# a peer: two tabs chat through chat_server's own page (a screenshot is kept),
+# and Chromium's WebSocket round-trips messages through echo_server.
 include(${CMAKE_CURRENT_LIST_DIR}/echo/harness.cmake)
 
+set(dir ${CMAKE_CURRENT_LIST_DIR}/browser)
 if(TARGET chat_server AND WS_NODE)
-  ws_add_python_interop(interop_browser_chat
-    SCRIPT ${CMAKE_CURRENT_LIST_DIR}/browser/browser_chat.py TIMEOUT 120 LABELS browser
-    ARGS $<TARGET_FILE:chat_server> ${CMAKE_CURRENT_LIST_DIR}/browser/browser_chat.js
-         ${CMAKE_BINARY_DIR}/chat_screenshot.png)
+  ws_add_python_interop(interop_browser_chat SCRIPT ${dir}/browser_run.py TIMEOUT 120 LABELS browser
+    ARGS $<TARGET_FILE:chat_server> ${dir}/browser_chat.js http ${CMAKE_BINARY_DIR}/chat_screenshot.png)
+endif()
+if(TARGET echo_server AND WS_NODE)
+  ws_add_python_interop(interop_browser_echo SCRIPT ${dir}/browser_run.py TIMEOUT 120 LABELS browser
+    ARGS $<TARGET_FILE:echo_server> ${dir}/browser_echo.js ws)
 endif()
