@@ -290,8 +290,10 @@ WS_API int ws_frame_write_header(const ws_frame *frame, uint8_t *out, size_t cap
  * payload_len is 0; it must not overlap out.
  *
  * Returns the bytes written (header + payload) as a ptrdiff_t;
- * WS_E_BUFFER_TOO_SMALL when cap is short (nothing is written);
- * WS_E_INVALID_ARGUMENT as for ws_frame_write_header.
+ * WS_E_BUFFER_TOO_SMALL when cap is short, or the frame is larger than
+ * PTRDIFF_MAX bytes (nothing is written); WS_E_INVALID_ARGUMENT as for
+ * ws_frame_write_header, or when payload_len differs from frame->payload_len
+ * or payload is NULL with payload_len > 0.
  */
 WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload, size_t payload_len,
                                 uint8_t *out, size_t cap);

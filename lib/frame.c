@@ -172,10 +172,9 @@ WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload, size
         (payload == NULL && payload_len > 0) || (out == NULL && cap > 0))
         return WS_E_INVALID_ARGUMENT;
     const size_t header = ws_frame_header_size(payload_len, frame->masked);
-    /* The total must be representable in the return value. */
-    if (payload_len > (size_t)PTRDIFF_MAX - header)
-        return WS_E_INVALID_ARGUMENT;
-    if (cap < header || cap - header < payload_len)
+    /* No object is larger than PTRDIFF_MAX, so no buffer can hold more, and
+     * the total must fit the return value. */
+    if (payload_len > (size_t)PTRDIFF_MAX - header || cap < header || cap - header < payload_len)
         return WS_E_BUFFER_TOO_SMALL;
     encode_header(frame, out);
     if (payload_len > 0) {

@@ -377,6 +377,15 @@ static void test_write_arguments(void **state)
     assert_int_equal(ws_frame_write(&f, "Hello", 5, out, sizeof out), WS_E_INVALID_ARGUMENT);
     f = (ws_frame)FRAME(false, 0, WS_OP_CLOSE, false, 0, 0, 0, 0, 0);
     assert_int_equal(ws_frame_write(&f, NULL, 0, out, sizeof out), WS_E_INVALID_ARGUMENT);
+    /* Lengths no buffer can hold: short, whatever cap claims; nothing read. */
+    static const uint8_t one = 0;
+    f = (ws_frame)FRAME(true, 0, WS_OP_BINARY, false, 0, 0, 0, 0, 0);
+    f.payload_len = (uint64_t)1 << 40;
+    assert_int_equal(ws_frame_write(&f, &one, (size_t)f.payload_len, out, sizeof out),
+                     WS_E_BUFFER_TOO_SMALL);
+    f.payload_len = (uint64_t)PTRDIFF_MAX - 5;
+    assert_int_equal(ws_frame_write(&f, &one, (size_t)f.payload_len, out, SIZE_MAX),
+                     WS_E_BUFFER_TOO_SMALL);
 }
 
 /* ------------------------------------------------------------ round trips */
