@@ -516,7 +516,9 @@ WS_API void ws_parser_init(ws_parser *p, ws_role role, const ws_limits *limits);
  * with buf + consumed until ev->type is WS_EV_NONE: then the bytes from
  * buf + consumed to buf + len are an incomplete frame header or control frame,
  * which the caller keeps (moves to the front of its buffer) and presents again
- * with the next bytes from the socket. Message payload is never held back: a
+ * with the next bytes from the socket (a call may consume bytes, such as a
+ * continuation frame's header, and still report WS_EV_NONE: always add the
+ * return value). Message payload is never held back: a
  * DATA event hands out whatever payload bytes are present, so a message of
  * any size passes through a small buffer. The same byte stream cut into
  * chunks anywhere gives the same events, except that DATA pieces may be cut
