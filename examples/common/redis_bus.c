@@ -33,8 +33,10 @@
 
 /* One connection to Redis and its life cycle:
  *   down (ac NULL, timer = backoff) -> connecting (ac set, timer = deadline)
- *   -> ready (connected; for the subscriber: SUBSCRIBE confirmed)
- *   -> down again when hiredis frees the context (error, EOF, our timeout). */
+ *   -> ready (Redis answered: PING for the publisher, SUBSCRIBE for the
+ *      subscriber; a TCP connect alone may be to something else)
+ *   -> down again when hiredis frees the context (error, EOF, our timeout,
+ *      an error reply). */
 typedef struct bus_link {
     redis_bus *bus;
     const char *role; /* "subscriber" or "publisher", for logs */
@@ -42,9 +44,9 @@ typedef struct bus_link {
     loop_io io;
     loop_timer timer;
     bool ready;
-    bool timed_out;        /* we gave up on the attempt, not hiredis */
-    bool outage_reported;  /* one log line per outage, not one per retry */
-    uint64_t down_since_ms;
+    bool outage_reported; /* one log line per outage, not one per retry */
+    char why[160];        /* why we dropped the connection ourselves */
+    uint64_t down_since_ms, ready_since_ms;
     unsigned backoff_ms;
 } bus_link;
 
@@ -241,7 +243,7 @@ static void ev_del_write(void *privdata)
     link_watch(k, loop_io_interest(&k->io) & ~LOOP_WRITE);
 }
 
-static void link_lost(bus_link *k, const char *why);
+static void link_lost(bus_link *k, const char *why, bool was_ready);
 
 /* hiredis is about to free the context (connect failure, I/O error, EOF,
  * or redisAsyncFree): the one place where a link goes down, whatever the
@@ -254,13 +256,31 @@ static void ev_cleanup(void *privdata)
         return;
     loop_io_stop(&k->io);
     loop_timer_stop(&k->timer);
+    bool was_ready = k->ready;
     k->ac = NULL;
     k->ready = false;
-    const char *why = k->timed_out ? "no answer within 3 s"
-                      : ac->err    ? ac->errstr
-                                   : "connection closed";
-    k->timed_out = false;
-    link_lost(k, why);
+    char why[sizeof k->why];
+    snprintf(why, sizeof why, "%s",
+             k->why[0] ? k->why : ac->err ? ac->errstr : "connection closed");
+    k->why[0] = '\0';
+    link_lost(k, why, was_ready);
+}
+
+/* Give up on this connection for a reason hiredis does not know about.
+ * Safe inside a hiredis callback: hiredis frees after it returns. */
+static void link_fail(bus_link *k, const char *why)
+{
+    snprintf(k->why, sizeof k->why, "%s", why);
+    redisAsyncFree(k->ac);
+}
+
+/* Redis said no (NOAUTH, a renamed command...): drop the connection with
+ * its words, and retry with backoff like any outage. */
+static void link_refused(bus_link *k, const char *command, const redisReply *r)
+{
+    char why[sizeof k->why];
+    snprintf(why, sizeof why, "%s answered: %.*s", command, (int)r->len, r->str);
+    link_fail(k, why);
 }
 
 static void on_readable(loop_io *io, void *arg)
@@ -281,11 +301,16 @@ static void on_writable(loop_io *io, void *arg)
 
 /* ---------------------------------------------------------------- link states */
 
-static void link_lost(bus_link *k, const char *why)
+static void link_lost(bus_link *k, const char *why, bool was_ready)
 {
     redis_bus *b = k->bus;
     if (b->closing)
         return;
+    /* Start over at 100 ms only after a stable connection: a Redis that
+     * accepts and then drops us at once (crash loop, client limit) is
+     * retried ever more slowly, like one that refuses. */
+    if (was_ready && now_ms(b) - k->ready_since_ms >= BACKOFF_MAX_MS)
+        k->backoff_ms = BACKOFF_FIRST_MS;
     if (!k->outage_reported) {
         k->outage_reported = true;
         k->down_since_ms = now_ms(b);
@@ -315,7 +340,7 @@ static void link_ready(bus_link *k)
     redis_bus *b = k->bus;
     loop_timer_stop(&k->timer);
     k->ready = true;
-    k->backoff_ms = BACKOFF_FIRST_MS;
+    k->ready_since_ms = now_ms(b);
     if (k->outage_reported) {
         uint64_t ms = now_ms(b) - k->down_since_ms;
         log_msg("redis", "%s: back on %s:%u after %llu.%03llu s", k->role, b->host,
@@ -335,8 +360,7 @@ static void on_link_timer(loop_timer *t, void *arg)
     (void)t;
     bus_link *k = arg;
     if (k->ac) {
-        k->timed_out = true;
-        redisAsyncFree(k->ac);
+        link_fail(k, "no answer within 3 s");
     } else {
         link_connect(k);
     }
@@ -474,7 +498,7 @@ static void on_subscriber_reply(redisAsyncContext *ac, void *reply, void *privda
     if (!r)
         return;
     if (r->type == REDIS_REPLY_ERROR) {
-        log_msg("redis", "subscriber: SUBSCRIBE failed: %.*s", (int)r->len, r->str);
+        link_refused(&b->sub, "SUBSCRIBE", r);
         return;
     }
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 3 || r->element[0]->type != REDIS_REPLY_STRING)
@@ -490,6 +514,23 @@ static void on_subscriber_reply(redisAsyncContext *ac, void *reply, void *privda
 
 /* ---------------------------------------------------------------- connecting */
 
+/* The publisher's first answer: this is a Redis and it lets us in. */
+static void on_pong(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    redis_bus *b = privdata;
+    redisReply *r = reply;
+    if (!r)
+        return; /* the connection is gone: ev_cleanup */
+    if (r->type == REDIS_REPLY_ERROR) {
+        link_refused(&b->pub, "PING", r);
+        return;
+    }
+    link_ready(&b->pub);
+    report_drops(b);
+    pump(b);
+}
+
 static void on_connected(const redisAsyncContext *ac, int status)
 {
     bus_link *k = ac->data;
@@ -499,9 +540,9 @@ static void on_connected(const redisAsyncContext *ac, int status)
      * is noticed by TCP keepalive instead of never. */
     redisEnableKeepAlive(&k->ac->c);
     if (k == &k->bus->pub) {
-        link_ready(k);
-        report_drops(k->bus);
-        pump(k->bus);
+        const char *argv[1] = {"PING"};
+        size_t lens[1] = {4};
+        redisAsyncCommandArgv(k->ac, on_pong, k->bus, 1, argv, lens);
     }
     /* The subscriber is ready when Redis confirms the SUBSCRIBE. */
 }
@@ -515,7 +556,7 @@ static void link_connect(bus_link *k)
         snprintf(why, sizeof why, "%s", ac ? ac->errstr : "out of memory");
         if (ac)
             redisAsyncFree(ac); /* no hooks attached yet: nothing comes back */
-        link_lost(k, why);
+        link_lost(k, why, false);
         return;
     }
     k->ac = ac;
