@@ -27,9 +27,14 @@
  *   message.c    ws_message_write: whole messages, optionally fragmented
  *   closing.c    ws_closing_*: the close handshake state machine
  *   http.c       ws_http_parse_*: HTTP/1.1 heads, zero-copy
+ *   token.c      comma-separated token lists in header values
  *   handshake.c  ws_handshake_*: RFC 6455 section 4, both roles
+ *   origin.c     ws_handshake_check_origin: Origin against an allow-list
+ *   extensions.c ws_handshake_parse_extensions: Sec-WebSocket-Extensions
  *   sha1.c, base64.c  the accept key
- *   url.c        ws_url_parse
+ *   textbuf.c    bounded text building for the response and request writers
+ *   url.c        ws_url_parse / ws_url_write
+ *   status.c     ws_strerror and the rest of the status table
  */
 #ifndef WSFRAME_H
 #define WSFRAME_H
