@@ -16,6 +16,7 @@ import sys
 import time
 
 import wsharness as h
+from echo_protocol import handshakes
 from wsharness import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 
 
@@ -45,6 +46,8 @@ def http_pages(checks, binary):
     c = h.RawClient(server.port, "/")
     checks.check(c.upgraded, "upgrade on / -> 101 with the right Sec-WebSocket-Accept", repr(c.response))
     c.close()
+    # The same RFC 6455 4.2 request cases echo_server gets.
+    handshakes(checks, server)
     checks.check(server.alive(), "server alive after the HTTP requests")
     server.kill()
 

@@ -120,12 +120,14 @@ def cases(checks, server):
                  "empty close -> close frame back (empty or 1000)", repr(close))
     c.close()
 
-    c = h.RawClient(server.port)
-    c.send_frame(OP_CLOSE, h.close_payload(3000))
-    close, _ = c.reader.read_until_close(10)
-    checks.check(close is not None and close.close_code() is not None,
-                 "close 3000 (registered range) -> close frame back with a code", repr(close))
-    c.close()
+    # echo_server --help: "close frames [are answered] with the same code".
+    for code in (1001, 1003, 1011, 3000, 4999):
+        c = h.RawClient(server.port)
+        c.send_frame(OP_CLOSE, h.close_payload(code, b"reason"))
+        close, _ = c.reader.read_until_close(10)
+        checks.check(close is not None and close.close_code() == code,
+                     f"close {code} -> close frame back with {code}", repr(close))
+        c.close()
 
     # --- protocol errors: 1002
     expect_close(checks, server, "unmasked client frame", [encode_frame(OP_TEXT, b"x", mask=False)], 1002)
@@ -165,6 +167,68 @@ def cases(checks, server):
     checks.check(op == OP_TEXT and payload == b"still here",
                  "bystander still echoed after all the broken connections", f"op={op} payload={payload!r}")
     bystander.close()
+
+
+def raw_handshake(port, request):
+    sock = h.connect(port)
+    try:
+        sock.sendall(request)
+        return h.read_http_response(sock, timeout=10)
+    finally:
+        sock.close()
+
+
+def handshakes(checks, server):
+    """RFC 6455 section 4.2 from the server's side, request by request."""
+    port = server.port
+    key = h.new_key()
+    base = {
+        "Host": f"{h.HOST}:{port}",
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": key,
+        "Sec-WebSocket-Version": "13",
+    }
+
+    def request(method="GET", path="/", version="HTTP/1.1", drop=(), **changes):
+        headers = {k: v for k, v in base.items() if k not in drop}
+        headers.update({k.replace("_", "-"): v for k, v in changes.items()})
+        lines = [f"{method} {path} {version}"] + [f"{k}: {v}" for k, v in headers.items()]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+    def accepted(r):
+        return (r is not None and r.status == 101
+                and r.headers.get("sec-websocket-accept") == h.accept_for(key))
+
+    r = raw_handshake(port, request(Connection="keep-alive, Upgrade", Upgrade="WebSocket"))
+    checks.check(accepted(r), "Connection: keep-alive, Upgrade and Upgrade: WebSocket (Firefox style) -> 101",
+                 repr(r))
+    r = raw_handshake(port, request(Sec_WebSocket_Protocol="chat, superchat"))
+    checks.check(accepted(r) and "sec-websocket-protocol" not in r.headers,
+                 "subprotocols offered -> 101 without Sec-WebSocket-Protocol (the server speaks none)", repr(r))
+    r = raw_handshake(port, request(Sec_WebSocket_Extensions="permessage-deflate; client_max_window_bits, x-webkit-deflate-frame"))
+    checks.check(accepted(r) and "sec-websocket-extensions" not in r.headers,
+                 "extensions offered -> 101 without Sec-WebSocket-Extensions", repr(r))
+    r = raw_handshake(port, request(Sec_WebSocket_Version="8"))
+    checks.check(r is not None and r.status == 426 and r.headers.get("sec-websocket-version", "").strip() == "13",
+                 "Sec-WebSocket-Version: 8 -> 426 with Sec-WebSocket-Version: 13 (RFC 6455 4.4)", repr(r))
+    r = raw_handshake(port, request(drop=("Sec-WebSocket-Key",)))
+    checks.check(r is not None and r.status == 400, "no Sec-WebSocket-Key -> 400", repr(r))
+    import base64
+    short_key = base64.b64encode(b"fifteen bytes!!").decode()
+    r = raw_handshake(port, request(Sec_WebSocket_Key=short_key))
+    checks.check(r is not None and r.status == 400, "Sec-WebSocket-Key of 15 bytes -> 400", repr(r))
+    r = raw_handshake(port, request(drop=("Host",)))
+    checks.check(r is not None and r.status == 400, "no Host header -> 400", repr(r))
+    r = raw_handshake(port, request(method="POST"))
+    checks.check(r is not None and 400 <= r.status < 500 and r.status != 426,
+                 "POST with upgrade headers -> a 4xx refusal", repr(r))
+    r = raw_handshake(port, request(version="HTTP/1.0"))
+    checks.check(r is not None and 400 <= r.status < 500 or r is not None and r.status == 505,
+                 "HTTP/1.0 upgrade request -> refused (4xx or 505)", repr(r))
+    r = raw_handshake(port, request(X_Big="b" * 9000))
+    checks.check(r is not None and r.status == 431, "request head over 8 KiB -> 431", repr(r))
+    checks.check(server.alive(), "server alive after the handshake cases")
 
 
 def limits(checks, binary):
@@ -223,6 +287,7 @@ def main():
     def body(checks):
         server = h.Server(binary)
         cases(checks, server)
+        handshakes(checks, server)
         checks.check(server.alive(), "echo_server still running after every case")
         server.kill()
         limits(checks, binary)
