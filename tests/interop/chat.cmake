@@ -15,6 +15,8 @@ if(TARGET chat_server)
   ws_add_python_interop(interop_chat_churn SCRIPT ${dir}/chat_resilience.py TIMEOUT 120
     LABELS chat ARGS $<TARGET_FILE:chat_server> churn)
   if(WS_NODE)
+    ws_add_python_interop(interop_chat_fanout SCRIPT ${dir}/chat_fanout.py TIMEOUT 120
+      LABELS chat ARGS $<TARGET_FILE:chat_server> ${dir}/chat_fanout.js)
     ws_add_python_interop(interop_chat_shutdown SCRIPT ${dir}/chat_shutdown.py TIMEOUT 90
       LABELS chat ARGS $<TARGET_FILE:chat_server> ${dir}/chat_node_client.js)
   endif()

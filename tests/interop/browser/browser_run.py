@@ -10,7 +10,6 @@ when all its checks pass.
 """
 
 import os
-import signal
 import sys
 
 import wsharness as h
@@ -27,24 +26,12 @@ def main():
         if screenshot and os.path.exists(screenshot):
             os.unlink(screenshot)
         server = h.Server(server_bin)
-        node = os.environ.get("WS_NODE", "node")
-        argv = [node, script, f"{scheme}://{h.HOST}:{server.port}/"] + ([screenshot] if screenshot else [])
-        driver = h.Proc(argv, "browser", env=h.node_env())
-        code = driver.wait(100)
-        if code is None:
-            # SIGTERM first: Playwright closes Chromium on it.
-            driver.signal(signal.SIGTERM)
-            driver.wait(5)
-        for line in driver.all_stdout:
-            print(f"  [browser] {line[:300]}")
-        checks.check(code == 0, "browser checks all passed (see [browser] lines)", f"exit {code}")
-        checks.check(sum(line.startswith("ok: ") for line in driver.all_stdout) >= 4,
-                     "the browser script reported its checks")
+        url = f"{scheme}://{h.HOST}:{server.port}/"
+        h.run_node_peer(checks, "browser", [script, url] + ([screenshot] if screenshot else []), 100, min_ok=4)
         if screenshot:
             checks.check(os.path.exists(screenshot) and os.path.getsize(screenshot) > 1000,
                          f"screenshot saved at {screenshot}")
         checks.check(server.alive(), "server still running")
-        driver.kill(dump=code != 0)
 
     h.run_main(f"{os.path.basename(script)} in headless Chromium", body)
 

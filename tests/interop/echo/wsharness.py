@@ -668,3 +668,25 @@ class GoodClient(RawClient):
                 self.send_frame(OP_PONG, frame.payload)
             elif frame.opcode == OP_TEXT and frame.payload == expect:
                 return True
+
+
+def run_node_peer(checks, name, argv, timeout, min_ok=1):
+    """Runs a Node script that does its own checking (prints `ok:`/`FAIL:`
+    lines, exits 0 only when all pass) and reports it as checks here.
+    Returns its stdout lines."""
+    node = os.environ.get("WS_NODE", "node")
+    peer = Proc([node, *argv], name, env=node_env())
+    code = peer.wait(timeout)
+    if code is None:
+        # SIGTERM first: Playwright closes Chromium on it.
+        peer.signal(signal.SIGTERM)
+        peer.wait(5)
+    for line in peer.all_stdout:
+        print(f"  [{name}] {line[:300]}")
+    checks.check(code == 0, f"{name}: its checks all passed (see [{name}] lines)",
+                 f"exit {code}" if code is not None else f"still running after {timeout} s")
+    checks.check(sum(line.startswith("ok: ") for line in peer.all_stdout) >= min_ok,
+                 f"{name}: reported at least {min_ok} checks")
+    lines = list(peer.all_stdout)
+    peer.kill(dump=code != 0)
+    return lines
