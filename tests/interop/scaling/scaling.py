@@ -118,6 +118,7 @@ http {{
     }}
 
     upstream chat {{
+        least_conn;
 {servers}
     }}
 
@@ -143,7 +144,8 @@ http {{
 
 def start_nginx(binary, tmp, upstream_ports):
     port = free_port()
-    servers = "\n".join(f"        server {h.HOST}:{p};" for p in upstream_ports)
+    servers = "\n".join(f"        server {h.HOST}:{p} max_fails=3 fail_timeout=10s;"
+                        for p in upstream_ports)
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
         f.write(NGINX_CONF.format(tmp=tmp, servers=servers, host=h.HOST, port=port))
