@@ -620,8 +620,6 @@ redis_bus *redis_bus_new(loop *l, const redis_bus_options *o, char *err, size_t 
     return b;
 }
 
-bool redis_bus_connected(const redis_bus *b) { return b->sub.ready && b->pub.ready; }
-
 void redis_bus_free(redis_bus *b)
 {
     if (!b)

@@ -73,6 +73,10 @@ bool redis_bus_parse_url(const char *url, char host[REDIS_BUS_HOST_MAX], uint16_
  * a sentence in err for a bad URL or when out of memory. Ignores SIGPIPE for
  * the process: hiredis writes with write(2), and a Redis that goes away
  * must not kill the server.
+ *
+ * A HOST that is a name is resolved by hiredis with getaddrinfo() on every
+ * (re)connect, which blocks the loop while a DNS server answers; an address,
+ * or a name in /etc/hosts, costs nothing.
  */
 redis_bus *redis_bus_new(loop *l, const redis_bus_options *o, char *err, size_t err_cap);
 
@@ -80,9 +84,6 @@ redis_bus *redis_bus_new(loop *l, const redis_bus_options *o, char *err, size_t 
  * delivers it to its own clients itself). Never blocks; drops the message
  * with a log line when the backlog is full. */
 void redis_bus_publish(redis_bus *b, ws_opcode opcode, const uint8_t *data, size_t len);
-
-/* True while both connections are up and the channel is subscribed. */
-bool redis_bus_connected(const redis_bus *b);
 
 /* Close both connections and free everything; messages not yet published
  * are dropped. NULL is ignored. */

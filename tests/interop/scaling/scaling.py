@@ -409,13 +409,47 @@ def check_flood_aftermath(checks, direct, everyone, servers):
                      f"its {BACKLOG_BYTES} bytes")
 
 
+BAD_URLS = [
+    ("http://127.0.0.1:6379/x", "redis://"),
+    ("redis://", "host"),
+    ("redis://:6379/x", "host"),
+    ("redis://127.0.0.1:0/x", "port"),
+    ("redis://127.0.0.1:65536/x", "port"),
+    ("redis://127.0.0.1:63a9/x", "port"),
+    ("redis://user:secret@127.0.0.1/x", "credentials"),
+    ("redis://127.0.0.1/x?db=1", "query"),
+    ("redis://[::1:6379/x", "IPv6"),
+    ("redis://127.0.0.1/a b", "channel"),
+    ("redis://127.0.0.1/a/b", "channel"),
+    ("redis://127.0.0.1/" + "c" * 300, "channel"),
+]
+
+GOOD_URLS = [
+    # URL, what the instance says it uses
+    ("redis://localhost", "channel wsframe-chat on localhost:6379"),
+    ("redis://127.0.0.1:1/room-1", "channel room-1 on 127.0.0.1:1"),
+    ("redis://[::1]:2/", "channel wsframe-chat on ::1:2"),
+]
+
+
 def check_cli(checks, chat_server):
-    """A bad --redis URL is refused before the server starts."""
-    r = subprocess.run([chat_server, "--port", "0", "--host", h.HOST, "--redis", "http://nope"],
-                       capture_output=True, text=True, timeout=10)
-    checks.check(r.returncode == 2 and "--redis" in r.stderr and "redis://" in r.stderr,
-                 "a bad --redis URL exits 2 with a sentence saying why",
-                 f"exit {r.returncode}, stderr {r.stderr!r}")
+    """A bad --redis URL is refused before the server starts, with a
+    sentence saying what is wrong; good ones are read right (and an
+    unreachable Redis does not stop the server from starting)."""
+    for url, word in BAD_URLS:
+        r = subprocess.run([chat_server, "--port", "0", "--host", h.HOST, "--redis", url],
+                           capture_output=True, text=True, timeout=10)
+        checks.check(r.returncode == 2 and "--redis" in r.stderr and word in r.stderr,
+                     f"--redis {url[:40]} exits 2 and says why ({word})",
+                     f"exit {r.returncode}, stderr {r.stderr!r}")
+    for url, said in GOOD_URLS:
+        s = h.Server(chat_server, "--redis", url, name="chat-url")
+        seen = s.wait_stdout(lambda _: any(said in l for l in s.stderr_lines), 5)
+        checks.check(seen, f"--redis {url}: starts and uses {said}",
+                     "\n".join(s.stderr_lines))
+        s.signal(signal.SIGTERM)
+        checks.check(s.wait(10) == 0, f"--redis {url}: exits 0 on SIGTERM with Redis unreachable")
+        s.kill(dump=False)
 
 
 # ------------------------------------------------------------------ main
