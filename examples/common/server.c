@@ -142,7 +142,8 @@ static void conn_kill(conn *c, const char *fmt, ...)
         char failed[96] = "";
         if (c->fail_status)
             snprintf(failed, sizeof failed, ", after %s (we sent %u)",
-                     ws_status_name(c->fail_status), (unsigned)ws_status_close_code(c->fail_status));
+                     ws_status_name(c->fail_status),
+                     (unsigned)ws_status_close_code(c->fail_status));
         log_msg(c->peer, "disconnected: close code %u%s%s%s%s (%zu clients)", (unsigned)code,
                 ws_closing_clean(&c->closing) ? ", clean" : "", failed, fmt ? ", " : "", why,
                 s->nclients);
@@ -376,8 +377,9 @@ static void reject(conn *c, int status)
 {
     char out[512];
     int n = ws_handshake_write_rejection(status, out, sizeof out);
-    log_msg(c->peer, "handshake rejected: HTTP %d, %s", ws_status_http_code(status) ? ws_status_http_code(status) : 400,
-            ws_strerror(status));
+    /* ws_handshake_write_rejection answers 400 for what has no HTTP code. */
+    int http = ws_status_http_code(status) ? ws_status_http_code(status) : 400;
+    log_msg(c->peer, "handshake rejected: HTTP %d, %s", http, ws_strerror(status));
     if (n > 0)
         http_answer(c, out, (size_t)n);
     else
