@@ -4,6 +4,8 @@ usage: chat_http.py CHAT_SERVER
 
 - GET / -> 200 text/html with the page (messageInput, messages); GET /nope ->
   404; POST / -> 405 with Allow.
+- protocol errors fail the one connection with 1002/1007; fragments are
+  reassembled; the rest of the room is not disturbed.
 - --max-clients 3: the 4th upgrade gets 503 before any upgrade; a freed slot
   can be taken again.
 - --origin (twice): a listed Origin gets 101, another one 403.
@@ -16,7 +18,8 @@ import sys
 import time
 
 import wsharness as h
-from echo_protocol import handshakes
+from echo_protocol import expect_close, handshakes
+from wsharness import OP_CONT, encode_frame
 from wsharness import OP_CLOSE, OP_PING, OP_PONG, OP_TEXT
 
 
@@ -49,6 +52,34 @@ def http_pages(checks, binary):
     # The same RFC 6455 4.2 request cases echo_server gets.
     handshakes(checks, server)
     checks.check(server.alive(), "server alive after the HTTP requests")
+    server.kill()
+
+
+def protocol_errors(checks, binary):
+    """The chat room fails broken peers with the RFC's close codes, and the
+    rest of the room does not notice."""
+    server = h.Server(binary, name="chat_server(protocol)")
+    watcher = h.GoodClient(server.port, chat=True)
+    expect_close(checks, server, "chat: unmasked client frame", [encode_frame(OP_TEXT, b"x", mask=False)], 1002)
+    expect_close(checks, server, "chat: reserved opcode 0x3", [encode_frame(0x3, b"x")], 1002)
+    expect_close(checks, server, "chat: RSV1 without an extension", [encode_frame(OP_TEXT, b"x", rsv=4)], 1002)
+    expect_close(checks, server, "chat: text with invalid UTF-8", [encode_frame(OP_TEXT, b"bad \xc3\x28")], 1007)
+    expect_close(checks, server, "chat: first fragment with invalid UTF-8, rest never sent",
+                 [encode_frame(OP_TEXT, b"abc\xff", fin=False)], 1007)
+    expect_close(checks, server, "chat: continuation with no message started", [encode_frame(OP_CONT, b"x")], 1002)
+    expect_close(checks, server, "chat: close code 1005 on the wire", [encode_frame(OP_CLOSE, h.close_payload(1005))],
+                 1002)
+    c = h.RawClient(server.port)
+    c.send(encode_frame(OP_TEXT, "fr\u00e4g".encode()[:3], fin=False) + encode_frame(OP_CONT, "fr\u00e4g".encode()[3:]))
+    frame = c.reader.read(10)
+    checks.check(frame is not None and frame.opcode == OP_TEXT and frame.payload == "Server: fr\u00e4g".encode(),
+                 "chat: a text message in two fragments (a code point split between them) is broadcast whole",
+                 repr(frame))
+    c.send_frame(OP_CLOSE, h.close_payload(1000))
+    close, _ = c.reader.read_until_close(10)
+    checks.check(close is not None and close.close_code() == 1000, "chat: close 1000 -> close 1000 back", repr(close))
+    c.close()
+    checks.check(watcher.roundtrip("unbothered"), "chat: the rest of the room is still served")
     server.kill()
 
 
@@ -153,6 +184,7 @@ def main():
 
     def body(checks):
         http_pages(checks, binary)
+        protocol_errors(checks, binary)
         max_clients(checks, binary)
         origins(checks, binary)
         max_message(checks, binary)
