@@ -320,7 +320,7 @@ def slowloris(checks, server, chat, count=1000, bound=25.0):
     checks.check(not alive, f"slowloris: the server dropped all {len(connected)} trickling connections within "
                  f"{bound:.0f} s (handshake timeout)", f"{len(alive)} still open")
     checks.check(new_client_ok and all(new_client_ok),
-                 f"slowloris: a new client connected and was served every 4 s during the attack",
+                 "slowloris: a new client connected and was served every 4 s during the attack",
                  f"{new_client_ok}")
     fd1 = server.settle(server.fd_count, fd0, 5)
     checks.check(fd1 <= fd0, "slowloris: server descriptors back to the baseline", f"{fd0} -> {fd1}")

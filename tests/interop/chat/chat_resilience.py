@@ -16,7 +16,6 @@ churn: half-open handshakes (half a request, then stall or reset) and abrupt
 """
 
 import asyncio
-import socket
 import sys
 import time
 

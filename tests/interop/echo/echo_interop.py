@@ -12,7 +12,6 @@ script starts the server and reports).
 """
 
 import asyncio
-import os
 import sys
 
 import wsharness as h
