@@ -735,8 +735,11 @@ static void phase_throughput(void)
     uint64_t start = now_ns();
     uint64_t warm_end = start + 1000000000u;
     uint64_t end = warm_end + (uint64_t)(opt.duration * 1e9);
+    /* Spread the senders over one period, so a fixed rate is a steady
+     * stream of messages and not a burst from every sender at once. */
+    uint64_t period = opt.rate > 0 ? (uint64_t)(1e9 / opt.rate) : 0;
     for (unsigned i = 0; i < opt.senders && i < n; i++) {
-        cs[i].next_send_ns = start;
+        cs[i].next_send_ns = start + period * i / opt.senders;
     }
     uint64_t now;
     double server_cpu0 = -1, load_cpu0 = 0;
