@@ -90,6 +90,21 @@ async def python_client(checks, server):
         checks.info(f"python: server's close reason {ws.close_reason!r}")
 
 
+async def ipv6(checks, binary):
+    """--host ::1: the server listens on IPv6 loopback and serves there."""
+    import websockets
+    with open("/proc/net/if_inet6") as f:
+        if not any(line.startswith("0" * 31 + "1") for line in f):
+            checks.info("no ::1 on this machine: IPv6 case skipped")
+            return
+    server = h.Server(binary, host="::1", name="echo_server(::1)")
+    async with websockets.connect(server.url("/v6"), ping_interval=None, open_timeout=10) as ws:
+        await ws.send("over IPv6 \u2713")
+        got = await asyncio.wait_for(ws.recv(), 10)
+    checks.check(got == "over IPv6 \u2713", f"--host ::1: echo over {server.url('/v6')}", repr(got))
+    server.kill(dump=False)
+
+
 def node_client(checks, server, script):
     lines = h.run_node_peer(checks, "node", [script, server.url("/echo"), str(SEED), str(COUNT)], 150,
                             min_ok=6)
@@ -104,6 +119,7 @@ def main():
         server = h.Server(binary)
         if mode == "python":
             asyncio.run(python_client(checks, server))
+            asyncio.run(ipv6(checks, binary))
         else:
             node_client(checks, server, sys.argv[3])
         checks.check(server.alive(), "echo_server still running after the client left")

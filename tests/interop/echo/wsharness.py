@@ -223,8 +223,8 @@ class Server(Proc):
     """An example server started on port 0; the port is read from its
     `listening on HOST:PORT` line."""
 
-    def __init__(self, binary, *args, name=None, timeout=15):
-        argv = [binary, "--port", "0", "--host", HOST, *args]
+    def __init__(self, binary, *args, name=None, timeout=15, host=HOST):
+        argv = [binary, "--port", "0", "--host", host, *args]
         env = dict(os.environ)
         if SANITIZED:
             env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "quarantine_size_mb=16"]))
@@ -237,11 +237,13 @@ class Server(Proc):
             raise RuntimeError(f"{self.name} did not print 'listening on HOST:PORT' "
                                f"within {timeout}s: {' '.join(self.argv)}")
         self.port = int(match.group(2))
+        self.host = host
         print(f"info: started {' '.join(self.argv)} -> pid {self.pid} port {self.port}",
               flush=True)
 
     def url(self, path="/"):
-        return f"ws://{HOST}:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}{path}"
 
     def rss_kib(self):
         with open(f"/proc/{self.pid}/status") as f:
