@@ -12,7 +12,7 @@ if(TARGET chat_server)
 
   set(ws_scaling_missing "")
   if(NOT ws_chat_redis)
-    list(APPEND ws_scaling_missing "chat_server without hiredis (WS_WITH_HIREDIS=${WS_WITH_HIREDIS}; libhiredis-dev)")
+    list(APPEND ws_scaling_missing "hiredis for chat_server (libhiredis-dev; WS_WITH_HIREDIS=${WS_WITH_HIREDIS})")
   endif()
   if(NOT WS_REDIS_SERVER)
     list(APPEND ws_scaling_missing "redis-server (redis-server)")
