@@ -1209,6 +1209,20 @@ static void run_utf8(void)
 
 /* ------------------------------------------------------------------ main */
 
+/* Other work on the machine moves every number here; say how much there was. */
+static void print_loadavg(const char *when)
+{
+    FILE *f = fopen("/proc/loadavg", "r");
+    char line[128];
+    if (f && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        printf("load average %s: %s\n", when, line);
+    }
+    if (f) {
+        fclose(f);
+    }
+}
+
 static void usage(void)
 {
     printf("usage: bench_parser [--quick] [--reps N] [--best] [--min-ms MS] [--chunk BYTES]\n"
@@ -1280,6 +1294,7 @@ int main(int argc, char **argv)
     printf("%s of %d samples of >= %.0f ms each, after one warm-up sample%s\n",
            opt.best ? "fastest" : "median", opt.reps, opt.min_ms,
            opt.quick ? "; QUICK MODE, numbers are not meaningful" : "");
+    print_loadavg("at start");
 
     if (group_enabled("recv")) {
         run_recv();
@@ -1296,6 +1311,8 @@ int main(int argc, char **argv)
     if (group_enabled("utf8")) {
         run_utf8();
     }
-    printf("\nsink %llu\n", (unsigned long long)(g_sink & 0xff));
+    printf("\n");
+    print_loadavg("at end");
+    printf("sink %llu\n", (unsigned long long)(g_sink & 0xff));
     return 0;
 }

@@ -50,6 +50,7 @@ fi
 ulimit -n "$need"
 ports=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo "? ?")
 echo "descriptors: $(ulimit -n); ephemeral ports: $ports"
+echo "load average at start: $(cat /proc/loadavg)"
 
 tmp=$(mktemp -d)
 server_pid=""
@@ -148,3 +149,4 @@ for name in chat_server node; do
     "$held" "$IDLE" "$HOLD" "$verdict"
 done
 echo "ratio: how many times better chat_server is (higher msg/s; lower latency, CPU and memory)"
+echo "load average at end: $(cat /proc/loadavg)"
