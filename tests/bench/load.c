@@ -60,7 +60,8 @@ static struct {
     double rate, duration, hold;
     long pid;
     unsigned max_pending; /* connects and handshakes in flight at once */
-} opt = {"ws://127.0.0.1:8080/", 100, 10, 64, 16, 0, 0, 10, 3, 0, 256};
+    unsigned sources;     /* > 1: bind to 127.0.0.1 .. 127.0.0.<sources> in turn */
+} opt = {"ws://127.0.0.1:8080/", 100, 10, 64, 16, 0, 0, 10, 3, 0, 256, 1};
 
 static uint64_t now_ns(void)
 {
@@ -275,6 +276,20 @@ static bool conn_start(conn *c, uint32_t id, size_t in_cap, size_t out_cap)
     }
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (opt.sources > 1 && addr.ss_family == AF_INET) {
+        /* One source address has ~28,000 ephemeral ports towards one server
+         * port; more connections than that need more source addresses. The
+         * port is chosen at connect(), per destination, not at bind(). */
+        struct sockaddr_in src = {.sin_family = AF_INET};
+        src.sin_addr.s_addr = htonl(0x7F000001u + id % opt.sources);
+        setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+        if (bind(c->fd, (struct sockaddr *)&src, sizeof src) < 0) {
+            close(c->fd);
+            c->state = C_CLOSED;
+            st.connect_failed++;
+            return false;
+        }
+    }
     c->in = malloc(in_cap);
     c->out = malloc(out_cap);
     if (!c->in || !c->out) {
@@ -777,7 +792,7 @@ static void usage(void)
     printf(
         "usage: ws_load [--url ws://HOST:PORT/PATH] [--clients N] [--senders S] [--size B]\n"
         "               [--rate MSGS_PER_S] [--window W] [--duration SECS] [--idle N]\n"
-        "               [--hold SECS] [--pid PID]\n"
+        "               [--hold SECS] [--pid PID] [--sources K]\n"
         "  --clients N     connections of the throughput phase, all receivers (default 100)\n"
         "  --senders S     how many of them send; 0 skips the phase (default 10)\n"
         "  --size B        message size in bytes, 32 to 1048576 (default 64)\n"
@@ -787,7 +802,9 @@ static void usage(void)
         "  --idle N        first open N idle connections and report how many stay open\n"
         "  --hold SECS     how long to keep the idle connections open (default 3)\n"
         "  --pid PID       the server's process: VmRSS per idle connection, and its CPU time\n"
-        "                  during the throughput phase\n");
+        "                  during the throughput phase\n"
+        "  --sources K     spread connections over source addresses 127.0.0.1..127.0.0.K\n"
+        "                  (IPv4 servers on this machine; beyond ~28,000 connections)\n");
 }
 
 static bool parse_args(int argc, char **argv)
@@ -818,6 +835,8 @@ static bool parse_args(int argc, char **argv)
             opt.hold = atof(v);
         } else if (strcmp(a, "--pid") == 0) {
             opt.pid = strtol(v, NULL, 10);
+        } else if (strcmp(a, "--sources") == 0) {
+            opt.sources = (unsigned)strtoul(v, NULL, 10);
         } else {
             return false;
         }
@@ -825,7 +844,7 @@ static bool parse_args(int argc, char **argv)
     return opt.size >= 32 && opt.size <= (1u << 20) && opt.duration > 0 &&
            opt.duration <= 300 && opt.hold >= 0 && opt.hold <= 600 && opt.window >= 1 &&
            opt.rate >= 0 && opt.clients <= 100000 && opt.idle <= 100000 &&
-           opt.senders <= opt.clients;
+           opt.senders <= opt.clients && opt.sources >= 1 && opt.sources <= 254;
 }
 
 static void raise_nofile(unsigned need)
