@@ -7,6 +7,7 @@
 #   BUILD_DIR  where chat_server and ws_load were built (default: ./build)
 # Load parameters, from the environment:
 #   CLIENTS=100 SENDERS=10 SIZE=64 DURATION=10 WINDOW=16 RATE=20 IDLE=10000 HOLD=5
+#   SOURCES=K (127.0.0.1..K as source addresses; default: one per 25,000 connections)
 #
 # Three runs per server, each against a freshly started process (so the
 # memory measure starts from an untouched heap):
@@ -33,6 +34,8 @@ RATE=${RATE:-20}
 WINDOW=${WINDOW:-16}
 IDLE=${IDLE:-10000}
 HOLD=${HOLD:-5}
+# One source address has ~28,000 ephemeral ports towards the server's port.
+SOURCES=${SOURCES:-$(( (IDLE + CLIENTS) / 25000 + 1 ))}
 
 for f in "$chat" "$load"; do
   [ -x "$f" ] || { echo "missing $f: build the chat_server and ws_load targets first" >&2; exit 1; }
@@ -102,7 +105,7 @@ run_load() {
 
 for name in chat_server node; do
   echo "== $name: $IDLE idle connections"
-  run_load "$name" idle --idle "$IDLE" --hold "$HOLD" --senders 0 --clients 0
+  run_load "$name" idle --idle "$IDLE" --hold "$HOLD" --senders 0 --clients 0 --sources "$SOURCES"
   echo "== $name: $CLIENTS clients, $SENDERS senders, $SIZE-byte messages, ${DURATION}s," \
        "as fast as a window of $WINDOW per sender allows"
   run_load "$name" max --clients "$CLIENTS" --senders "$SENDERS" --size "$SIZE" \
