@@ -1,6 +1,6 @@
 """echo_server against independent clients (issue 4 item 6).
 
-usage: echo_interop.py python|node ECHO_SERVER [NODE_CLIENT_JS]
+usage: echo_interop.py python|node|load ECHO_SERVER [NODE_SCRIPT]
 
 python: Debian's websockets sends 1000 seeded random messages (text with
 multibyte UTF-8 and binary, 0 bytes to 1 MiB) while reading concurrently; each
@@ -9,6 +9,9 @@ same payload, and a close 1000 with a reason -> the server's close carries 1000.
 
 node: the same through Node's ws (echo_client.js does the checking; this
 script starts the server and reports).
+
+load: 100 Node ws clients at once, 200 random messages each, all echoed in
+order on their own connection (echo_load.js).
 """
 
 import asyncio
@@ -112,6 +115,14 @@ def node_client(checks, server, script):
                  "node: the client reported its echo checks")
 
 
+def node_load(checks, server, script):
+    rss0, fd0 = server.rss_kib(), server.fd_count()
+    h.run_node_peer(checks, "load", [script, server.url("/load"), "100", "200"], 110, min_ok=3)
+    fd1 = server.settle(server.fd_count, fd0, 10)
+    checks.info(f"load: server RSS {rss0} -> {server.rss_kib()} KiB, fds {fd0} -> {fd1}")
+    checks.check(fd1 <= fd0, "load: server descriptors back to the baseline", f"{fd0} -> {fd1}")
+
+
 def main():
     mode, binary = sys.argv[1], sys.argv[2]
 
@@ -120,8 +131,10 @@ def main():
         if mode == "python":
             asyncio.run(python_client(checks, server))
             asyncio.run(ipv6(checks, binary))
-        else:
+        elif mode == "node":
             node_client(checks, server, sys.argv[3])
+        else:
+            node_load(checks, server, sys.argv[3])
         checks.check(server.alive(), "echo_server still running after the client left")
 
     h.run_main(f"echo interop ({mode})", body)
