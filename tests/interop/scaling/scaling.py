@@ -97,7 +97,10 @@ def start_redis(binary, port, workdir):
 # path moved into the test's directory so nginx runs as any user.
 NGINX_CONF = """\
 daemon off;
-master_process on;
+# One process, so that the kernel's parent-death signal (wsharness.Proc)
+# takes nginx down with the test even when ctest kills the test outright:
+# an orphaned worker would keep the port.
+master_process off;
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log stderr notice;
