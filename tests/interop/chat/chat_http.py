@@ -79,6 +79,40 @@ def protocol_errors(checks, binary):
     close, _ = c.reader.read_until_close(10)
     checks.check(close is not None and close.close_code() == 1000, "chat: close 1000 -> close 1000 back", repr(close))
     c.close()
+    # The request and a first message in one write; then a message and a
+    # close in one write: both messages reach the room, the close comes last.
+    request, _ = h.upgrade_request(server.port)
+    sock = h.connect(server.port)
+    sock.sendall(request + encode_frame(OP_TEXT, b"pipelined hello"))
+    r = h.read_http_response(sock)
+    reader = h.FrameReader(sock)
+    reader.buf = bytearray(r.leftover if r else b"")
+    frame = reader.read(10)
+    checks.check(r is not None and r.status == 101 and frame is not None
+                 and frame.payload == b"Server: pipelined hello",
+                 "chat: a message in the same write as the request is broadcast after the 101", f"{r!r} {frame!r}")
+    sock.sendall(encode_frame(OP_TEXT, b"last words") + encode_frame(OP_CLOSE, h.close_payload(1000)))
+    frames = []
+    while True:
+        frame = reader.read(10)
+        if frame is None:
+            break
+        frames.append(frame)
+        if frame.opcode == OP_CLOSE:
+            break
+    checks.check([f.opcode for f in frames] == [OP_TEXT, OP_CLOSE] and frames[0].payload == b"Server: last words",
+                 "chat: text then close in one write -> the broadcast reaches the sender, then the close",
+                 str(frames))
+    sock.close()
+    seen = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and b"Server: last words" not in seen:
+        frame = watcher.reader.read(max(0.0, deadline - time.monotonic()))
+        if frame is None:
+            break
+        seen.append(frame.payload)
+    checks.check(b"Server: pipelined hello" in seen and b"Server: last words" in seen,
+                 "chat: the other client got both messages, the last one sent just before a close", str(seen))
     checks.check(watcher.roundtrip("unbothered"), "chat: the rest of the room is still served")
     server.kill()
 

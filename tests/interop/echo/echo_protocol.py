@@ -10,6 +10,7 @@ served at the end.
 """
 
 import sys
+import time
 
 import wsharness as h
 from wsharness import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, encode_frame
@@ -169,6 +170,81 @@ def cases(checks, server):
     bystander.close()
 
 
+def stream_cases(checks, server):
+    """How the bytes arrive must not matter: pipelined with the handshake, a
+    byte at a time, many frames in one write, a message then a close."""
+    import socket
+    # The request and a first frame in one write, before the 101 is read.
+    request, key = h.upgrade_request(server.port)
+    sock = h.connect(server.port)
+    sock.sendall(request + encode_frame(OP_TEXT, b"pipelined"))
+    r = h.read_http_response(sock)
+    reader = h.FrameReader(sock)
+    reader.buf = bytearray(r.leftover if r else b"")
+    op, payload, _ = read_message(reader)
+    checks.check(r is not None and r.status == 101 and payload == b"pipelined",
+                 "a frame sent in the same write as the request is echoed after the 101",
+                 f"{r!r} payload={payload!r}")
+    sock.close()
+
+    # The request and a frame, one byte per write.
+    sock = h.connect(server.port)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    data = request + encode_frame(OP_TEXT, "by\u00f6te".encode())
+    for i in range(len(data)):
+        sock.send(data[i:i + 1])
+        if i % 16 == 0:
+            time.sleep(0.002)
+    r = h.read_http_response(sock)
+    reader = h.FrameReader(sock)
+    reader.buf = bytearray(r.leftover if r else b"")
+    op, payload, _ = read_message(reader)
+    checks.check(r is not None and r.status == 101 and payload == "by\u00f6te".encode(),
+                 f"request and frame sent one byte per write ({len(data)} writes): 101, then the echo",
+                 f"{r!r} payload={payload!r}")
+    sock.close()
+
+    # A thousand small frames in one write come back in order.
+    c = h.RawClient(server.port)
+    c.send(b"".join(encode_frame(OP_TEXT, f"m{i}") for i in range(1000)))
+    got = []
+    for _ in range(1000):
+        op, payload, _ = read_message(c.reader)
+        if payload is None:
+            break
+        got.append(payload)
+    checks.check(got == [f"m{i}".encode() for i in range(1000)],
+                 "1000 frames in one write: 1000 echoes, in order", f"{len(got)} echoes")
+
+    # A message and a close in one write: the echo comes first, then the
+    # close; nothing the peer sent before its close is dropped.
+    c.send(encode_frame(OP_TEXT, b"last words") + encode_frame(OP_CLOSE, h.close_payload(1000)))
+    frames = []
+    while True:
+        frame = c.reader.read(10)
+        if frame is None:
+            break
+        frames.append(frame)
+        if frame.opcode == OP_CLOSE:
+            break
+    checks.check([f.opcode for f in frames] == [OP_TEXT, OP_CLOSE] and frames[0].payload == b"last words",
+                 "text then close in one write -> the echo, then the close", str(frames))
+    c.close()
+
+    # Data after a close frame is ignored (RFC 6455 5.5.1).
+    c = h.RawClient(server.port)
+    c.send(encode_frame(OP_CLOSE, h.close_payload(1000)) + encode_frame(OP_TEXT, b"after close"))
+    frames = []
+    while True:
+        frame = c.reader.read(5)
+        if frame is None:
+            break
+        frames.append(frame)
+    checks.check([f.opcode for f in frames] == [OP_CLOSE],
+                 "a text frame after the client's close is not echoed: only the close comes back", str(frames))
+    c.close()
+
+
 def raw_handshake(port, request):
     sock = h.connect(port)
     try:
@@ -231,6 +307,19 @@ def handshakes(checks, server):
     checks.check(server.alive(), "server alive after the handshake cases")
 
 
+def default_limit(checks, server):
+    """echo_server --help: default --max-message 16777216."""
+    big = bytes(range(256)) * (16 * 1024 * 1024 // 256)
+    c = h.RawClient(server.port)
+    c.send_frame(OP_BINARY, big)
+    op, payload, _ = read_message(c.reader, timeout=30)
+    checks.check(op == OP_BINARY and payload == big, "default limit: a 16 MiB message is echoed whole",
+                 f"op={op} len={len(payload) if payload else None}")
+    c.close()
+    expect_close(checks, server, "default limit: 16 MiB + 1 byte", [encode_frame(OP_BINARY, b"", length=len(big) + 1)],
+                 1009)
+
+
 def limits(checks, binary):
     server = h.Server(binary, "--max-message", "1024", name="echo_server(max 1024)")
     c = h.RawClient(server.port)
@@ -288,6 +377,8 @@ def main():
         server = h.Server(binary)
         cases(checks, server)
         handshakes(checks, server)
+        stream_cases(checks, server)
+        default_limit(checks, server)
         checks.check(server.alive(), "echo_server still running after every case")
         server.kill()
         limits(checks, binary)
