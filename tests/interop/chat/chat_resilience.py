@@ -8,7 +8,8 @@ slow: a client that completes the handshake and never reads (a 4 KiB receive
   bounded, the slow client must be disconnected with a close frame, and the
   sender and a normal reader must get every message, in order.
 
-churn: half-open handshakes (half a request, then stall or reset) and abrupt
+churn: a burst of 10,000 messages in one write reaches every member in
+  order; half-open handshakes (half a request, then stall or reset) and abrupt
   disconnects (reset mid-frame, FIN without a close frame) while two clients
   talk: they lose nothing. Then 1000 connect/disconnect cycles: the server's
   open file descriptors come back to where they were and its memory grows by
@@ -211,7 +212,29 @@ def cycle(port, i):
         c.close()
 
 
+def burst(checks, server, count=10000):
+    """One client writes 10,000 small messages in a single write: every member
+    of the room, the sender included, gets all of them in order."""
+    members = [h.RawClient(server.port) for _ in range(3)]
+    sender = members[0]
+    sender.send(b"".join(h.encode_frame(OP_TEXT, f"burst-{i:05d}") for i in range(count)))
+    for n, member in enumerate(members):
+        got = []
+        while len(got) < count:
+            frame = member.reader.read(10)
+            if frame is None or frame.opcode == OP_CLOSE:
+                break
+            if frame.opcode == OP_TEXT and frame.payload.startswith(b"Server: burst-"):
+                got.append(frame.payload)
+        checks.check(got == [f"Server: burst-{i:05d}".encode() for i in range(count)],
+                     f"burst: {'the sender' if n == 0 else f'member {n}'} got all {count} messages in order",
+                     f"{len(got)} received, ended {member.reader.end}")
+    for member in members:
+        member.close()
+
+
 def churn(checks, server):
+    burst(checks, server)
     n = asyncio.run(talk(checks, server, "half-open handshakes", lambda: half_open(server.port)))
     checks.info(f"{n} half-open handshakes, half reset, half FIN")
     n = asyncio.run(talk(checks, server, "abrupt disconnects", lambda: abrupt(server.port)))
