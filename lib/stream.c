@@ -5,6 +5,8 @@
  * and must be seen at once); data payload is handed out as soon as it
  * arrives, unmasked and UTF-8-checked in place, so a message of any size
  * passes through the caller's buffer without being copied or held back. */
+#include "mask.h"
+#include "utf8.h"
 #include "wsframe.h"
 
 _Static_assert(sizeof(ws_parser) <= 64, "ws_parser must fit in 64 bytes");
@@ -35,6 +37,11 @@ void ws_parser_init(ws_parser *p, ws_role role, const ws_limits *limits)
     p->max_message_size_ = limits->max_message_size;
     p->max_fragments_ = limits->max_fragments;
     p->state_ = ST_HEADER;
+}
+
+void ws_parser_set_options(ws_parser *p, unsigned options)
+{
+    p->options_ = (uint8_t)(options & WS_PARSER_WHOLE_MESSAGES);
 }
 
 static ptrdiff_t fail(ws_parser *p, int status)
@@ -116,8 +123,90 @@ static ptrdiff_t payload_piece(ws_parser *p, uint8_t *data, size_t avail, ws_eve
     return (ptrdiff_t)n;
 }
 
+/* whole_message's answer when the frame at buf is not a complete
+ * single-frame message: the general path takes it from the start. */
+#define NOT_WHOLE PTRDIFF_MIN
+
+#define FIN_TEXT (0x80u | WS_OP_TEXT)
+#define FIN_BINARY (0x80u | WS_OP_BINARY)
+
+static inline bool over_limit(uint64_t n, uint64_t limit) { return limit != 0 && n > limit; }
+
+/*
+ * The WS_PARSER_WHOLE_MESSAGES fast path: a FIN text/binary frame, not
+ * inside a fragmented message, with its payload entirely in buf, is one
+ * WS_EV_MESSAGE. Everything it does not handle the cheap way (a partial
+ * frame, a limit broken, any header the general path would refuse) goes to
+ * the general path untouched, which then reports or fails exactly as
+ * without the option; this path writes no parser state unless it fails.
+ */
+static inline ptrdiff_t whole_message(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
+{
+    if (len < 2 || p->message_opcode_ != 0)
+        return NOT_WHOLE;
+    const unsigned b0 = buf[0], b1 = buf[1];
+    if (b0 != FIN_TEXT && b0 != FIN_BINARY) /* also: no RSV bit */
+        return NOT_WHOLE;
+    const unsigned masked = b1 & 0x80u;
+    if (masked != (p->role_ == WS_ROLE_SERVER ? 0x80u : 0u))
+        return NOT_WHOLE;
+    uint64_t n = b1 & 0x7Fu;
+    size_t hl = 2;
+    if (n == 126) {
+        if (len < 4)
+            return NOT_WHOLE;
+        n = (uint64_t)buf[2] << 8 | buf[3];
+        if (n < 126)
+            return NOT_WHOLE;
+        hl = 4;
+    } else if (n == 127) {
+        if (len < 10)
+            return NOT_WHOLE;
+        n = 0;
+        for (int i = 2; i < 10; i++)
+            n = n << 8 | buf[i];
+        if (n < 65536 || n >> 63)
+            return NOT_WHOLE;
+        hl = 10;
+    }
+    const uint8_t *key = buf + hl;
+    hl += masked ? 4 : 0;
+    if (len < hl || len - hl < n || over_limit(n, p->max_frame_size_) ||
+        over_limit(n, p->max_message_size_))
+        return NOT_WHOLE;
+
+    uint8_t *data = buf + hl;
+    uint64_t seen = WS_HIGH_BITS;
+    if (masked)
+        seen = ws_unmask_whole(data, (size_t)n, key);
+    const uint8_t opcode = (uint8_t)(b0 & 0x0Fu);
+    if (opcode == WS_OP_TEXT && (seen & WS_HIGH_BITS) != 0 &&
+        ws_utf8_validate(data, (size_t)n) != WS_OK) {
+        /* Report it the way the general path does: MESSAGE_START now,
+         * then the failure when the (already unmasked) payload is handed
+         * out, so the error comes from the same call in both modes. */
+        p->message_opcode_ = opcode;
+        p->message_size_ = n;
+        p->fragments_ = 1;
+        ws_utf8_init(&p->utf8_);
+        p->frame_left_ = n;
+        p->flags_ = FL_FIN;
+        p->mask_offset_ = 0;
+        p->state_ = ST_PAYLOAD;
+        *ev = (ws_event){.type = WS_EV_MESSAGE_START, .opcode = opcode};
+        return (ptrdiff_t)hl;
+    }
+    *ev = (ws_event){.type = WS_EV_MESSAGE, .opcode = opcode, .data = data, .len = (size_t)n};
+    return (ptrdiff_t)(hl + (size_t)n);
+}
+
 ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
 {
+    if (p->state_ == ST_HEADER && p->options_ != 0) {
+        ptrdiff_t r = whole_message(p, buf, len, ev);
+        if (r != NOT_WHOLE)
+            return r;
+    }
     *ev = (ws_event){.type = WS_EV_NONE};
     size_t pos = 0;
 

@@ -177,6 +177,23 @@ static inline void sh_log_hex(sh_log *log, const uint8_t *p, size_t n)
 
 static inline void sh_log_event(sh_log *log, const ws_event *ev, const uint8_t *buf, size_t len)
 {
+    if (ev->type == WS_EV_MESSAGE) {
+        /* WS_PARSER_WHOLE_MESSAGES: logged as the three events it stands
+         * for, so logs of both modes compare equal. */
+        if (ev->len > 0 && (ev->data < buf || ev->data + ev->len > buf + len))
+            log->broken = "event data outside the buffer";
+        ws_event part = {.type = WS_EV_MESSAGE_START, .opcode = ev->opcode};
+        sh_log_event(log, &part, buf, len);
+        if (ev->len > 0) {
+            part = (ws_event){.type = WS_EV_DATA, .opcode = ev->opcode, .data = ev->data,
+                              .len = ev->len};
+            sh_log_event(log, &part, buf, len);
+        }
+        part = (ws_event){.type = WS_EV_MESSAGE_END, .opcode = ev->opcode};
+        sh_log_event(log, &part, buf, len);
+        log->events -= ev->len > 0 ? 2 : 1;
+        return;
+    }
     log->events++;
     bool has_data = ev->type == WS_EV_DATA || ev->type == WS_EV_PING ||
                     ev->type == WS_EV_PONG || ev->type == WS_EV_CLOSE;
@@ -287,8 +304,9 @@ typedef struct sh_config {
  * the front, repeat. Every call sees its bytes at the very end of a mapping
  * followed by a PROT_NONE page, so an over-read faults.
  */
-static inline void sh_feed(const sh_config *cfg, const uint8_t *stream, size_t len, size_t cap,
-                    sh_chunker next_chunk, void *chunk_ctx, sh_log *log)
+static inline void sh_feed_with(const sh_config *cfg, unsigned options, const uint8_t *stream,
+                                size_t len, size_t cap, sh_chunker next_chunk, void *chunk_ctx,
+                                sh_log *log)
 {
     memset(log, 0, sizeof *log);
     if (cap == 0)
@@ -307,6 +325,7 @@ static inline void sh_feed(const sh_config *cfg, const uint8_t *stream, size_t l
 
     ws_parser p;
     ws_parser_init(&p, cfg->role, cfg->limits);
+    ws_parser_set_options(&p, options);
     size_t fed = 0, kept = 0;
     for (;;) {
         size_t want = next_chunk(chunk_ctx, len - fed);
@@ -365,6 +384,13 @@ done:
     munmap(map, map_len);
 }
 
+/* sh_feed_with the parser's default options. */
+static inline void sh_feed(const sh_config *cfg, const uint8_t *stream, size_t len, size_t cap,
+                           sh_chunker next_chunk, void *chunk_ctx, sh_log *log)
+{
+    sh_feed_with(cfg, 0, stream, len, cap, next_chunk, chunk_ctx, log);
+}
+
 /* Whole-stream log, for comparisons and expectations. */
 static inline void sh_parse_whole(const sh_config *cfg, const uint8_t *stream, size_t len, sh_log *log)
 {
@@ -379,15 +405,16 @@ static inline void sh_parse_whole(const sh_config *cfg, const uint8_t *stream, s
  * describes it in why (if not NULL) and returns false. whole receives the
  * whole-stream log.
  */
-static inline bool sh_check_invariance(const sh_config *cfg, const uint8_t *stream, size_t len,
-                                size_t max_splits, uint64_t seed, sh_log *whole, char *why,
-                                size_t why_len)
+static inline bool sh_check_invariance_with(const sh_config *cfg, unsigned options,
+                                            const uint8_t *stream, size_t len, size_t max_splits,
+                                            uint64_t seed, sh_log *whole, char *why,
+                                            size_t why_len)
 {
     sh_log *log = malloc(sizeof *log);
     if (!log)
         abort();
     bool ok = true;
-    sh_parse_whole(cfg, stream, len, whole);
+    sh_feed_with(cfg, options, stream, len, 0, sh_chunk_all, NULL, whole);
     if (whole->broken) {
         snprintf(why, why_len, "whole: %s", whole->broken);
         ok = false;
@@ -409,23 +436,31 @@ static inline bool sh_check_invariance(const sh_config *cfg, const uint8_t *stre
     size_t step = (max_splits && splits > max_splits) ? splits / max_splits : 1;
     for (size_t k = 1; k < len; k += step) {
         size_t first = k;
-        sh_feed(cfg, stream, len, 0, sh_chunk_split, &first, log);
+        sh_feed_with(cfg, options, stream, len, 0, sh_chunk_split, &first, log);
         char what[64];
         snprintf(what, sizeof what, "split at %zu", k);
         SH_SAME(what);
     }
-    sh_feed(cfg, stream, len, WS_PARSER_MIN_BUFFER, sh_chunk_one, NULL, log);
+    sh_feed_with(cfg, options, stream, len, WS_PARSER_MIN_BUFFER, sh_chunk_one, NULL, log);
     SH_SAME("one byte at a time");
     static const size_t caps[] = {WS_PARSER_MIN_BUFFER, WS_PARSER_MIN_BUFFER + 7, 1024, 65536};
     for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
         sh_random_chunks rc = {seed * 31 + i + 1, caps[i]};
-        sh_feed(cfg, stream, len, caps[i], sh_chunk_random, &rc, log);
+        sh_feed_with(cfg, options, stream, len, caps[i], sh_chunk_random, &rc, log);
         SH_SAME("random reads");
     }
 #undef SH_SAME
 out:
     free(log);
     return ok;
+}
+
+/* sh_check_invariance_with the parser's default options. */
+static inline bool sh_check_invariance(const sh_config *cfg, const uint8_t *stream, size_t len,
+                                       size_t max_splits, uint64_t seed, sh_log *whole, char *why,
+                                       size_t why_len)
+{
+    return sh_check_invariance_with(cfg, 0, stream, len, max_splits, seed, whole, why, why_len);
 }
 
 /* Where a fail-fast error comes: the number of stream bytes handed to the

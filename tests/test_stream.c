@@ -25,6 +25,23 @@ static int check_stream(const sh_config *cfg, const sh_bytes *stream, const char
     assert_false(whole.truncated);
     if (expected && strcmp(whole.text, expected) != 0)
         fail_msg("events\n  got:      %s\n  expected: %s", whole.text, expected);
+
+    /* WS_PARSER_WHOLE_MESSAGES reports the same messages, cut anywhere,
+     * and fails at the same byte. */
+    sh_log *one = malloc(2 * sizeof *one);
+    assert_non_null(one);
+    sh_log *one_whole_mode = one + 1;
+    if (!sh_check_invariance_with(cfg, WS_PARSER_WHOLE_MESSAGES, stream->p, stream->len, 512, 2,
+                                  one, why, sizeof why))
+        fail_msg("WS_PARSER_WHOLE_MESSAGES: chunking changed the events: %s", why);
+    if (strcmp(one->text, whole.text) != 0 || one->error != whole.error)
+        fail_msg("WS_PARSER_WHOLE_MESSAGES changed the events\n  got:      %s\n  default:  %s",
+                 one->text, whole.text);
+    sh_feed(cfg, stream->p, stream->len, WS_PARSER_MIN_BUFFER, sh_chunk_one, NULL, one);
+    sh_feed_with(cfg, WS_PARSER_WHOLE_MESSAGES, stream->p, stream->len, WS_PARSER_MIN_BUFFER,
+                 sh_chunk_one, NULL, one_whole_mode);
+    assert_int_equal(one->error_at, one_whole_mode->error_at);
+    free(one);
     return whole.error;
 }
 
@@ -67,6 +84,147 @@ static void test_rfc_masked_hello_events(void **state)
     assert_int_equal(ev.opcode, WS_OP_TEXT);
     assert_int_equal(ws_parser_next(&p, buf + 11, 0, &ev), 0);
     assert_int_equal(ev.type, WS_EV_NONE);
+}
+
+/* WS_PARSER_WHOLE_MESSAGES: a complete single-frame message is one event,
+ * in place, consuming the whole frame; the parser writes nothing else. */
+static void test_whole_message_is_one_event(void **state)
+{
+    (void)state;
+    uint8_t buf[32];
+    size_t n = ws_test_hex("81 85 37 fa 21 3d 7f 9f 4d 51 58 82 80 01 02 03 04", buf, sizeof buf);
+    ws_parser p;
+    ws_parser_init(&p, WS_ROLE_SERVER, NULL);
+    ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+    ws_parser before = p;
+    ws_event ev;
+    assert_int_equal(ws_parser_next(&p, buf, n, &ev), 11);
+    assert_int_equal(ev.type, WS_EV_MESSAGE);
+    assert_int_equal(ev.opcode, WS_OP_TEXT);
+    assert_ptr_equal(ev.data, buf + 6);
+    assert_int_equal(ev.len, 5);
+    assert_memory_equal(ev.data, "Hello", 5);
+    assert_memory_equal(&p, &before, sizeof p);
+    /* An empty binary message: len 0, data just past its header. */
+    assert_int_equal(ws_parser_next(&p, buf + 11, n - 11, &ev), 6);
+    assert_int_equal(ev.type, WS_EV_MESSAGE);
+    assert_int_equal(ev.opcode, WS_OP_BINARY);
+    assert_int_equal(ev.len, 0);
+    assert_ptr_equal(ev.data, buf + n);
+    assert_int_equal(ws_parser_next(&p, buf + n, 0, &ev), 0);
+    assert_int_equal(ev.type, WS_EV_NONE);
+
+    /* Options 0 goes back to three events. */
+    n = ws_test_hex("81 85 37 fa 21 3d 7f 9f 4d 51 58", buf, sizeof buf);
+    ws_parser_set_options(&p, 0);
+    assert_int_equal(ws_parser_next(&p, buf, n, &ev), 6);
+    assert_int_equal(ev.type, WS_EV_MESSAGE_START);
+}
+
+/* With WS_PARSER_WHOLE_MESSAGES, what is not a complete single frame still
+ * comes as START/DATA/END: a payload not all in the buffer, a fragmented
+ * message; and control frames are unchanged. */
+static void test_whole_messages_fall_back_to_three_events(void **state)
+{
+    (void)state;
+    ws_parser p;
+    ws_event ev;
+    uint8_t buf[64];
+    size_t n = ws_test_hex("81 85 37 fa 21 3d 7f 9f 4d 51 58", buf, sizeof buf);
+    ws_parser_init(&p, WS_ROLE_SERVER, NULL);
+    ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+    assert_int_equal(ws_parser_next(&p, buf, n - 1, &ev), 6);
+    assert_int_equal(ev.type, WS_EV_MESSAGE_START);
+    assert_int_equal(ws_parser_next(&p, buf + 6, n - 7, &ev), 4);
+    assert_int_equal(ev.type, WS_EV_DATA);
+    assert_int_equal(ws_parser_next(&p, buf + 10, 1, &ev), 1);
+    assert_int_equal(ev.type, WS_EV_DATA);
+    assert_int_equal(ws_parser_next(&p, buf + 11, 0, &ev), 0);
+    assert_int_equal(ev.type, WS_EV_MESSAGE_END);
+    /* The next complete frame is one event again. */
+    n = ws_test_hex("82 81 00 00 00 00 2a", buf, sizeof buf);
+    assert_int_equal(ws_parser_next(&p, buf, n, &ev), 7);
+    assert_int_equal(ev.type, WS_EV_MESSAGE);
+
+    /* RFC 6455 5.7: fragmented "Hel" "lo", as a client receives it. */
+    n = ws_test_hex("01 03 48 65 6c 89 00 80 02 6c 6f", buf, sizeof buf);
+    ws_parser_init(&p, WS_ROLE_CLIENT, NULL);
+    ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+    assert_int_equal(ws_parser_next(&p, buf, n, &ev), 2);
+    assert_int_equal(ev.type, WS_EV_MESSAGE_START);
+    assert_int_equal(ws_parser_next(&p, buf + 2, n - 2, &ev), 3);
+    assert_int_equal(ev.type, WS_EV_DATA);
+    assert_int_equal(ws_parser_next(&p, buf + 5, n - 5, &ev), 2);
+    assert_int_equal(ev.type, WS_EV_PING);
+    /* The final fragment is complete but continues a message: DATA, END. */
+    assert_int_equal(ws_parser_next(&p, buf + 7, n - 7, &ev), 4);
+    assert_int_equal(ev.type, WS_EV_DATA);
+    assert_memory_equal(ev.data, "lo", 2);
+    assert_int_equal(ws_parser_next(&p, buf + n, 0, &ev), 0);
+    assert_int_equal(ev.type, WS_EV_MESSAGE_END);
+}
+
+/* Invalid UTF-8 in a complete frame: MESSAGE_START, then the failure on
+ * the call that is handed the payload, as in the default mode. */
+static void test_whole_message_invalid_utf8(void **state)
+{
+    (void)state;
+    static const uint8_t bad[] = {'o', 'k', 0xC0, 0xAF};
+    sh_bytes s = {0};
+    sh_frame(&s, true, WS_OP_TEXT, true, 3, bad, sizeof bad);
+    ws_parser p;
+    ws_parser_init(&p, WS_ROLE_SERVER, NULL);
+    ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+    ws_event ev;
+    assert_int_equal(ws_parser_next(&p, s.p, s.len, &ev), 6);
+    assert_int_equal(ev.type, WS_EV_MESSAGE_START);
+    assert_int_equal(ev.opcode, WS_OP_TEXT);
+    assert_int_equal(ws_parser_next(&p, s.p + 6, s.len - 6, &ev), WS_E_INVALID_UTF8);
+    assert_int_equal(ws_parser_next(&p, s.p + 6, s.len - 6, &ev), WS_E_PARSER_FAILED);
+    sh_free(&s);
+}
+
+/* Every size around the inline unmasking bounds and the 16/64-bit length
+ * forms, text of every kind, as one event each, byte-exact. */
+static void test_whole_messages_every_size(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"plain ascii text ", "caf\xC3\xA9 ",
+                                        "\xE4\xB8\x96\xE7\x95\x8C", "\xF0\x9F\x98\x80"};
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 99);
+    for (size_t k = 0; k < 302; k++) {
+        size_t len = k < 300 ? k : k == 300 ? 65535 : 65536;
+        uint8_t *payload = malloc(len + 1);
+        assert_non_null(payload);
+        bool text = len % 3 != 0;
+        if (text) {
+            const char *t = texts[len % 4];
+            size_t tl = strlen(t), i = 0;
+            for (; i + tl <= len; i += tl)
+                memcpy(payload + i, t, tl);
+            memset(payload + i, 'x', len - i);
+        } else {
+            ws_test_rng_fill(&rng, payload, len);
+        }
+        for (int role = 0; role < 2; role++) {
+            sh_bytes s = {0};
+            sh_frame(&s, true, text ? WS_OP_TEXT : WS_OP_BINARY, role == 0, (uint32_t)len,
+                     payload, len);
+            ws_parser p;
+            ws_parser_init(&p, role == 0 ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
+            ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+            ws_event ev;
+            assert_int_equal(ws_parser_next(&p, s.p, s.len, &ev), (ptrdiff_t)s.len);
+            assert_int_equal(ev.type, WS_EV_MESSAGE);
+            assert_int_equal(ev.opcode, text ? WS_OP_TEXT : WS_OP_BINARY);
+            assert_int_equal(ev.len, len);
+            assert_ptr_equal(ev.data, s.p + s.len - len);
+            assert_memory_equal(ev.data, payload, len);
+            sh_free(&s);
+        }
+        free(payload);
+    }
 }
 
 /* RFC 6455 5.7: unmasked fragmented "Hel" "lo" and an unmasked ping, as a
@@ -663,6 +821,10 @@ int main(void)
         cmocka_unit_test(test_parser_fits_64_bytes),
         cmocka_unit_test(test_rfc_masked_hello_events),
         cmocka_unit_test(test_rfc_fragments_and_ping_client),
+        cmocka_unit_test(test_whole_message_is_one_event),
+        cmocka_unit_test(test_whole_messages_fall_back_to_three_events),
+        cmocka_unit_test(test_whole_message_invalid_utf8),
+        cmocka_unit_test(test_whole_messages_every_size),
         cmocka_unit_test(test_empty_messages_have_no_data_event),
         cmocka_unit_test(test_server_requires_masked_client_refuses_masked),
         cmocka_unit_test(test_continuation_without_start),
