@@ -15,6 +15,10 @@
 #include "cpu.h"
 #include "wsframe.h"
 
+#ifdef WS_HAVE_SSE2
+#include <emmintrin.h>
+#endif
+
 /* Word at a time (uint64_t via memcpy); always compiled. */
 size_t ws_mask_portable(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                         size_t key_offset);
@@ -35,7 +39,7 @@ size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
 
 /* Payloads below this are unmasked inline by ws_unmask_whole; from here on
  * the call and the dispatch of ws_mask are paid back by its wider loops. */
-#define WS_UNMASK_INLINE_MAX 64
+#define WS_UNMASK_INLINE_MAX 128
 
 #define WS_HIGH_BITS 0x8080808080808080ull
 
@@ -61,6 +65,18 @@ static inline uint64_t ws_unmask_whole(uint8_t *p, size_t n, const uint8_t key[4
     const uint64_t k8 = (uint64_t)k4 << 32 | k4;
     uint64_t seen = 0;
     size_t i = 0;
+#ifdef WS_HAVE_SSE2
+    if (n >= 16) {
+        const __m128i k16 = _mm_set1_epi32((int)k4);
+        __m128i any = _mm_setzero_si128();
+        for (; i + 16 <= n; i += 16) {
+            __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), k16);
+            _mm_storeu_si128((__m128i *)(void *)(p + i), w);
+            any = _mm_or_si128(any, w);
+        }
+        seen = (uint64_t)(_mm_movemask_epi8(any) != 0) << 7;
+    }
+#endif
     for (; i + 8 <= n; i += 8) {
         uint64_t w;
         memcpy(&w, p + i, 8);

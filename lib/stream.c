@@ -123,90 +123,58 @@ static ptrdiff_t payload_piece(ws_parser *p, uint8_t *data, size_t avail, ws_eve
     return (ptrdiff_t)n;
 }
 
-/* whole_message's answer when the frame at buf is not a complete
- * single-frame message: the general path takes it from the start. */
-#define NOT_WHOLE PTRDIFF_MIN
-
 #define FIN_TEXT (0x80u | WS_OP_TEXT)
 #define FIN_BINARY (0x80u | WS_OP_BINARY)
 
-static inline bool over_limit(uint64_t n, uint64_t limit) { return limit != 0 && n > limit; }
-
-/*
- * The WS_PARSER_WHOLE_MESSAGES fast path: a FIN text/binary frame, not
- * inside a fragmented message, with its payload entirely in buf, is one
- * WS_EV_MESSAGE. Everything it does not handle the cheap way (a partial
- * frame, a limit broken, any header the general path would refuse) goes to
- * the general path untouched, which then reports or fails exactly as
- * without the option; this path writes no parser state unless it fails.
- */
-static inline ptrdiff_t whole_message(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
+/* A complete text frame that is not UTF-8, already unmasked in place:
+ * report it the way the general path does, MESSAGE_START now and the
+ * failure when the payload is handed out on the next call, so the error
+ * comes from the same call in both modes. */
+static ptrdiff_t invalid_whole_text(ws_parser *p, uint64_t n, size_t header_len, ws_event *ev)
 {
-    if (len < 2 || p->message_opcode_ != 0)
-        return NOT_WHOLE;
-    const unsigned b0 = buf[0], b1 = buf[1];
-    if (b0 != FIN_TEXT && b0 != FIN_BINARY) /* also: no RSV bit */
-        return NOT_WHOLE;
-    const unsigned masked = b1 & 0x80u;
-    if (masked != (p->role_ == WS_ROLE_SERVER ? 0x80u : 0u))
-        return NOT_WHOLE;
-    uint64_t n = b1 & 0x7Fu;
-    size_t hl = 2;
-    if (n == 126) {
-        if (len < 4)
-            return NOT_WHOLE;
-        n = (uint64_t)buf[2] << 8 | buf[3];
-        if (n < 126)
-            return NOT_WHOLE;
-        hl = 4;
-    } else if (n == 127) {
-        if (len < 10)
-            return NOT_WHOLE;
-        n = 0;
-        for (int i = 2; i < 10; i++)
-            n = n << 8 | buf[i];
-        if (n < 65536 || n >> 63)
-            return NOT_WHOLE;
-        hl = 10;
-    }
-    const uint8_t *key = buf + hl;
-    hl += masked ? 4 : 0;
-    if (len < hl || len - hl < n || over_limit(n, p->max_frame_size_) ||
-        over_limit(n, p->max_message_size_))
-        return NOT_WHOLE;
-
-    uint8_t *data = buf + hl;
-    uint64_t seen = WS_HIGH_BITS;
-    if (masked)
-        seen = ws_unmask_whole(data, (size_t)n, key);
-    const uint8_t opcode = (uint8_t)(b0 & 0x0Fu);
-    if (opcode == WS_OP_TEXT && (seen & WS_HIGH_BITS) != 0 &&
-        ws_utf8_validate(data, (size_t)n) != WS_OK) {
-        /* Report it the way the general path does: MESSAGE_START now,
-         * then the failure when the (already unmasked) payload is handed
-         * out, so the error comes from the same call in both modes. */
-        p->message_opcode_ = opcode;
-        p->message_size_ = n;
-        p->fragments_ = 1;
-        ws_utf8_init(&p->utf8_);
-        p->frame_left_ = n;
-        p->flags_ = FL_FIN;
-        p->mask_offset_ = 0;
-        p->state_ = ST_PAYLOAD;
-        *ev = (ws_event){.type = WS_EV_MESSAGE_START, .opcode = opcode};
-        return (ptrdiff_t)hl;
-    }
-    *ev = (ws_event){.type = WS_EV_MESSAGE, .opcode = opcode, .data = data, .len = (size_t)n};
-    return (ptrdiff_t)(hl + (size_t)n);
+    p->message_opcode_ = WS_OP_TEXT;
+    p->message_size_ = n;
+    p->fragments_ = 1;
+    ws_utf8_init(&p->utf8_);
+    p->frame_left_ = n;
+    p->flags_ = FL_FIN; /* not FL_MASKED: the payload is unmasked already */
+    p->mask_offset_ = 0;
+    p->state_ = ST_PAYLOAD;
+    *ev = (ws_event){.type = WS_EV_MESSAGE_START, .opcode = WS_OP_TEXT};
+    return (ptrdiff_t)header_len;
 }
 
-ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
+static inline ptrdiff_t report_whole(uint8_t opcode, uint8_t *data, uint64_t n, size_t header_len,
+                                     ws_event *ev)
 {
-    if (p->state_ == ST_HEADER && p->options_ != 0) {
-        ptrdiff_t r = whole_message(p, buf, len, ev);
-        if (r != NOT_WHOLE)
-            return r;
-    }
+    *ev = (ws_event){.type = WS_EV_MESSAGE, .opcode = opcode, .data = data, .len = (size_t)n};
+    return (ptrdiff_t)(header_len + (size_t)n);
+}
+
+/* The one-event path for what needs a call: a payload too large to unmask
+ * inline (key is NULL once it is unmasked), or text that is not plain
+ * ASCII. */
+static __attribute__((noinline)) ptrdiff_t whole_message_slow(ws_parser *p, uint8_t *buf,
+                                                              size_t header_len, uint64_t n,
+                                                              const uint8_t *key, ws_event *ev)
+{
+    uint8_t *data = buf + header_len;
+    const uint8_t opcode = (uint8_t)(buf[0] & 0x0Fu);
+    if (key != NULL)
+        ws_mask(data, (size_t)n, key, 0);
+    if (opcode == WS_OP_TEXT && ws_utf8_validate(data, (size_t)n) != WS_OK)
+        return invalid_whole_text(p, n, header_len, ev);
+    return report_whole(opcode, data, n, header_len, ev);
+}
+
+static inline bool over_limit(uint64_t n, uint64_t limit) { return limit != 0 && n > limit; }
+
+/* Everything but the one-event fast path. Kept out of line so that
+ * ws_parser_next, which tries the fast path first, stays a leaf that saves
+ * no registers. */
+static __attribute__((noinline)) ptrdiff_t next_event(ws_parser *p, uint8_t *buf, size_t len,
+                                                      ws_event *ev)
+{
     *ev = (ws_event){.type = WS_EV_NONE};
     size_t pos = 0;
 
@@ -281,4 +249,57 @@ ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
         }
         /* A continuation header alone is no event: go on to its payload. */
     }
+}
+
+/*
+ * The WS_PARSER_WHOLE_MESSAGES fast path first: a FIN text/binary frame,
+ * not inside a fragmented message, with its payload entirely in buf, is one
+ * WS_EV_MESSAGE. Whatever it does not handle the cheap way (a partial frame,
+ * a broken limit, any header the general path would refuse) goes to the
+ * general path untouched, which then reports or fails exactly as without
+ * the option. The fast path writes no parser state (unless the text is
+ * invalid), and small binary or ASCII messages take no call at all.
+ */
+ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
+{
+    if (p->state_ != ST_HEADER || p->options_ == 0 || len < 2 || p->message_opcode_ != 0)
+        return next_event(p, buf, len, ev);
+    const unsigned b0 = buf[0], b1 = buf[1];
+    if (b0 != FIN_TEXT && b0 != FIN_BINARY) /* also: no RSV bit */
+        return next_event(p, buf, len, ev);
+    const unsigned masked = b1 & 0x80u;
+    if (masked != (p->role_ == WS_ROLE_SERVER ? 0x80u : 0u))
+        return next_event(p, buf, len, ev);
+    uint64_t n = b1 & 0x7Fu;
+    size_t hl = 2;
+    if (n == 126) {
+        if (len < 4)
+            return next_event(p, buf, len, ev);
+        n = (uint64_t)buf[2] << 8 | buf[3];
+        hl = 4;
+        if (n < 126)
+            return next_event(p, buf, len, ev);
+    } else if (n == 127) {
+        if (len < 10)
+            return next_event(p, buf, len, ev);
+        n = 0;
+        for (int i = 2; i < 10; i++)
+            n = n << 8 | buf[i];
+        hl = 10;
+        if (n < 65536 || n >> 63)
+            return next_event(p, buf, len, ev);
+    }
+    const uint8_t *key = masked ? buf + hl : NULL;
+    hl += masked ? 4 : 0;
+    if (len < hl || len - hl < n || over_limit(n, p->max_frame_size_) ||
+        over_limit(n, p->max_message_size_))
+        return next_event(p, buf, len, ev);
+
+    if (n >= WS_UNMASK_INLINE_MAX || key == NULL)
+        return whole_message_slow(p, buf, hl, n, key, ev);
+    uint8_t *data = buf + hl;
+    const uint64_t seen = ws_unmask_whole(data, (size_t)n, key);
+    if (b0 == FIN_TEXT && (seen & WS_HIGH_BITS) != 0)
+        return whole_message_slow(p, buf, hl, n, NULL, ev);
+    return report_whole((uint8_t)(b0 & 0x0Fu), data, n, hl, ev);
 }

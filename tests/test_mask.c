@@ -196,6 +196,37 @@ static void test_empty(void **state)
     assert_int_equal(ws_mask_copy(NULL, NULL, 0, key, 1), 1);
 }
 
+/* ws_unmask_whole (the stream parser's inline unmasking): the reference's
+ * bytes for every length and alignment, and the ASCII hint is right: clear
+ * only when no unmasked byte has its high bit set, which a single such
+ * byte at any position must flip. */
+static void test_unmask_whole(void **state)
+{
+    (void)state;
+    const uint8_t key[4] = {0x9a, 0x10, 0x7f, 0xc3};
+    uint8_t plain[300 + 8], wire[300 + 8], expect[300 + 8];
+    for (size_t len = 0; len <= 300; len++) {
+        for (size_t align = 0; align < 8; align++) {
+            for (size_t high = 0; high <= len; high++) { /* high == len: all ASCII */
+                if (high != len && high % 7 != 0 && high + 1 != len)
+                    continue;
+                for (size_t i = 0; i < len; i++)
+                    plain[i] = (uint8_t)(' ' + (i * 7 + align) % 90);
+                if (high < len)
+                    plain[high] = 0x80 | (uint8_t)high;
+                reference(wire + align, plain, len, key, 0);
+                memcpy(expect, plain, len);
+                uint64_t seen = ws_unmask_whole(wire + align, len, key);
+                assert_memory_equal(wire + align, expect, len);
+                if (high < len)
+                    assert_true((seen & WS_HIGH_BITS) != 0);
+                else if (len < WS_UNMASK_INLINE_MAX)
+                    assert_true((seen & WS_HIGH_BITS) == 0);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_large_buffers),
         cmocka_unit_test(test_piecewise_equals_whole),
         cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_unmask_whole),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
