@@ -29,6 +29,10 @@ packages=(
   "nginx:/usr/sbin/nginx"
   "libhiredis-dev:/usr/include/hiredis/hiredis.h"
   "procps:/usr/bin/ps"
+  # Fonts only for the browser test's screenshot: CJK text and emoji render
+  # as boxes without them.
+  "fonts-noto-cjk:/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+  "fonts-noto-color-emoji:/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
 )
 command -v node >/dev/null 2>&1 || packages+=("nodejs:/usr/bin/node")
 command -v npm >/dev/null 2>&1 || packages+=("npm:/usr/bin/npm")
