@@ -410,13 +410,23 @@ static void test_error_position_in_long_text(void **state)
     static uint8_t data[LEN];
     impl impls[8];
     size_t n = impl_list(impls);
-    for (int kind = 0; kind < 2; kind++) {
-        for (size_t bad = 0; bad < LEN; bad += (bad < 300 ? 1 : 37)) {
+    /* 3- and 4-byte texts put the cut of the two-DFA windows (utf8.c) at
+     * every phase of a sequence. */
+    static const char *const runs[] = {"\xE4\xB8\x96", "\xF0\x9F\x98\x80", "\xE4\xB8\x96z",
+                                       "\xED\x9F\xBF\xF4\x8F\xBF\xBF\xC3\xA9"};
+    for (int kind = 0; kind < 6; kind++) {
+        for (size_t bad = 0; bad < LEN; bad += (bad < 600 ? 1 : 37)) {
             for (size_t i = 0; i < LEN; i++)
                 data[i] = (uint8_t)('A' + i % 50);
             if (kind == 1) /* U+00E9 pairs, so the DFA path runs too */
                 for (size_t i = 0; i + 1 < LEN; i += 5)
                     data[i] = 0xc3, data[i + 1] = 0xa9;
+            if (kind >= 2) {
+                const char *run = runs[kind - 2];
+                size_t rl = strlen(run);
+                for (size_t i = 0; i + rl <= LEN; i += rl)
+                    memcpy(data + i, run, rl);
+            }
             size_t at = bad;
             /* Keep a 2-byte pair intact by failing on its lead byte. */
             if (kind == 1 && bad % 5 == 1)
