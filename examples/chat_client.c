@@ -23,6 +23,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cli.h"
 #include "log.h"
 #include "loop.h"
@@ -72,8 +73,7 @@ typedef struct app {
     loop_timer wait_timer; /* --wait: runs while messages keep coming after stdin EOF */
 
     bool stdin_eof;
-    uint8_t *line; /* the stdin line being collected */
-    size_t line_len, line_cap;
+    bytebuf line; /* the stdin line being collected */
     bool line_skipping; /* the current line is over --max-message: drop it to its end */
     uint64_t line_no;
 
@@ -334,21 +334,9 @@ static void handle_line(app *a, const uint8_t *line, size_t len)
 
 static bool line_append(app *a, const uint8_t *data, size_t len)
 {
-    if (a->line_len + len > a->opt.max_message)
+    if (a->line.len + len > a->opt.max_message)
         return false;
-    if (a->line_cap - a->line_len < len) {
-        size_t cap = a->line_cap ? a->line_cap : 4096;
-        while (cap - a->line_len < len)
-            cap *= 2;
-        uint8_t *p = realloc(a->line, cap);
-        if (!p)
-            return false;
-        a->line = p;
-        a->line_cap = cap;
-    }
-    memcpy(a->line + a->line_len, data, len);
-    a->line_len += len;
-    return true;
+    return bytebuf_append(&a->line, data, len, 0);
 }
 
 /* Split a chunk of stdin into lines (without their '\n') and send each. */
@@ -361,14 +349,14 @@ static void consume_stdin(app *a, const uint8_t *buf, size_t len)
             complain("line %" PRIu64 " is longer than %" PRIu64 " bytes (--max-message), not sent",
                      a->line_no + 1, a->opt.max_message);
             a->line_skipping = true;
-            a->line_len = 0;
+            a->line.len = 0;
         }
         if (nl) {
             if (a->line_skipping)
                 a->line_no++;
             else
-                handle_line(a, a->line, a->line_len);
-            a->line_len = 0;
+                handle_line(a, a->line.data, a->line.len);
+            a->line.len = 0;
             a->line_skipping = false;
             piece++;
         }
@@ -381,9 +369,9 @@ static void on_stdin_eof(app *a)
 {
     a->stdin_eof = true;
     /* A last line without a newline is still a line. */
-    if (a->line_len > 0 && !a->line_skipping && client_state(&a->conn) == CLIENT_OPEN)
-        handle_line(a, a->line, a->line_len);
-    a->line_len = 0;
+    if (a->line.len > 0 && !a->line_skipping && client_state(&a->conn) == CLIENT_OPEN)
+        handle_line(a, a->line.data, a->line.len);
+    a->line.len = 0;
     if (client_state(&a->conn) != CLIENT_OPEN)
         return;
     /* Replies to the last lines may still be on their way, and a server
@@ -822,6 +810,6 @@ int main(int argc, char **argv)
     loop_io_stop(&a.stdin_io);
     loop_free(a.loop);
     client_free(&a.conn);
-    free(a.line);
+    bytebuf_free(&a.line);
     return code;
 }

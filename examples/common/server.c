@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "net.h"
 
@@ -61,8 +62,7 @@ struct conn {
     size_t in_len, in_cap;
     size_t head_scanned; /* bytes of the request head already scanned */
 
-    uint8_t *msg; /* the message being assembled */
-    size_t msg_len, msg_cap;
+    bytebuf msg; /* the message being assembled */
     uint8_t msg_opcode;
 
     sendq out;
@@ -159,7 +159,7 @@ static void conn_free(conn *c)
 {
     sendq_free(&c->out);
     free(c->in);
-    free(c->msg);
+    bytebuf_free(&c->msg);
     free(c);
 }
 
@@ -500,40 +500,19 @@ static void handshake_input(conn *c)
 
 /* ---------------------------------------------------------------- frames */
 
-static bool msg_append(conn *c, const uint8_t *data, size_t len)
-{
-    if (c->msg_cap - c->msg_len < len) {
-        size_t need = c->msg_len + len;
-        size_t cap = c->msg_cap ? c->msg_cap : 4096;
-        while (cap < need)
-            cap *= 2;
-        /* The parser already refused anything above the limit, so this
-         * cannot run away; clamp only the doubling overshoot. */
-        uint64_t limit = c->srv->opt.limits.max_message_size;
-        if (limit && cap > limit && need <= limit)
-            cap = (size_t)limit;
-        uint8_t *m = realloc(c->msg, cap);
-        if (!m)
-            return false;
-        c->msg = m;
-        c->msg_cap = cap;
-    }
-    memcpy(c->msg + c->msg_len, data, len);
-    c->msg_len += len;
-    return true;
-}
-
 static void on_event(conn *c, const ws_event *ev)
 {
     server *s = c->srv;
     switch (ev->type) {
     case WS_EV_MESSAGE_START:
         c->msg_opcode = ev->opcode;
-        c->msg_len = 0;
+        c->msg.len = 0;
         break;
     case WS_EV_DATA:
-        if (!msg_append(c, ev->data, ev->len)) {
-            log_msg(c->peer, "out of memory for a %zu-byte message", c->msg_len + ev->len);
+        /* The parser already refused anything above max_message_size, so
+         * this cannot run away. */
+        if (!bytebuf_append(&c->msg, ev->data, ev->len, s->opt.limits.max_message_size)) {
+            log_msg(c->peer, "out of memory for a %zu-byte message", c->msg.len + ev->len);
             ws_closing_request(&c->closing, WS_CLOSE_INTERNAL_ERROR, NULL, 0);
             c->input_failed = true;
         }
@@ -541,13 +520,10 @@ static void on_event(conn *c, const ws_event *ev)
     case WS_EV_MESSAGE_END:
         /* After our close frame nothing can be answered: drop it. */
         if (conn_can_send(c) && s->h.on_message)
-            s->h.on_message(c, (ws_opcode)c->msg_opcode, c->msg, c->msg_len, s->h.arg);
-        if (c->msg_cap > MSG_KEEP) {
-            free(c->msg);
-            c->msg = NULL;
-            c->msg_cap = 0;
-        }
-        c->msg_len = 0;
+            s->h.on_message(c, (ws_opcode)c->msg_opcode, c->msg.data, c->msg.len, s->h.arg);
+        if (c->msg.cap > MSG_KEEP)
+            bytebuf_free(&c->msg);
+        c->msg.len = 0;
         break;
     case WS_EV_PING:
         if (conn_can_send(c)) {

@@ -337,9 +337,8 @@ void client_free(client_conn *c)
     c->fd = -1;
     sendq_free(&c->out);
     free(c->in);
-    free(c->msg);
     c->in = NULL;
-    c->msg = NULL;
+    bytebuf_free(&c->msg);
 }
 
 /* ---------------------------------------------------------------- send */
@@ -442,23 +441,6 @@ int client_flush(client_conn *c)
 
 /* ------------------------------------------------------------- receive */
 
-static int append_message(client_conn *c, const uint8_t *data, size_t len)
-{
-    if (c->msg_cap - c->msg_len < len) {
-        size_t cap = c->msg_cap ? c->msg_cap : 4096;
-        while (cap - c->msg_len < len)
-            cap *= 2;
-        uint8_t *p = realloc(c->msg, cap);
-        if (!p)
-            return -1;
-        c->msg = p;
-        c->msg_cap = cap;
-    }
-    memcpy(c->msg + c->msg_len, data, len);
-    c->msg_len += len;
-    return 0;
-}
-
 static void parse_input(client_conn *c, client_event_fn fn, void *arg)
 {
     size_t off = 0;
@@ -484,11 +466,11 @@ static void parse_input(client_conn *c, client_event_fn fn, void *arg)
         case WS_EV_NONE:
             goto done;
         case WS_EV_MESSAGE_START:
-            c->msg_len = 0;
+            c->msg.len = 0;
             c->msg_opcode = ev.opcode;
             break;
         case WS_EV_DATA:
-            if (append_message(c, ev.data, ev.len) < 0) {
+            if (!bytebuf_append(&c->msg, ev.data, ev.len, 0)) {
                 c->protocol_error = WS_E_MESSAGE_TOO_BIG;
                 ws_closing_fail(&c->closing, WS_E_MESSAGE_TOO_BIG);
                 off = c->in_len;
@@ -497,8 +479,8 @@ static void parse_input(client_conn *c, client_event_fn fn, void *arg)
             break;
         case WS_EV_MESSAGE_END:
             out.opcode = c->msg_opcode;
-            out.data = c->msg;
-            out.len = c->msg_len;
+            out.data = c->msg.data;
+            out.len = c->msg.len;
             fn(&out, arg);
             break;
         case WS_EV_PING:

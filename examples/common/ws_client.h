@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "net.h"
 #include "sendq.h"
 #include "wsframe.h"
@@ -77,8 +78,7 @@ typedef struct client_conn {
     uint8_t *in; /* received bytes not yet parsed: an incomplete header or control frame */
     size_t in_len, in_cap;
 
-    uint8_t *msg; /* the message being received, assembled from DATA events */
-    size_t msg_len, msg_cap;
+    bytebuf msg; /* the message being received, assembled from DATA events */
     uint8_t msg_opcode;
 
     sendq out;
