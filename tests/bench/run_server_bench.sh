@@ -63,9 +63,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_server NAME -> sets server_pid and server_port
+# start_server NAME PHASE -> sets server_pid and server_port
 start_server() {
-  local name=$1 log="$tmp/$1.log"
+  local name=$1 log="$tmp/$1.$2.log"
+  # A fresh file per run: the child truncates its log only once it runs, and
+  # reading the previous run's "listening on" line would give a stale port.
+  : >"$log"
   case $name in
     # Its default cap is 1000 clients (more get HTTP 503): lift it for the
     # idle phase; Node's server has no cap.
@@ -97,7 +100,7 @@ stop_server() {
 run_load() {
   local name=$1 phase=$2
   shift 2
-  start_server "$name"
+  start_server "$name" "$phase"
   "$load" --url "ws://127.0.0.1:$server_port/" --pid "$server_pid" "$@" | tee "$tmp/$name.$phase.out"
   sed -n 's/^RESULT //p' "$tmp/$name.$phase.out" | tail -n1 >"$tmp/$name.$phase"
   stop_server
