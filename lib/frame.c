@@ -165,12 +165,109 @@ WS_API int ws_frame_write_header(const ws_frame *frame, uint8_t *out, size_t cap
     return (int)encode_header(frame, out);
 }
 
+/* Fixed-size moves: the compiler turns each into one load or store. */
+#define MOVE(dst, src, T)                                                                          \
+    do {                                                                                           \
+        T move_;                                                                                   \
+        memcpy(&move_, (src), sizeof move_);                                                       \
+        memcpy((dst), &move_, sizeof move_);                                                       \
+    } while (0)
+#define XOR_MOVE(dst, src, keyp, T)                                                                \
+    do {                                                                                           \
+        T move_, key_;                                                                             \
+        memcpy(&move_, (src), sizeof move_);                                                       \
+        memcpy(&key_, (keyp), sizeof key_);                                                        \
+        move_ ^= key_;                                                                             \
+        memcpy((dst), &move_, sizeof move_);                                                       \
+    } while (0)
+
+typedef struct bytes16 {
+    uint64_t lo, hi;
+} bytes16;
+
+/*
+ * Copies n <= 125 payload bytes, masked with key unless it is NULL, without
+ * a call (memcpy and ws_mask_copy cost more in call and dispatch than in
+ * work at this size). The last word is the one that ends at n and may
+ * overlap the one before it: since src and dst are apart, writing a byte
+ * twice writes the same value. keys holds the key five times, so keys +
+ * (pos & 3) is the key in phase for a word starting at pos.
+ */
+static inline void copy_small_payload(uint8_t *dst, const uint8_t *src, size_t n,
+                                      const uint8_t *key)
+{
+    if (key == NULL) {
+        if (n >= 16) {
+            for (size_t i = 0; i + 16 <= n; i += 16)
+                MOVE(dst + i, src + i, bytes16);
+            MOVE(dst + n - 16, src + n - 16, bytes16);
+        } else if (n >= 8) {
+            MOVE(dst, src, uint64_t);
+            MOVE(dst + n - 8, src + n - 8, uint64_t);
+        } else if (n >= 4) {
+            MOVE(dst, src, uint32_t);
+            MOVE(dst + n - 4, src + n - 4, uint32_t);
+        } else if (n >= 2) {
+            MOVE(dst, src, uint16_t);
+            MOVE(dst + n - 2, src + n - 2, uint16_t);
+        } else if (n == 1) {
+            dst[0] = src[0];
+        }
+        return;
+    }
+    uint8_t keys[20];
+    for (int i = 0; i < 5; i++)
+        memcpy(keys + 4 * i, key, 4);
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8)
+            XOR_MOVE(dst + i, src + i, keys, uint64_t);
+        XOR_MOVE(dst + n - 8, src + n - 8, keys + ((n - 8) & 3), uint64_t);
+    } else if (n >= 4) {
+        XOR_MOVE(dst, src, keys, uint32_t);
+        XOR_MOVE(dst + n - 4, src + n - 4, keys + ((n - 4) & 3), uint32_t);
+    } else if (n >= 2) {
+        XOR_MOVE(dst, src, keys, uint16_t);
+        XOR_MOVE(dst + n - 2, src + n - 2, keys + ((n - 2) & 3), uint16_t);
+    } else if (n == 1) {
+        dst[0] = (uint8_t)(src[0] ^ key[0]);
+    }
+}
+
+static ptrdiff_t write_large_frame(const ws_frame *frame, const void *payload, size_t payload_len,
+                                   uint8_t *out, size_t cap);
+
 WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload, size_t payload_len,
                                 uint8_t *out, size_t cap)
 {
     if (!frame_writable(frame) || frame->payload_len != payload_len ||
         (payload == NULL && payload_len > 0) || (out == NULL && cap > 0))
         return WS_E_INVALID_ARGUMENT;
+    if (payload_len <= WS_MAX_CONTROL_PAYLOAD) {
+        /* The common small frame: a 7-bit length, no calls. Fields are read
+         * before out is written, which may (pointlessly) alias *frame. */
+        const bool masked = frame->masked;
+        const size_t header = masked ? 6 : 2;
+        if (cap < header + payload_len)
+            return WS_E_BUFFER_TOO_SMALL;
+        uint8_t key[4];
+        memcpy(key, frame->mask, 4);
+        out[0] = (uint8_t)((frame->fin ? FIN_BIT : 0) | frame->rsv | frame->opcode);
+        out[1] = (uint8_t)((masked ? MASK_BIT : 0) | payload_len);
+        if (masked)
+            memcpy(out + 2, key, 4);
+        copy_small_payload(out + header, payload, payload_len, masked ? key : NULL);
+        return (ptrdiff_t)(header + payload_len);
+    }
+    return write_large_frame(frame, payload, payload_len, out, cap);
+}
+
+/* Frames with a 16- or 64-bit length: out of line, so that the small-frame
+ * path of ws_frame_write saves no registers for the calls made here. */
+static __attribute__((noinline)) ptrdiff_t write_large_frame(const ws_frame *frame,
+                                                             const void *payload,
+                                                             size_t payload_len, uint8_t *out,
+                                                             size_t cap)
+{
     const size_t header = ws_frame_header_size(payload_len, frame->masked);
     /* No object is larger than PTRDIFF_MAX, so no buffer can hold more, and
      * the total must fit the return value. */

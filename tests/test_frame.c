@@ -476,6 +476,48 @@ static void test_round_trip_random(void **state)
     }
 }
 
+/* ws_frame_write byte-exact for every payload length 0-300 (the small-frame
+ * path up to 125 and the general one after it), masked and not, at every
+ * alignment: the payload read from the end of a guard page (no over-read),
+ * nothing written past the frame, every key phase of the last word right. */
+static void test_write_every_length(void **state)
+{
+    (void)state;
+    static uint8_t payload[300], out[300 + WS_MAX_HEADER_SIZE + 16], expect[sizeof out];
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 0xf7a3);
+    for (size_t len = 0; len <= 300; len++) {
+        for (int masked = 0; masked < 2; masked++) {
+            for (size_t align = 0; align < 8; align++) {
+                ws_frame f = {.fin = true, .opcode = WS_OP_BINARY, .masked = masked != 0,
+                              .payload_len = len};
+                ws_test_rng_fill(&rng, f.mask, 4);
+                ws_test_rng_fill(&rng, payload, len);
+                int h = ws_frame_write_header(&f, expect + align, sizeof expect - align);
+                assert_true(h > 0);
+                for (size_t i = 0; i < len; i++)
+                    expect[align + (size_t)h + i] =
+                        (uint8_t)(payload[i] ^ (masked ? f.mask[i % 4] : 0));
+                memset(out, 0xEE, sizeof out);
+                memset(expect + align + (size_t)h + len, 0xEE,
+                       sizeof expect - align - (size_t)h - len);
+                memset(expect, 0xEE, align);
+                uint8_t *g = ws_test_guard_copy(payload, len);
+                ptrdiff_t w = ws_frame_write(&f, g, len, out + align, (size_t)h + len);
+                ws_test_guard_free(g, len);
+                assert_int_equal(w, (ptrdiff_t)((size_t)h + len));
+                assert_memory_equal(out, expect, sizeof out);
+                /* One byte short: refused, nothing written. */
+                memset(out, 0xEE, sizeof out);
+                assert_int_equal(ws_frame_write(&f, payload, len, out + align, (size_t)h + len - 1),
+                                 WS_E_BUFFER_TOO_SMALL);
+                for (size_t i = 0; i < sizeof out; i++)
+                    assert_int_equal(out[i], 0xEE);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -483,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_header_size),        cmocka_unit_test(test_write_header_rows),
         cmocka_unit_test(test_write_rfc_examples), cmocka_unit_test(test_write_big_binary),
         cmocka_unit_test(test_write_arguments),    cmocka_unit_test(test_round_trip_random),
+        cmocka_unit_test(test_write_every_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
