@@ -154,5 +154,13 @@ for name in chat_server node; do
   printf '%-40s %s: %s of %s open after %ss (%s)\n' "$IDLE idle connections held" "$name" \
     "$held" "$IDLE" "$HOLD" "$verdict"
 done
+for name in chat_server node; do
+  for phase in idle max rate; do
+    failed=$(( $(field "$name" "$phase" connect_failed) + $(field "$name" "$phase" handshake_failed) \
+              + $(field "$name" "$phase" protocol_errors) + $(field "$name" "$phase" closed_by_server) ))
+    [ "$failed" -eq 0 ] || echo "WARNING: $name $phase run: $failed connections failed or were closed" \
+                                "(see its RESULT line above); its numbers are not comparable"
+  done
+done
 echo "ratio: how many times better chat_server is (higher msg/s; lower latency, CPU and memory)"
 echo "load average at end: $(cat /proc/loadavg)"
