@@ -19,87 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autobahn_cases.h"
-#include "stream_harness.h"
+/* A broken table row fails the case that has it, as an assertion. */
+#define AB_WIRE_REQUIRE(cond) assert_true(cond)
+#include "autobahn_wire.h"
 
 static const sh_config server = {WS_ROLE_SERVER, NULL};
 
-/* ---------------------------------------------------------------- building */
-
-static void payload_bytes(const ab_payload *p, sh_bytes *out)
-{
-    if (p->total == 0) {
-        sh_put(out, p->bytes, p->len);
-        return;
-    }
-    for (size_t n = 0; n < p->total;) {
-        size_t k = p->total - n < p->len ? p->total - n : p->len;
-        sh_put(out, p->bytes, k);
-        n += k;
-    }
-}
-
-/* A wire stream with the position of every frame in it. */
-typedef struct wire {
-    sh_bytes bytes;
-    size_t start[256], header[256], len[256];
-    size_t frames;
-} wire;
-
-static void wire_frame(wire *w, uint8_t b0, const uint8_t *payload, size_t len)
-{
-    assert_true(w->frames < 256);
-    size_t at = w->bytes.len;
-    sh_frame_raw(&w->bytes, b0, true, (uint32_t)w->frames, SH_LEN_MINIMAL, len, payload, len);
-    w->start[w->frames] = at;
-    w->len[w->frames] = w->bytes.len - at;
-    w->header[w->frames] = w->len[w->frames] - len;
-    w->frames++;
-}
-
-/* One table row, expanded: frag > 0 cuts the payload into frames of frag
- * bytes, opcode on the first, FIN (if asked for) on the last. */
-static void wire_row(wire *w, const ab_frame *f)
-{
-    sh_bytes payload = {0};
-    if (f->has_code) {
-        uint8_t code[2] = {(uint8_t)(f->code >> 8), (uint8_t)f->code};
-        sh_put(&payload, code, 2);
-    }
-    payload_bytes(&f->payload, &payload);
-    uint8_t b0 = (uint8_t)f->b0;
-    if (f->frag == 0 || payload.len == 0) {
-        wire_frame(w, b0, payload.p, payload.len);
-    } else {
-        for (size_t off = 0; off < payload.len; off += f->frag) {
-            size_t n = payload.len - off < f->frag ? payload.len - off : f->frag;
-            bool last = off + n == payload.len;
-            uint8_t head = (uint8_t)(off == 0 ? (b0 & 0x7F) : (b0 & 0x70));
-            wire_frame(w, (uint8_t)(head | (last ? (b0 & 0x80) : 0)), payload.p + off, n);
-        }
-    }
-    sh_free(&payload);
-}
-
-static size_t fail_point(const wire *w, const ab_fail *f)
-{
-    assert_true(f->frame < w->frames);
-    size_t s = w->start[f->frame];
-    switch (f->where) {
-    case AB_AT_HEADER_BYTE:
-        return s + f->offset + 1;
-    case AB_AT_HEADER_END:
-        return s + w->header[f->frame];
-    case AB_AT_PAYLOAD_BYTE:
-        assert_true(f->offset < w->len[f->frame] - w->header[f->frame]);
-        return s + w->header[f->frame] + f->offset + 1;
-    case AB_AT_FRAME_END:
-        return s + w->len[f->frame];
-    default:
-        fail_msg("a failing case needs a fail point");
-        return 0;
-    }
-}
+/* ---------------------------------------------------------------- expectations */
 
 /* The log the harness must produce for these events and error. */
 static void expected_log(const ab_event *ev, int status, char *out, size_t cap)
@@ -108,7 +34,7 @@ static void expected_log(const ab_event *ev, int status, char *out, size_t cap)
     out[0] = '\0';
     for (; ev->kind != AB_EV_END; ev++) {
         sh_bytes p = {0};
-        payload_bytes(&ev->payload, &p);
+        ab_payload_bytes(&ev->payload, &p);
         uint64_t h = sh_fnv(SH_FNV_INIT, p.p, p.len);
         int k = 0;
         switch (ev->kind) {
@@ -206,12 +132,12 @@ static answer serve(const uint8_t *stream, size_t len)
 
 static void check_case(const ab_case *c)
 {
-    wire w = {0};
+    ab_wire w = {0};
     size_t pings = 0;
     bool client_closes = false;
     uint16_t client_code = 0;
     for (size_t i = 0; i < AB_MAX_FRAMES && c->frames[i].b0; i++) {
-        wire_row(&w, &c->frames[i]);
+        ab_wire_row(&w, &c->frames[i]);
         if ((c->frames[i].b0 & 0x0F) == AB_OP_CLOSE && !client_closes) {
             client_closes = true;
             client_code = c->frames[i].has_code ? c->frames[i].code : WS_CLOSE_NO_STATUS;
@@ -243,7 +169,7 @@ static void check_case(const ab_case *c)
 
     /* Fail-fast: the error comes with the offending byte, not later. */
     if (c->fail.status) {
-        size_t at = fail_point(&w, &c->fail);
+        size_t at = ab_fail_point(&w, &c->fail);
         size_t got = sh_fail_point(&server, w.bytes.p, w.bytes.len);
         if (got != at)
             fail_msg("%s: failed after %zu bytes, expected after %zu", c->id, got, at);
@@ -325,7 +251,7 @@ static void check_vector_frames(const ab_utf8_vector *v, const size_t *cuts, siz
                                 bool full_invariance)
 {
     const uint8_t *text = (const uint8_t *)v->bytes;
-    wire w = {0};
+    ab_wire w = {0};
     size_t from = 0;
     size_t frame_of[64]; /* frame index of each text byte */
     assert_true(v->len <= 64);
@@ -334,12 +260,12 @@ static void check_vector_frames(const ab_utf8_vector *v, const size_t *cuts, siz
         for (size_t k = from; k < to; k++)
             frame_of[k] = w.frames;
         uint8_t b0 = (uint8_t)((i == 0 ? WS_OP_TEXT : WS_OP_CONTINUATION) | (i == ncuts ? 0x80 : 0));
-        wire_frame(&w, b0, text + from, to - from);
+        ab_wire_frame(&w, b0, text + from, to - from);
         from = to;
     }
     size_t last_text_frame = w.frames - 1;
     if (v->valid)
-        wire_frame(&w, 0x88, (const uint8_t *)"\x03\xe8", 2);
+        ab_wire_frame(&w, 0x88, (const uint8_t *)"\x03\xe8", 2);
 
     char expected[256];
     size_t bad_at = 0;
@@ -417,8 +343,8 @@ static void test_writer_matches_10_1_1(void **state)
         if (strcmp(ab_cases[i].id, "10.1.1") == 0)
             c = &ab_cases[i];
     assert_non_null(c);
-    wire w = {0};
-    wire_row(&w, &c->frames[0]);
+    ab_wire w = {0};
+    ab_wire_row(&w, &c->frames[0]);
     assert_int_equal(w.frames, 51);
     assert_int_equal(w.len[50] - w.header[50], 536);
 

@@ -32,8 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "autobahn_cases.h"
-#include "stream_harness.h"
+#include "autobahn_wire.h"
 
 static int port;
 
@@ -238,79 +237,9 @@ static bool connect_and_upgrade(conn *c)
 
 /* ---------------------------------------------------------------- frames */
 
-static void payload_bytes(const ab_payload *p, sh_bytes *out)
-{
-    if (p->total == 0) {
-        sh_put(out, p->bytes, p->len);
-        return;
-    }
-    for (size_t n = 0; n < p->total;) {
-        size_t k = p->total - n < p->len ? p->total - n : p->len;
-        sh_put(out, p->bytes, k);
-        n += k;
-    }
-}
-
-typedef struct wire {
-    sh_bytes bytes;
-    size_t start[256], header[256], len[256];
-    size_t frames;
-} wire;
-
-static void wire_frame(wire *w, uint8_t b0, const uint8_t *payload, size_t len)
-{
-    if (w->frames >= 256)
-        abort();
-    size_t at = w->bytes.len;
-    sh_frame_raw(&w->bytes, b0, true, (uint32_t)w->frames, SH_LEN_MINIMAL, len, payload, len);
-    w->start[w->frames] = at;
-    w->len[w->frames] = w->bytes.len - at;
-    w->header[w->frames] = w->len[w->frames] - len;
-    w->frames++;
-}
-
-static void wire_row(wire *w, const ab_frame *f)
-{
-    sh_bytes payload = {0};
-    if (f->has_code) {
-        uint8_t code[2] = {(uint8_t)(f->code >> 8), (uint8_t)f->code};
-        sh_put(&payload, code, 2);
-    }
-    payload_bytes(&f->payload, &payload);
-    uint8_t b0 = (uint8_t)f->b0;
-    if (f->frag == 0 || payload.len == 0) {
-        wire_frame(w, b0, payload.p, payload.len);
-    } else {
-        for (size_t off = 0; off < payload.len; off += f->frag) {
-            size_t n = payload.len - off < f->frag ? payload.len - off : f->frag;
-            bool last = off + n == payload.len;
-            uint8_t head = (uint8_t)(off == 0 ? (b0 & 0x7F) : (b0 & 0x70));
-            wire_frame(w, (uint8_t)(head | (last ? (b0 & 0x80) : 0)), payload.p + off, n);
-        }
-    }
-    sh_free(&payload);
-}
-
-static size_t fail_point(const wire *w, const ab_fail *f)
-{
-    size_t s = w->start[f->frame];
-    switch (f->where) {
-    case AB_AT_HEADER_BYTE:
-        return s + f->offset + 1;
-    case AB_AT_HEADER_END:
-        return s + w->header[f->frame];
-    case AB_AT_PAYLOAD_BYTE:
-        return s + w->header[f->frame] + f->offset + 1;
-    case AB_AT_FRAME_END:
-        return s + w->len[f->frame];
-    default:
-        return 0;
-    }
-}
-
 /* ---------------------------------------------------------------- one case */
 
-static bool write_chopped(conn *c, const uint8_t *p, size_t n, const wire *w, size_t base,
+static bool write_chopped(conn *c, const uint8_t *p, size_t n, const ab_wire *w, size_t base,
                           uint32_t chop)
 {
     if (chop) {
@@ -337,9 +266,9 @@ static bool write_chopped(conn *c, const uint8_t *p, size_t n, const wire *w, si
 static int run(const char *id, const ab_frame *frames, size_t nframes, uint32_t chop,
                const ab_event *expect, const ab_fail *fail)
 {
-    wire w = {0};
+    ab_wire w = {0};
     for (size_t i = 0; i < nframes; i++)
-        wire_row(&w, &frames[i]);
+        ab_wire_row(&w, &frames[i]);
 
     /* What the server must send back. */
     char want[4096];
@@ -347,7 +276,7 @@ static int run(const char *id, const ab_frame *frames, size_t nframes, uint32_t 
     want[0] = '\0';
     for (const ab_event *e = expect; e->kind != AB_EV_END; e++) {
         sh_bytes p = {0};
-        payload_bytes(&e->payload, &p);
+        ab_payload_bytes(&e->payload, &p);
         uint64_t h = sh_fnv(SH_FNV_INIT, p.p, p.len);
         if (e->kind == AB_EV_TEXT || e->kind == AB_EV_BINARY)
             wl += (size_t)snprintf(want + wl, sizeof want - wl, "%s(%zu:%016" PRIx64 ") ",
@@ -369,7 +298,7 @@ static int run(const char *id, const ab_frame *frames, size_t nframes, uint32_t 
     if (!connect_and_upgrade(c)) {
         problem = "the opening handshake failed";
     } else if (failing) {
-        size_t at = fail_point(&w, fail);
+        size_t at = ab_fail_point(&w, fail);
         /* Everything before the offending byte: the server must not fail yet. */
         write_chopped(c, w.bytes.p, at - 1, &w, 0, chop);
         pump(c, 60);
@@ -433,8 +362,8 @@ int main(int argc, char **argv)
         /* The fail point of an invalid vector is found by the parser itself
          * here (test_autobahn checks it against a reference): the first
          * byte a client-role-free server parser refuses. */
-        wire w = {0};
-        wire_row(&w, &frames[0]);
+        ab_wire w = {0};
+        ab_wire_row(&w, &frames[0]);
         sh_config cfg = {WS_ROLE_SERVER, NULL};
         size_t at = sh_fail_point(&cfg, w.bytes.p, w.bytes.len);
         ab_fail f = AB_OK;
