@@ -16,6 +16,13 @@
 
 #define MAXH 24
 
+static int parse_request(const char *buf, size_t len, size_t last_len, const void *limits)
+{
+    ws_http_request req;
+    ws_http_header h[MAXH];
+    return ws_http_parse_request(buf, len, last_len, limits, &req, h, MAXH);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
@@ -33,31 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int whole = ws_http_parse_request(buf, size, 0, &limits, &req, h, MAXH);
     require(whole < 0 || (whole > 0 && (size_t)whole <= size));
 
-    size_t decided = whole > 0 ? (size_t)whole : size;
-    /* Every prefix for small inputs; a spread of them for large ones. */
-    size_t step = decided > 512 ? decided / 256 : 1;
-    for (size_t p = 0; p < decided; p += step) {
-        ws_http_request r2;
-        ws_http_header h2[MAXH];
-        int r = ws_http_parse_request(buf, p, 0, &limits, &r2, h2, MAXH);
-        require(r == WS_INCOMPLETE || r == whole);
-    }
-    {
-        ws_http_request r2;
-        ws_http_header h2[MAXH];
-        int r = WS_INCOMPLETE;
-        size_t last = 0;
-        size_t chunk = 1 + (size ? data[size - 1] % 7 : 0);
-        for (size_t p = chunk; r == WS_INCOMPLETE; p += chunk) {
-            if (p > size)
-                p = size;
-            r = ws_http_parse_request(buf, p, last, &limits, &r2, h2, MAXH);
-            last = p;
-            if (p == size)
-                break;
-        }
-        require(r == whole);
-    }
+    require_prefixes_agree(parse_request, &limits, data, size, whole,
+                           1 + (size ? data[size - 1] % 7 : 0));
     if (whole <= 0)
         return 0;
 

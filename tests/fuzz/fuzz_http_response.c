@@ -14,6 +14,14 @@
 
 #define MAXH 24
 
+static int parse_response(const char *buf, size_t len, size_t last_len, const void *ctx)
+{
+    (void)ctx;
+    ws_http_response res;
+    ws_http_header h[MAXH];
+    return ws_http_parse_response(buf, len, last_len, NULL, &res, h, MAXH);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *buf = (const char *)data;
@@ -22,30 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int whole = ws_http_parse_response(buf, size, 0, NULL, &res, h, MAXH);
     require(whole < 0 || (size_t)whole <= size);
 
-    size_t decided = whole > 0 ? (size_t)whole : size;
-    size_t step = decided > 512 ? decided / 256 : 1;
-    for (size_t p = 0; p < decided; p += step) {
-        ws_http_response r2;
-        ws_http_header h2[MAXH];
-        int r = ws_http_parse_response(buf, p, 0, NULL, &r2, h2, MAXH);
-        require(r == WS_INCOMPLETE || r == whole);
-    }
-    {
-        ws_http_response r2;
-        ws_http_header h2[MAXH];
-        int r = WS_INCOMPLETE;
-        size_t last = 0;
-        size_t chunk = 1 + (size ? data[size - 1] % 5 : 0);
-        for (size_t p = chunk;; p += chunk) {
-            if (p > size)
-                p = size;
-            r = ws_http_parse_response(buf, p, last, NULL, &r2, h2, MAXH);
-            last = p;
-            if (r != WS_INCOMPLETE || p == size)
-                break;
-        }
-        require(r == whole);
-    }
+    require_prefixes_agree(parse_response, NULL, data, size, whole,
+                           1 + (size ? data[size - 1] % 5 : 0));
     if (whole <= 0)
         return 0;
 
