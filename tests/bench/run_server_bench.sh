@@ -126,9 +126,10 @@ per_cpu() { # deliveries per server CPU second
 }
 
 printf '\n%-40s %14s %14s %10s\n' "" "chat_server" "node ws@8" "ratio"
-row() { # label chat node better(high|low)
+row() { # label chat node better(high|low|none)
   local r
   r=$(awk -v a="$2" -v b="$3" -v d="$4" 'BEGIN {
+        if (d == "none") { print "-"; exit }
         if (a + 0 <= 0 || b + 0 <= 0) { print "n/a"; exit }
         printf "%.1fx", (d == "high") ? a / b : b / a }')
   printf '%-40s %14s %14s %10s\n' "$1" "$2" "$3" "$r"
@@ -136,9 +137,9 @@ row() { # label chat node better(high|low)
 row "delivered msg/s, as fast as possible" "$(field chat_server max delivered_per_s)" \
   "$(field node max delivered_per_s)" high
 row "  server CPU seconds in ${DURATION}s" "$(field chat_server max server_cpu_s)" \
-  "$(field node max server_cpu_s)" low
+  "$(field node max server_cpu_s)" none
 row "  ws_load CPU seconds in ${DURATION}s" "$(field chat_server max load_cpu_s)" \
-  "$(field node max load_cpu_s)" low
+  "$(field node max load_cpu_s)" none
 row "  deliveries per server CPU second" "$(per_cpu chat_server)" "$(per_cpu node)" high
 row "  latency p50 (us)" "$(field chat_server max p50_us)" "$(field node max p50_us)" low
 row "  latency p99 (us)" "$(field chat_server max p99_us)" "$(field node max p99_us)" low
@@ -162,5 +163,6 @@ for name in chat_server node; do
                                 "(see its RESULT line above); its numbers are not comparable"
   done
 done
-echo "ratio: how many times better chat_server is (higher msg/s; lower latency, CPU and memory)"
+echo "ratio: how many times better chat_server is (higher msg/s; lower latency and memory);"
+echo "CPU seconds are how much of the shared cores each process got, not a score"
 echo "load average at end: $(cat /proc/loadavg)"
