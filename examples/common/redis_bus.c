@@ -418,14 +418,13 @@ static void pump(redis_bus *b)
 void redis_bus_publish(redis_bus *b, ws_opcode opcode, const uint8_t *data, size_t len)
 {
     size_t total = BUS_HEADER_LEN + len;
-    bus_msg *m = NULL;
-    if (b->queued_bytes <= b->max_queued && total <= b->max_queued - b->queued_bytes)
-        m = malloc(sizeof *m + total);
+    bool fits = b->queued_bytes <= b->max_queued && total <= b->max_queued - b->queued_bytes;
+    bus_msg *m = fits ? malloc(sizeof *m + total) : NULL;
     if (!m) {
         if (b->dropped_full++ == 0)
-            log_msg("redis", "publisher: backlog full (%zu bytes waiting for Redis); dropping "
-                    "messages for other instances until it drains",
-                    b->queued_bytes);
+            log_msg("redis", "publisher: %s (%zu bytes waiting for Redis); dropping messages "
+                    "for other instances until it drains",
+                    fits ? "out of memory" : "backlog full", b->queued_bytes);
         return;
     }
     m->next = NULL;
