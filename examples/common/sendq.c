@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/uio.h>
 
 /* Buffers per writev call; more only costs another syscall. */
@@ -14,6 +15,32 @@ sbuf *sbuf_new(size_t len)
         return NULL;
     b->refs = 1;
     b->len = len;
+    return b;
+}
+
+sbuf *sbuf_copy(const void *data, size_t len)
+{
+    sbuf *b = sbuf_new(len);
+    if (b && len)
+        memcpy(b->data, data, len);
+    return b;
+}
+
+sbuf *sbuf_message(ws_writer *w, ws_opcode opcode, const void *data, size_t len, int *status)
+{
+    size_t size = ws_message_size(w, len);
+    sbuf *b = sbuf_new(size);
+    if (!b) {
+        *status = 0;
+        return NULL;
+    }
+    ptrdiff_t n = ws_message_write(w, opcode, data, len, b->data, size);
+    if (n < 0) {
+        *status = (int)n;
+        sbuf_unref(b);
+        return NULL;
+    }
+    b->len = (size_t)n;
     return b;
 }
 

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wsframe.h"
+
 typedef struct sbuf {
     size_t refs;
     size_t len;      /* bytes of data in use */
@@ -21,6 +23,13 @@ typedef struct sbuf {
 
 /* A buffer of len bytes (contents undefined) with one reference, or NULL. */
 sbuf *sbuf_new(size_t len);
+/* A buffer holding a copy of data's len bytes, or NULL. */
+sbuf *sbuf_copy(const void *data, size_t len);
+/* One whole message encoded by w (ws_message_write: one frame, or frames
+ * of w's maximum payload; masked in the client role) into a new buffer.
+ * Returns it, or NULL with *status set to the writer's ws_status (closing,
+ * invalid UTF-8...) or to 0 when out of memory. */
+sbuf *sbuf_message(ws_writer *w, ws_opcode opcode, const void *data, size_t len, int *status);
 /* Another reference; returns b. */
 sbuf *sbuf_ref(sbuf *b);
 /* Drop a reference; frees b with the last one. NULL is ignored. */

@@ -209,12 +209,11 @@ static bool conn_queue(conn *c, sbuf *b, bool bounded)
 
 static bool conn_queue_copy(conn *c, const void *data, size_t len, bool bounded)
 {
-    sbuf *b = sbuf_new(len);
+    sbuf *b = sbuf_copy(data, len);
     if (!b) {
         conn_kill(c, "out of memory");
         return false;
     }
-    memcpy(b->data, data, len);
     bool ok = conn_queue(c, b, bounded);
     sbuf_unref(b);
     return ok;
@@ -262,17 +261,13 @@ bool conn_send(conn *c, ws_opcode opcode, const void *data, size_t len)
 {
     if (!conn_can_send(c))
         return false;
-    size_t size = ws_message_size(&c->writer, len);
-    sbuf *b = sbuf_new(size);
-    if (!b)
-        return false;
-    ptrdiff_t n = ws_message_write(&c->writer, opcode, data, len, b->data, size);
-    if (n < 0) {
-        log_msg(c->peer, "cannot send: %s", ws_strerror((int)n));
-        sbuf_unref(b);
+    int st;
+    sbuf *b = sbuf_message(&c->writer, opcode, data, len, &st);
+    if (!b) {
+        if (st)
+            log_msg(c->peer, "cannot send: %s", ws_strerror(st));
         return false;
     }
-    b->len = (size_t)n;
     bool ok = conn_queue(c, b, true);
     sbuf_unref(b);
     conn_drive(c);

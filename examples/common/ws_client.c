@@ -347,10 +347,9 @@ void client_free(client_conn *c)
  * stack; messages are encoded straight into their sbuf instead). */
 static int queue_bytes(client_conn *c, const uint8_t *bytes, size_t len)
 {
-    sbuf *b = sbuf_new(len);
+    sbuf *b = sbuf_copy(bytes, len);
     if (!b)
         return WS_E_BUFFER_TOO_SMALL;
-    memcpy(b->data, bytes, len);
     int rc = sendq_push(&c->out, b) < 0 ? WS_E_BUFFER_TOO_SMALL : 0;
     sbuf_unref(b);
     return rc;
@@ -360,16 +359,11 @@ int client_send_message(client_conn *c, ws_opcode opcode, const void *data, size
 {
     if (!ws_writer_can_send(&c->writer))
         return WS_E_CLOSING;
-    size_t need = ws_message_size(&c->writer, len);
-    sbuf *b = sbuf_new(need);
+    int st;
+    sbuf *b = sbuf_message(&c->writer, opcode, data, len, &st);
     if (!b)
-        return WS_E_BUFFER_TOO_SMALL;
-    ptrdiff_t n = ws_message_write(&c->writer, opcode, data, len, b->data, need);
-    int rc = 0;
-    if (n < 0)
-        rc = (int)n;
-    else if (sendq_push(&c->out, b) < 0)
-        rc = WS_E_BUFFER_TOO_SMALL;
+        return st ? st : WS_E_BUFFER_TOO_SMALL;
+    int rc = sendq_push(&c->out, b) < 0 ? WS_E_BUFFER_TOO_SMALL : 0;
     sbuf_unref(b);
     return rc;
 }

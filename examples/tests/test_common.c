@@ -1,5 +1,5 @@
 /* Unit tests of examples/common: the event loop's timers, fd watchers and
- * signals, and the shared-buffer send queue. */
+ * signals, and the shared-buffer send queue with its encoders. */
 #include <setjmp.h> /* cmocka needs these before cmocka.h */
 #include <stdarg.h>
 #include <stddef.h>
@@ -360,6 +360,41 @@ static void test_shared_buffer_in_two_queues_with_partial_writes(void **state)
     }
 }
 
+/* The server and the client encode their messages through sbuf_message:
+ * the bytes must be the writer's, and the writer's errors must come back. */
+static void test_sbuf_message_and_copy(void **state)
+{
+    (void)state;
+    ws_writer w, ref;
+    ws_writer_init(&w, WS_ROLE_SERVER, 0, NULL, NULL);
+    ws_writer_init(&ref, WS_ROLE_SERVER, 0, NULL, NULL);
+    static const char text[] = "h\xc3\xa9llo";
+    int st = 1;
+    sbuf *b = sbuf_message(&w, WS_OP_TEXT, text, sizeof text - 1, &st);
+    assert_non_null(b);
+    uint8_t want[64];
+    ptrdiff_t n = ws_message_write(&ref, WS_OP_TEXT, text, sizeof text - 1, want, sizeof want);
+    assert_true(n > 0);
+    assert_int_equal(b->len, (size_t)n);
+    assert_memory_equal(b->data, want, (size_t)n);
+    assert_int_equal(b->refs, 1);
+    sbuf_unref(b);
+
+    static const uint8_t bad[] = {'a', 0xc3, 0x28};
+    assert_null(sbuf_message(&w, WS_OP_TEXT, bad, sizeof bad, &st));
+    assert_int_equal(st, WS_E_INVALID_UTF8);
+
+    sbuf *c = sbuf_copy(want, (size_t)n);
+    assert_non_null(c);
+    assert_int_equal(c->len, (size_t)n);
+    assert_memory_equal(c->data, want, (size_t)n);
+    sbuf_unref(c);
+    sbuf *empty = sbuf_copy(NULL, 0);
+    assert_non_null(empty);
+    assert_int_equal(empty->len, 0);
+    sbuf_unref(empty);
+}
+
 static void test_many_small_buffers_go_out_in_order(void **state)
 {
     (void)state;
@@ -412,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_signal_arrives_as_an_event),
         cmocka_unit_test(test_shared_buffer_in_two_queues_with_partial_writes),
         cmocka_unit_test(test_many_small_buffers_go_out_in_order),
+        cmocka_unit_test(test_sbuf_message_and_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
