@@ -219,6 +219,20 @@ static ALWAYS_INLINE ws_status feed_with(ws_utf8 *v, const uint8_t *data, size_t
         return WS_E_INVALID_UTF8;
     }
     size_t i = 0;
+    /* A piece that starts inside a sequence (the previous piece cut it):
+     * finish that sequence first, at most three bytes, so the fast path
+     * starts at once rather than after a DFA block or window. This is
+     * what a text arriving in many reads pays per read. */
+    while (i < len && (s & 63) != ACCEPT_VALUE) {
+        STEP(s, data[i]);
+        if ((s & 63) == REJECT_VALUE) {
+            if (error_at != NULL)
+                *error_at = i;
+            v->state_ = (uint32_t)REJECT_VALUE;
+            return WS_E_INVALID_UTF8;
+        }
+        i++;
+    }
     while (i < len) {
         if ((s & 63) == ACCEPT_VALUE) {
             i += valid_run(data + i, len - i);
@@ -436,8 +450,20 @@ static WS_TARGET_AVX2 ALWAYS_INLINE size_t valid_run_avx2(const uint8_t *p, size
                 prev = _mm256_loadu_si256((const __m256i *)(const void *)(p + i - 32));
             }
         }
-        if (i + 32 > len)
+        if (i + 32 > len) {
+            /* The last bytes as one block that overlaps the validated ones
+             * (which it finds valid again), so the DFA gets only a
+             * sequence cut at the end rather than up to 31 bytes. */
+            if (i < len && len >= 64) {
+                const __m256i in = _mm256_loadu_si256((const __m256i *)(const void *)(p + len - 32));
+                const __m256i before =
+                    _mm256_loadu_si256((const __m256i *)(const void *)(p + len - 64));
+                const __m256i errors = block_errors(in, before);
+                if (_mm256_testz_si256(errors, errors))
+                    i = len;
+            }
             break;
+        }
         const __m256i in = _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
         const __m256i errors = block_errors(in, prev);
         if (!_mm256_testz_si256(errors, errors))
