@@ -199,10 +199,8 @@ int main(int argc, char **argv)
     uint64_t v;
 
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"host", required_argument, NULL, 'H'},
+        CLI_SERVER_LONGOPTS,
         {"origin", required_argument, NULL, 'o'},
-        {"max-message", required_argument, NULL, 'm'},
         {"max-clients", required_argument, NULL, 'c'},
         {"ping-interval", required_argument, NULL, 'i'},
         {"handshake-timeout", required_argument, NULL, 't'},
@@ -214,12 +212,10 @@ int main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
         case 'p':
-            if (!cli_number(prog, "--port", optarg, 0, 65535, &v))
-                return 2;
-            opt.port = (uint16_t)v;
-            break;
         case 'H':
-            opt.host = optarg;
+        case 'm':
+            if (!cli_server_flag(prog, ch, optarg, (uint64_t)1 << 32, &opt))
+                return 2;
             break;
         case 'o':
             if (num_origins == MAX_ORIGINS) {
@@ -227,12 +223,6 @@ int main(int argc, char **argv)
                 return 2;
             }
             origins[num_origins++] = optarg;
-            break;
-        case 'm':
-            if (!cli_number(prog, "--max-message", optarg, 1, (uint64_t)1 << 32, &v))
-                return 2;
-            opt.limits.max_message_size = v;
-            opt.limits.max_frame_size = v;
             break;
         case 'c':
             if (!cli_number(prog, "--max-clients", optarg, 1, 1000000, &v))

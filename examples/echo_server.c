@@ -67,12 +67,9 @@ int main(int argc, char **argv)
     server_options opt;
     server_options_default(&opt);
     bool have_port = false;
-    uint64_t v;
 
     static const struct option longopts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"host", required_argument, NULL, 'H'},
-        {"max-message", required_argument, NULL, 'm'},
+        CLI_SERVER_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -80,19 +77,11 @@ int main(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
         case 'p':
-            if (!cli_number(prog, "--port", optarg, 0, 65535, &v))
-                return 2;
-            opt.port = (uint16_t)v;
-            have_port = true;
-            break;
         case 'H':
-            opt.host = optarg;
-            break;
         case 'm':
-            if (!cli_number(prog, "--max-message", optarg, 1, (uint64_t)1 << 40, &v))
+            if (!cli_server_flag(prog, ch, optarg, (uint64_t)1 << 40, &opt))
                 return 2;
-            opt.limits.max_message_size = v;
-            opt.limits.max_frame_size = v;
+            have_port |= ch == 'p';
             break;
         case 'h':
             usage(stdout, prog);

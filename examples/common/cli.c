@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "server.h"
+
 bool cli_number(const char *prog, const char *flag, const char *arg, uint64_t min, uint64_t max,
                 uint64_t *out)
 {
@@ -25,4 +27,29 @@ bool cli_number(const char *prog, const char *flag, const char *arg, uint64_t mi
     }
     *out = (uint64_t)v;
     return true;
+}
+
+bool cli_server_flag(const char *prog, int ch, const char *arg, uint64_t max_message,
+                     server_options *opt)
+{
+    uint64_t v;
+    switch (ch) {
+    case 'p':
+        if (!cli_number(prog, "--port", arg, 0, 65535, &v))
+            return false;
+        opt->port = (uint16_t)v;
+        return true;
+    case 'H':
+        opt->host = arg;
+        return true;
+    case 'm':
+        if (!cli_number(prog, "--max-message", arg, 1, max_message, &v))
+            return false;
+        opt->limits.max_message_size = v;
+        opt->limits.max_frame_size = v;
+        return true;
+    default:
+        fprintf(stderr, "%s: cli_server_flag: not a server flag: %d\n", prog, ch);
+        return false;
+    }
 }

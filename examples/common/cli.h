@@ -1,4 +1,5 @@
-/* cli.h - strict number parsing for command-line flags. */
+/* cli.h - strict number parsing for command-line flags, and the flags both
+ * example servers take. */
 #ifndef EXAMPLES_CLI_H
 #define EXAMPLES_CLI_H
 
@@ -10,5 +11,23 @@
  * and returns false. */
 bool cli_number(const char *prog, const char *flag, const char *arg, uint64_t min, uint64_t max,
                 uint64_t *out);
+
+struct server_options;
+
+/* The flags echo_server and chat_server share, for their getopt_long table
+ * (which needs <getopt.h>):
+ *   --port N             0 to 65535; 0 picks a free port
+ *   --host ADDR          the address to bind
+ *   --max-message BYTES  1 to max_message; the limit on a message, summed
+ *                        over its fragments, and so on any one frame */
+#define CLI_SERVER_LONGOPTS                                                                    \
+    {"port", required_argument, NULL, 'p'}, {"host", required_argument, NULL, 'H'},            \
+        {"max-message", required_argument, NULL, 'm'}
+
+/* Store the value of one of those flags (ch is what getopt_long returned:
+ * 'p', 'H' or 'm') in opt. On a bad value prints why, as cli_number does,
+ * and returns false. */
+bool cli_server_flag(const char *prog, int ch, const char *arg, uint64_t max_message,
+                     struct server_options *opt);
 
 #endif
