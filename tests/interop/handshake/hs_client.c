@@ -55,27 +55,6 @@ static int connect_to(const ws_url *url)
     return fd;
 }
 
-/* Reads one whole frame into buf (keeping len bytes across calls).
- * Returns the header length, or -1. */
-static int read_frame(int fd, uint8_t *buf, size_t cap, size_t *len, ws_frame *f)
-{
-    for (;;) {
-        int hl = ws_frame_parse(buf, *len, WS_ROLE_CLIENT, 0, f);
-        if (hl >= 0 && *len - (size_t)hl >= f->payload_len)
-            return hl;
-        if (hl < 0 && hl != WS_INCOMPLETE) {
-            printf("frame error: %s\n", ws_strerror(hl));
-            return -1;
-        }
-        if (*len == cap)
-            return -1;
-        ssize_t n = recv(fd, buf + *len, cap - *len, 0);
-        if (n <= 0)
-            return -1;
-        *len += (size_t)n;
-    }
-}
-
 static int send_frame(int fd, uint8_t opcode, const void *payload, size_t plen)
 {
     ws_frame f = {.fin = true, .opcode = opcode, .masked = true, .payload_len = plen};
@@ -83,6 +62,17 @@ static int send_frame(int fd, uint8_t opcode, const void *payload, size_t plen)
     uint8_t wire[1024];
     ptrdiff_t n = ws_frame_write(&f, payload, plen, wire, sizeof wire);
     return n < 0 ? -1 : send_all(fd, wire, (size_t)n);
+}
+
+struct response_head {
+    ws_http_response res;
+    ws_http_header headers[32];
+};
+
+static int parse_response(const char *buf, size_t len, size_t last_len, void *ctx)
+{
+    struct response_head *h = ctx;
+    return ws_http_parse_response(buf, len, last_len, NULL, &h->res, h->headers, 32);
 }
 
 int main(int argc, char **argv)
@@ -115,31 +105,22 @@ int main(int argc, char **argv)
     }
 
     static uint8_t buf[16384];
-    size_t len = 0, last_len = 0;
-    ws_http_response res;
-    ws_http_header headers[32];
-    int head;
-    for (;;) {
-        ssize_t r = recv(fd, buf + len, sizeof buf - len, 0);
-        if (r <= 0) {
-            printf("connection closed during the handshake\n");
-            return 1;
-        }
-        len += (size_t)r;
-        head = ws_http_parse_response((const char *)buf, len, last_len, NULL, &res, headers, 32);
-        if (head != WS_INCOMPLETE)
-            break;
-        last_len = len;
+    size_t len = 0;
+    struct response_head rh;
+    int head = hs_read_head(fd, buf, sizeof buf, &len, parse_response, &rh);
+    if (head == 0) {
+        printf("connection closed during the handshake\n");
+        return 1;
     }
     if (head < 0) {
         printf("bad response: %s\n", ws_strerror(head));
         return 1;
     }
     ws_handshake_response hr;
-    st = ws_handshake_check_response(&res, key, &opts, &hr);
+    st = ws_handshake_check_response(&rh.res, key, &opts, &hr);
     if (st == WS_E_HS_STATUS) {
-        printf("refused status=%d reason=%.*s error=%s\n", res.status, (int)res.reason_len,
-               res.reason, ws_status_name(st));
+        printf("refused status=%d reason=%.*s error=%s\n", rh.res.status, (int)rh.res.reason_len,
+               rh.res.reason, ws_status_name(st));
         return 2;
     }
     if (st != WS_OK) {
@@ -156,7 +137,7 @@ int main(int argc, char **argv)
     if (send_frame(fd, WS_OP_TEXT, hello, sizeof hello - 1) < 0)
         return 1;
     ws_frame f;
-    int hl = read_frame(fd, buf, sizeof buf, &len, &f);
+    int hl = hs_read_frame(fd, WS_ROLE_CLIENT, buf, sizeof buf, &len, &f);
     if (hl < 0 || f.opcode != WS_OP_TEXT) {
         printf("no text echo\n");
         return 1;
@@ -171,7 +152,7 @@ int main(int argc, char **argv)
     int cn = ws_close_build(WS_CLOSE_NORMAL, NULL, 0, close_payload, sizeof close_payload);
     if (cn < 0 || send_frame(fd, WS_OP_CLOSE, close_payload, (size_t)cn) < 0)
         return 1;
-    hl = read_frame(fd, buf, sizeof buf, &len, &f);
+    hl = hs_read_frame(fd, WS_ROLE_CLIENT, buf, sizeof buf, &len, &f);
     if (hl < 0 || f.opcode != WS_OP_CLOSE) {
         printf("no close answer\n");
         return 1;

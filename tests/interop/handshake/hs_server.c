@@ -2,7 +2,8 @@
  * A deliberately small WebSocket server for the handshake interop tests,
  * built only on libwsframe's handshake and frame calls with blocking
  * sockets. It binds 127.0.0.1 on an ephemeral port, prints
- * "listening on PORT", and serves connections one at a time until killed:
+ * "listening on PORT", and serves connections one at a time until SIGTERM
+ * (exit 0, so a wrapper such as valgrind can report):
  *   - a WebSocket upgrade: checked, answered 101 with the first of
  *     "chat.v2", "chat.v1" the client offered; then every data frame is
  *     echoed once and a close frame is answered with a close;
@@ -14,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,77 +32,69 @@ static void run_frames(int fd, uint8_t *buf, size_t len, size_t cap)
 {
     for (;;) {
         ws_frame f;
-        int hl = ws_frame_parse(buf, len, WS_ROLE_SERVER, 0, &f);
-        if (hl >= 0 && len - (size_t)hl >= f.payload_len) {
-            uint8_t *payload = buf + hl;
-            size_t plen = (size_t)f.payload_len;
-            ws_mask(payload, plen, f.mask, 0);
-            if (f.opcode == WS_OP_CLOSE) {
-                printf("close from client, %zu payload bytes\n", plen);
-                ws_frame out = {.fin = true, .opcode = WS_OP_CLOSE, .payload_len = plen};
-                uint8_t wire[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
-                ptrdiff_t n = ws_frame_write(&out, payload, plen, wire, sizeof wire);
-                if (n > 0)
-                    send_all(fd, wire, (size_t)n);
-                return;
-            }
-            if (f.opcode == WS_OP_TEXT || f.opcode == WS_OP_BINARY) {
-                printf("echo %s, %zu bytes: %.*s\n", f.opcode == WS_OP_TEXT ? "text" : "binary",
-                       plen, plen > 40 ? 40 : (int)plen, (const char *)payload);
-                ws_frame out = {.fin = true, .opcode = f.opcode, .payload_len = plen};
-                static uint8_t wire[70000];
-                ptrdiff_t n = ws_frame_write(&out, payload, plen, wire, sizeof wire);
-                if (n < 0 || send_all(fd, wire, (size_t)n) < 0)
-                    return;
-            }
-            size_t used = (size_t)hl + plen;
-            memmove(buf, buf + used, len - used);
-            len -= used;
-            fflush(stdout);
-            continue;
-        }
-        if (hl < 0 && hl != WS_INCOMPLETE) {
-            printf("frame error: %s\n", ws_strerror(hl));
-            return;
-        }
-        if (len == cap) {
+        int hl = hs_read_frame(fd, WS_ROLE_SERVER, buf, cap, &len, &f);
+        if (hl == HS_TOO_BIG)
             printf("frame too large for this test server\n");
+        if (hl < 0)
+            return;
+        uint8_t *payload = buf + hl;
+        size_t plen = (size_t)f.payload_len;
+        ws_mask(payload, plen, f.mask, 0);
+        if (f.opcode == WS_OP_CLOSE) {
+            printf("close from client, %zu payload bytes\n", plen);
+            ws_frame out = {.fin = true, .opcode = WS_OP_CLOSE, .payload_len = plen};
+            uint8_t wire[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
+            ptrdiff_t n = ws_frame_write(&out, payload, plen, wire, sizeof wire);
+            if (n > 0)
+                send_all(fd, wire, (size_t)n);
             return;
         }
-        ssize_t n = recv(fd, buf + len, cap - len, 0);
-        if (n <= 0)
-            return;
-        len += (size_t)n;
+        if (f.opcode == WS_OP_TEXT || f.opcode == WS_OP_BINARY) {
+            printf("echo %s, %zu bytes: %.*s\n", f.opcode == WS_OP_TEXT ? "text" : "binary",
+                   plen, plen > 40 ? 40 : (int)plen, (const char *)payload);
+            ws_frame out = {.fin = true, .opcode = f.opcode, .payload_len = plen};
+            static uint8_t wire[70000];
+            ptrdiff_t n = ws_frame_write(&out, payload, plen, wire, sizeof wire);
+            if (n < 0 || send_all(fd, wire, (size_t)n) < 0)
+                return;
+        }
+        size_t used = (size_t)hl + plen;
+        memmove(buf, buf + used, len - used);
+        len -= used;
+        fflush(stdout);
     }
+}
+
+struct request_head {
+    ws_http_request req;
+    ws_http_header headers[64];
+};
+
+static int parse_request(const char *buf, size_t len, size_t last_len, void *ctx)
+{
+    struct request_head *h = ctx;
+    return ws_http_parse_request(buf, len, last_len, NULL, &h->req, h->headers, 64);
 }
 
 static void serve(int fd)
 {
     static uint8_t buf[70000];
-    size_t len = 0, last_len = 0;
-    ws_http_request req;
-    ws_http_header headers[64];
-    int head;
-    for (;;) {
-        ssize_t n = recv(fd, buf + len, 8192 - len, 0);
-        if (n <= 0)
-            return;
-        len += (size_t)n;
-        head = ws_http_parse_request((const char *)buf, len, last_len, NULL, &req, headers, 64);
-        if (head != WS_INCOMPLETE)
-            break;
-        last_len = len;
-    }
+    size_t len = 0;
+    struct request_head rh;
+    /* The head must fit in 8 KiB; the rest of buf is for frames. */
+    int head = hs_read_head(fd, buf, 8192, &len, parse_request, &rh);
+    if (head == 0)
+        return;
     char out[1024];
     int n;
     ws_handshake_request hs;
-    ws_status st = head < 0 ? (ws_status)head : ws_handshake_check_request(&req, NULL, &hs);
+    ws_status st = head < 0 ? (ws_status)head : ws_handshake_check_request(&rh.req, NULL, &hs);
     if (st == WS_E_HS_NOT_WEBSOCKET) {
         static const char page[] = "<!doctype html><title>404</title><p>no such page</p>\n";
         n = ws_http_write_response(404, NULL, "text/html; charset=utf-8", NULL, page,
                                    sizeof page - 1, out, sizeof out);
-        printf("plain HTTP %.*s %.*s: 404\n", (int)req.method_len, req.method,
-               (int)req.target_len, req.target);
+        printf("plain HTTP %.*s %.*s: 404\n", (int)rh.req.method_len, rh.req.method,
+               (int)rh.req.target_len, rh.req.target);
         send_all(fd, out, (size_t)n);
         return;
     }
@@ -112,7 +106,7 @@ static void serve(int fd)
     }
     const char *supported[] = {"chat.v2", "chat.v1"};
     const char *chosen = NULL;
-    st = ws_handshake_select_protocol(&req, supported, 2, NULL, &chosen);
+    st = ws_handshake_select_protocol(&rh.req, supported, 2, NULL, &chosen);
     if (st != WS_OK) {
         n = ws_handshake_write_rejection(st, out, sizeof out);
         send_all(fd, out, (size_t)n);
@@ -129,8 +123,18 @@ static void serve(int fd)
     run_frames(fd, buf, len - (size_t)head, sizeof buf);
 }
 
+/* Every line printed so far has been flushed (main flushes after each
+ * connection), so the process can end right here; _exit is safe in a signal
+ * handler and still lets valgrind run its leak check. */
+static void on_sigterm(int signo)
+{
+    (void)signo;
+    _exit(0);
+}
+
 int main(void)
 {
+    signal(SIGTERM, on_sigterm);
     int ls = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
