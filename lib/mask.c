@@ -215,8 +215,10 @@ size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
 #define AVX2_MIN_LEN 256
 #define VECTOR_MIN_LEN 16
 
-WS_API size_t ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
-                           size_t key_offset)
+/* Shared by both entry points, so that ws_mask does not call ws_mask_copy
+ * (an exported function, which the compiler may not inline into it). */
+static inline size_t mask_dispatch(uint8_t *dst, const uint8_t *src, size_t len,
+                                   const uint8_t key[4], size_t key_offset)
 {
     if (len == 0)
         return key_offset & 3;
@@ -234,7 +236,13 @@ WS_API size_t ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const u
     return ws_mask_portable(dst, src, len, key, key_offset);
 }
 
+WS_API size_t ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
+                           size_t key_offset)
+{
+    return mask_dispatch(dst, src, len, key, key_offset);
+}
+
 WS_API size_t ws_mask(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset)
 {
-    return ws_mask_copy(data, data, len, key, key_offset);
+    return mask_dispatch(data, data, len, key, key_offset);
 }

@@ -103,6 +103,33 @@ static int control_frame(const ws_frame *f, uint8_t *payload, ws_event *ev)
     }
 }
 
+#ifndef WS_FUSE_BLOCK
+#define WS_FUSE_BLOCK 4096
+#endif
+
+/*
+ * Unmask (when key is not NULL) and validate text WS_FUSE_BLOCK bytes at a
+ * time, so the validator reads what the unmasking just wrote while it is
+ * still in L1, instead of each going through the whole piece. Measured on
+ * masked ASCII frames (best of many, ns per frame), two whole passes ->
+ * 4 KiB blocks: 64 KiB 1177 -> 1241 (in L2 either way: noise), 1 MiB
+ * 21773 -> 20716, 16 MiB 975217 -> 680278 (30% less: the data no longer
+ * comes from memory twice). 16 KiB blocks lost at 16 MiB (780206); non-ASCII
+ * text, where the validator is compute-bound, is unchanged.
+ */
+static ws_status unmask_validate(ws_utf8 *v, uint8_t *data, size_t n, const uint8_t *key,
+                                 size_t *key_offset)
+{
+    for (size_t off = 0; off < n; off += WS_FUSE_BLOCK) {
+        const size_t m = n - off < WS_FUSE_BLOCK ? n - off : WS_FUSE_BLOCK;
+        if (key != NULL)
+            *key_offset = ws_mask(data + off, m, key, *key_offset);
+        if (ws_utf8_feed(v, data + off, m, NULL) != WS_OK)
+            return WS_E_INVALID_UTF8;
+    }
+    return WS_OK;
+}
+
 /* Hand out the payload bytes of the current data frame that are in buf.
  * Out of line so that ws_parser_next's own entry saves no registers. */
 static __attribute__((noinline)) ptrdiff_t payload_piece(ws_parser *p, uint8_t *data, size_t avail, ws_event *ev)
@@ -110,10 +137,16 @@ static __attribute__((noinline)) ptrdiff_t payload_piece(ws_parser *p, uint8_t *
     size_t n = avail;
     if ((uint64_t)n > p->frame_left_)
         n = (size_t)p->frame_left_;
-    if (p->flags_ & FL_MASKED)
-        p->mask_offset_ = (uint8_t)ws_mask(data, n, p->mask_, p->mask_offset_);
-    if (p->message_opcode_ == WS_OP_TEXT && ws_utf8_feed(&p->utf8_, data, n, NULL) != WS_OK)
-        return fail(p, WS_E_INVALID_UTF8);
+    if (p->message_opcode_ != WS_OP_TEXT) {
+        if (p->flags_ & FL_MASKED)
+            p->mask_offset_ = (uint8_t)ws_mask(data, n, p->mask_, p->mask_offset_);
+    } else {
+        size_t key_offset = p->mask_offset_;
+        if (unmask_validate(&p->utf8_, data, n, (p->flags_ & FL_MASKED) ? p->mask_ : NULL,
+                            &key_offset) != WS_OK)
+            return fail(p, WS_E_INVALID_UTF8);
+        p->mask_offset_ = (uint8_t)key_offset;
+    }
     p->frame_left_ -= n;
     if (p->frame_left_ == 0)
         p->state_ = (p->flags_ & FL_FIN) ? ST_MESSAGE_END : ST_HEADER;
@@ -158,9 +191,18 @@ static __attribute__((noinline)) ptrdiff_t whole_message_slow(ws_parser *p, uint
 {
     uint8_t *data = buf + header_len;
     const uint8_t opcode = (uint8_t)(buf[0] & 0x0Fu);
-    if (key != NULL)
-        ws_mask(data, (size_t)n, key, 0);
-    if (opcode == WS_OP_TEXT && ws_utf8_validate(data, (size_t)n) != WS_OK)
+    if (opcode != WS_OP_TEXT) {
+        if (key != NULL)
+            ws_mask(data, (size_t)n, key, 0);
+        return report_whole(opcode, data, n, header_len, ev);
+    }
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    size_t key_offset = 0;
+    if (unmask_validate(&v, data, (size_t)n, key, &key_offset) != WS_OK ||
+        ws_utf8_finish(&v) != WS_OK)
+        /* Blocks after the failing one are still masked; the general path
+         * never reaches them, as it fails at the same byte before them. */
         return invalid_whole_text(p, n, header_len, ev);
     return report_whole(opcode, data, n, header_len, ev);
 }

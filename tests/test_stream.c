@@ -227,6 +227,30 @@ static void test_whole_messages_every_size(void **state)
     }
 }
 
+/* A large masked text with one bad byte before, at and after the edges of
+ * the 4 KiB blocks in which the parser unmasks and validates: the failure
+ * comes at that byte in both modes, whatever the chunking. */
+static void test_large_text_fails_at_the_bad_byte(void **state)
+{
+    (void)state;
+    enum { LEN = 10000 };
+    static const size_t bad_at[] = {0, 4095, 4096, 4097, 8191, 8192, 9999};
+    uint8_t *text = malloc(LEN);
+    assert_non_null(text);
+    for (size_t b = 0; b < sizeof bad_at / sizeof bad_at[0]; b++) {
+        for (size_t i = 0; i < LEN; i++)
+            text[i] = (uint8_t)(i % 7 == 0 ? 0xC3 : i % 7 == 1 ? 0xA9 : 'a' + i % 26);
+        text[bad_at[b]] = 0xFF;
+        sh_bytes s = {0};
+        sh_frame(&s, true, WS_OP_TEXT, true, 5, text, LEN);
+        assert_int_equal(check_stream(&server, &s, "T(!INVALID_UTF8"), WS_E_INVALID_UTF8);
+        /* Header: 2 + 2 (16-bit length) + 4 (key). */
+        assert_int_equal(sh_fail_point(&server, s.p, s.len), 8 + bad_at[b] + 1);
+        sh_free(&s);
+    }
+    free(text);
+}
+
 /* RFC 6455 5.7: unmasked fragmented "Hel" "lo" and an unmasked ping, as a
  * client receives them. */
 static void test_rfc_fragments_and_ping_client(void **state)
@@ -825,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_whole_messages_fall_back_to_three_events),
         cmocka_unit_test(test_whole_message_invalid_utf8),
         cmocka_unit_test(test_whole_messages_every_size),
+        cmocka_unit_test(test_large_text_fails_at_the_bad_byte),
         cmocka_unit_test(test_empty_messages_have_no_data_event),
         cmocka_unit_test(test_server_requires_masked_client_refuses_masked),
         cmocka_unit_test(test_continuation_without_start),
