@@ -5,21 +5,10 @@
 // tabs must show every message exactly once in #messages. Prints one line per
 // check; exit 0 only when all pass.
 'use strict';
-const { chromium } = require('playwright-core');
+const { checker, launchChromium } = require('../common');
 
 const [url, screenshotPath] = process.argv.slice(2);
-let passed = 0;
-let failed = 0;
-function check(cond, what, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok: ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL: ${what}${detail ? ' -- ' + detail : ''}`);
-  }
-  return cond;
-}
+const { check, finish } = checker();
 
 // How many #messages entries show exactly the broadcast of msg.
 function countShown(page, msg) {
@@ -51,18 +40,8 @@ async function send(page, text, how) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
-  });
+  const { browser, watchdog } = await launchChromium(check, 'browser test finished within 90 s', 90000);
   console.log(`info: chromium ${browser.version()}`);
-  const watchdog = setTimeout(async () => {
-    check(false, 'browser test finished within 90 s');
-    await browser.close().catch(() => {});
-    process.exit(1);
-  }, 90000);
 
   try {
     const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
@@ -142,8 +121,7 @@ async function main() {
     clearTimeout(watchdog);
     await browser.close().catch(() => {});
   }
-  console.log(`info: ${passed} checks ok, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  finish();
 }
 
 main();

@@ -6,20 +6,10 @@
 // expects a clean close with 1000. Prints one line per check; exit 0 only
 // when all pass.
 'use strict';
-const { chromium } = require('playwright-core');
+const { checker, launchChromium } = require('../common');
 
 const [wsUrl] = process.argv.slice(2);
-let passed = 0;
-let failed = 0;
-function check(cond, what, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok: ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL: ${what}${detail ? ' -- ' + detail : ''}`);
-  }
-}
+const { check, finish } = checker();
 
 // Runs inside the page.
 async function echoInPage({ url, count, seed }) {
@@ -111,17 +101,7 @@ async function echoInPage({ url, count, seed }) {
 }
 
 async function main() {
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 30000,
-  });
-  const watchdog = setTimeout(async () => {
-    check(false, 'browser echo test finished within 90 s');
-    await browser.close().catch(() => {});
-    process.exit(1);
-  }, 90000);
+  const { browser, watchdog } = await launchChromium(check, 'browser echo test finished within 90 s', 90000);
   try {
     // A page Playwright serves counts as "public" to Chromium's Local Network
     // Access checks, which refuse it WebSockets to 127.0.0.1
@@ -146,8 +126,7 @@ async function main() {
     clearTimeout(watchdog);
     await browser.close().catch(() => {});
   }
-  console.log(`info: ${passed} checks ok, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  finish();
 }
 
 main();

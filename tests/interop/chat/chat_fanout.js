@@ -5,18 +5,12 @@
 // usage: node chat_fanout.js URL N S M
 'use strict';
 const WebSocket = require('ws');
+const { checker } = require('../common');
 
 const [url, nArg, sArg, mArg] = process.argv.slice(2);
 const N = Number(nArg), S = Number(sArg), M = Number(mArg);
-let passed = 0, failed = 0;
-function check(cond, what, detail) {
-  if (cond) { passed++; console.log(`ok: ${what}`); } else { failed++; console.log(`FAIL: ${what}${detail ? ' -- ' + detail : ''}`); }
-}
-function finish() {
-  console.log(`info: ${passed} checks ok, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
-}
-setTimeout(() => { check(false, 'fan-out finished within 100 s'); finish(); }, 100000);
+const { check, finish, deadline } = checker();
+deadline(100000, 'fan-out finished within 100 s');
 
 const RE = /^Server: fan-(\d+)-(\d+) /;
 const clients = [];

@@ -7,32 +7,12 @@
 // when all pass.
 'use strict';
 const WebSocket = require('ws');
+const { checker, rng32 } = require('../common');
 
 const [url, seedArg, countArg] = process.argv.slice(2);
 const COUNT = Number(countArg);
-let failures = 0;
-let passed = 0;
-function check(cond, what, detail) {
-  if (cond) {
-    passed++;
-    console.log(`ok: node: ${what}`);
-  } else {
-    failures++;
-    console.log(`FAIL: node: ${what}${detail ? ' -- ' + detail : ''}`);
-  }
-}
+const { check, finish, deadline } = checker('node: ');
 
-// mulberry32: a small seeded generator, so a failing run can be replayed.
-function rng32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = rng32(Number(seedArg));
 const randInt = (lo, hi) => lo + Math.floor(random() * (hi - lo)); // [lo, hi)
 
@@ -91,10 +71,8 @@ console.log(`info: node ws ${require('ws/package.json').version}: ${COUNT} messa
 const ws = new WebSocket(url, { maxPayload: 0, handshakeTimeout: 10000 });
 let received = 0;
 const mismatches = [];
-const deadline = setTimeout(() => {
-  check(false, `all ${COUNT} messages echoed within 120 s`, `received ${received}`);
-  finish();
-}, 120000);
+const echoTimer = deadline(120000, `all ${COUNT} messages echoed within 120 s`,
+  () => `received ${received}`);
 
 ws.on('error', (err) => console.log(`info: node: socket error ${err.message}`));
 ws.on('open', () => {
@@ -111,7 +89,7 @@ ws.on('message', (data, isBinary) => {
       `got ${isBinary ? 'binary' : 'text'}[${data.length}]`);
   }
   if (received === COUNT) {
-    clearTimeout(deadline);
+    clearTimeout(echoTimer);
     check(true, `all ${COUNT} messages echoed`);
     check(mismatches.length === 0, 'every echo byte-exact, same type, in order',
       mismatches.slice(0, 5).join('; '));
@@ -151,10 +129,7 @@ async function pings() {
       `ping with ${payload.length}-byte payload -> pong with the same payload`,
       got === null ? 'no pong in 10 s' : `pong payload ${got.toString('hex')}`);
   }
-  const closeTimer = setTimeout(() => {
-    check(false, 'close handshake completes within 10 s');
-    finish();
-  }, 10000);
+  const closeTimer = deadline(10000, 'close handshake completes within 10 s');
   ws.once('close', (code, reason) => {
     clearTimeout(closeTimer);
     check(code === 1000, "close 1000 with a reason -> server's close frame carries 1000",
@@ -167,14 +142,9 @@ async function pings() {
 
 ws.on('close', (code) => {
   if (received < COUNT) {
-    clearTimeout(deadline);
+    clearTimeout(echoTimer);
     check(false, `all ${COUNT} messages echoed before the connection closed`,
       `received ${received}, close code ${code}`);
     finish();
   }
 });
-
-function finish() {
-  console.log(`info: node: ${passed} checks ok, ${failures} failed`);
-  process.exit(failures === 0 && passed > 0 ? 0 : 1);
-}

@@ -5,29 +5,13 @@
 // usage: node echo_load.js URL N M
 'use strict';
 const WebSocket = require('ws');
+const { checker, rng32 } = require('../common');
 
 const [url, nArg, mArg] = process.argv.slice(2);
 const N = Number(nArg), M = Number(mArg);
-let passed = 0, failed = 0;
-function check(cond, what, detail) {
-  if (cond) { passed++; console.log(`ok: ${what}`); } else { failed++; console.log(`FAIL: ${what}${detail ? ' -- ' + detail : ''}`); }
-}
-function finish() {
-  console.log(`info: ${passed} checks ok, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
-}
-setTimeout(() => { check(false, 'load finished within 100 s'); finish(); }, 100000);
+const { check, finish, deadline } = checker();
+deadline(100000, 'load finished within 100 s');
 
-function rng32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const ALPHABET = ['a', 'Q', ' ', '\u00e9', '\u20ac', '\u4e2d', '\ud83d\ude00'];
 
 function plan(client) {
