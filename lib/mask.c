@@ -3,7 +3,7 @@
  * key[i % 4].
  *
  * Every implementation first rotates the key by key_offset and repeats it to
- * the width it works at (in registers, see rotated_key), so the body is a
+ * the width it works at (in registers, see ws_mask_rotated_key), so the body is a
  * plain load / XOR / store over whole words with no per-byte index
  * arithmetic; only the last few bytes go one at a time. Loads and stores are
  * unaligned (memcpy or loadu/storeu); only the AVX2 path first steps to a
@@ -22,26 +22,6 @@
 #ifdef WS_HAVE_NEON
 #include <arm_neon.h>
 #endif
-
-/* The key rotated by key_offset, as the uint32_t whose bytes in memory are
- * key[key_offset], key[key_offset + 1], ... Built in registers: a key
- * assembled in a stack array and reloaded as a wider word stalls store
- * forwarding on every call, about 10 ns, which a payload arriving in
- * 1460-byte reads paid on each read (64 KiB in 1460-byte pieces: 1202 ns,
- * against 731 ns in one piece). */
-static inline uint32_t rotated_key(const uint8_t key[4], size_t key_offset)
-{
-    uint32_t k;
-    memcpy(&k, key, 4);
-    const unsigned bits = (unsigned)(key_offset & 3) * 8;
-    if (bits == 0)
-        return k;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return k << bits | k >> (32 - bits);
-#else
-    return k >> bits | k << (32 - bits);
-#endif
-}
 
 /* Both halves are the same 4 bytes, so this is right for either byte order. */
 static inline uint64_t repeat_key64(uint32_t k4) { return (uint64_t)k4 << 32 | k4; }
@@ -80,7 +60,7 @@ static inline void mask_tail(uint8_t *dst, const uint8_t *src, size_t len, uint6
 size_t ws_mask_portable(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                         size_t key_offset)
 {
-    const uint64_t k = repeat_key64(rotated_key(key, key_offset));
+    const uint64_t k = repeat_key64(ws_mask_rotated_key(key, key_offset));
     size_t i = 0;
     if (len >= 16) {
         /* Four words per round: all loads before the stores, so dst == src
@@ -116,7 +96,7 @@ size_t ws_mask_portable(uint8_t *dst, const uint8_t *src, size_t len, const uint
 size_t ws_mask_sse2(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                     size_t key_offset)
 {
-    const uint32_t k4 = rotated_key(key, key_offset);
+    const uint32_t k4 = ws_mask_rotated_key(key, key_offset);
     const __m128i k = _mm_set1_epi32((int)k4);
     size_t i = 0;
     for (; i + 64 <= len; i += 64) {
@@ -164,9 +144,9 @@ WS_TARGET_AVX2 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
     const size_t head = (size_t)(-(uintptr_t)dst & 31);
     const __m256i first = LOAD32(src);
     const __m256i last = LOAD32(src + len - 32);
-    const __m256i k_first = _mm256_set1_epi32((int)rotated_key(key, key_offset));
-    const __m256i k = _mm256_set1_epi32((int)rotated_key(key, key_offset + head));
-    const __m256i k_last = _mm256_set1_epi32((int)rotated_key(key, key_offset + len - 32));
+    const __m256i k_first = _mm256_set1_epi32((int)ws_mask_rotated_key(key, key_offset));
+    const __m256i k = _mm256_set1_epi32((int)ws_mask_rotated_key(key, key_offset + head));
+    const __m256i k_last = _mm256_set1_epi32((int)ws_mask_rotated_key(key, key_offset + len - 32));
     size_t i = head;
     for (; i + 128 <= len; i += 128) {
         __m256i a = LOAD32(src + i);
@@ -190,7 +170,7 @@ WS_TARGET_AVX2 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
 size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                     size_t key_offset)
 {
-    const uint32_t k4 = rotated_key(key, key_offset);
+    const uint32_t k4 = ws_mask_rotated_key(key, key_offset);
     const uint8x16_t k = vreinterpretq_u8_u32(vdupq_n_u32(k4));
     size_t i = 0;
     for (; i + 64 <= len; i += 64) {

@@ -22,6 +22,20 @@ ws_status ws_utf8_feed_sse2(ws_utf8 *v, const uint8_t *data, size_t len, size_t 
 /* Only call when ws_cpu_has_avx2(). */
 ws_status ws_utf8_feed_avx2(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 #endif
+/*
+ * Unmask data in place with key from *key_offset (as ws_mask, *key_offset
+ * becomes the next offset) and validate it as ws_utf8_feed does, in one
+ * pass where that is faster. On failure the bytes after the failing one may
+ * be left masked; *error_at (if not NULL) is where it failed.
+ */
+ws_status ws_utf8_unmask_feed(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
+                              size_t *key_offset, size_t *error_at);
+#ifdef WS_HAVE_AVX2
+/* Only call when ws_cpu_has_avx2(); unmasks all of data, even on failure. */
+ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
+                                   size_t *key_offset, size_t *error_at);
+#endif
+
 #ifdef WS_HAVE_NEON
 ws_status ws_utf8_feed_neon(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 #endif

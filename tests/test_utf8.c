@@ -485,6 +485,74 @@ static void test_long_texts_with_one_fault(void **state)
     }
 }
 
+/* Unmasking fused with validation (the stream parser's text path), the
+ * dispatcher and the one-pass AVX2 variant: for long random texts with one
+ * fault, masked at a random key offset and fed whole or in three pieces
+ * (the key offset carried along), the verdict and the failing byte are the
+ * reference's, the key offset comes out as ws_mask's, and a valid text
+ * comes out unmasked. */
+typedef ws_status (*unmask_feed_fn)(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
+                                    size_t *key_offset, size_t *error_at);
+
+static long run_unmask_pieces(unmask_feed_fn fn, uint8_t *data, size_t len, const uint8_t key[4],
+                              size_t key_offset, const size_t cuts[2])
+{
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    size_t start = 0, ko = key_offset;
+    for (int c = 0; c <= 2; c++) {
+        size_t end = c < 2 ? cuts[c] : len;
+        size_t at = 0;
+        size_t want_ko = (ko + (end - start)) & 3;
+        if (fn(&v, data + start, end - start, key, &ko, &at) != WS_OK)
+            return (long)(start + at);
+        assert_int_equal(ko, want_ko);
+        start = end;
+    }
+    return ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
+}
+
+static void test_unmask_feed(void **state)
+{
+    (void)state;
+    enum { CAP = 9000 };
+    static uint8_t plain[CAP], wire[CAP];
+    unmask_feed_fn fns[2];
+    size_t nf = 0;
+    fns[nf++] = ws_utf8_unmask_feed;
+#ifdef WS_HAVE_AVX2
+    if (ws_cpu_has_avx2())
+        fns[nf++] = ws_utf8_unmask_feed_avx2;
+#endif
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 0x3a5c);
+    for (int iter = 0; iter < 1500; iter++) {
+        size_t len = random_text(&rng, plain, CAP, false);
+        if (len > 0 && ws_test_rng_below(&rng, 3) != 0)
+            plain[ws_test_rng_below(&rng, len)] = (uint8_t)ws_test_rng_next(&rng);
+        long want = ref_validate(plain, len);
+        uint8_t key[4];
+        ws_test_rng_fill(&rng, key, 4);
+        size_t key_offset = (size_t)ws_test_rng_below(&rng, 4);
+        size_t cuts[2] = {(size_t)ws_test_rng_below(&rng, len + 1), 0};
+        cuts[1] = cuts[0] + (size_t)ws_test_rng_below(&rng, len - cuts[0] + 1);
+        size_t whole[2] = {len, len};
+        for (size_t f = 0; f < nf; f++) {
+            for (int split = 0; split < 2; split++) {
+                memcpy(wire, plain, len);
+                ws_mask(wire, len, key, key_offset);
+                long got = run_unmask_pieces(fns[f], wire, len, key, key_offset,
+                                             split ? cuts : whole);
+                if (got != want)
+                    fail_msg("iter %d fn %zu split %d len %zu: got %ld, reference %ld", iter, f,
+                             split, len, got, want);
+                if (want == VALID || want == TRUNCATED)
+                    assert_memory_equal(wire, plain, len);
+            }
+        }
+    }
+}
+
 static void test_init_resets(void **state)
 {
     (void)state;
@@ -511,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_error_position_in_long_text),
         cmocka_unit_test(test_long_texts_with_one_fault),
+        cmocka_unit_test(test_unmask_feed),
         cmocka_unit_test(test_init_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
