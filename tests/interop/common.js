@@ -44,10 +44,11 @@ function rng32(seed) {
   };
 }
 
-// Debian's Chromium, headless, without the background traffic a test has no
-// use for. The watchdog fails `what` with check, closes the browser and exits
-// 1 if the test is still running after ms.
-async function launchChromium(check, what, ms) {
+// Runs body(browser) in Debian's Chromium, headless, without the background
+// traffic a test has no use for, then closes the browser and finishes the
+// checks. An exception in body fails a check; a body still running after ms
+// fails `what`, and the process exits 1.
+async function inChromium({ check, finish }, what, ms, body) {
   const { chromium } = require('playwright-core');
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -60,7 +61,15 @@ async function launchChromium(check, what, ms) {
     await browser.close().catch(() => {});
     process.exit(1);
   }, ms);
-  return { browser, watchdog };
+  try {
+    await body(browser);
+  } catch (err) {
+    check(false, 'browser script ran without an exception', err && err.stack);
+  } finally {
+    clearTimeout(watchdog);
+    await browser.close().catch(() => {});
+  }
+  finish();
 }
 
-module.exports = { checker, rng32, launchChromium };
+module.exports = { checker, rng32, inChromium };

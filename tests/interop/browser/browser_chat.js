@@ -5,10 +5,11 @@
 // tabs must show every message exactly once in #messages. Prints one line per
 // check; exit 0 only when all pass.
 'use strict';
-const { checker, launchChromium } = require('../common');
+const { checker, inChromium } = require('../common');
 
 const [url, screenshotPath] = process.argv.slice(2);
-const { check, finish } = checker();
+const checks = checker();
+const { check } = checks;
 
 // How many #messages entries show exactly the broadcast of msg.
 function countShown(page, msg) {
@@ -39,89 +40,77 @@ async function send(page, text, how) {
   else await input.press('Enter');
 }
 
-async function main() {
-  const { browser, watchdog } = await launchChromium(check, 'browser test finished within 90 s', 90000);
+inChromium(checks, 'browser test finished within 90 s', 90000, async (browser) => {
   console.log(`info: chromium ${browser.version()}`);
+  const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
+  const tabs = [await context.newPage(), await context.newPage()];
+  const pageErrors = [];
+  tabs.forEach((p, i) => p.on('pageerror', (e) => pageErrors.push(`tab${i + 1}: ${e.message}`)));
 
-  try {
-    const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
-    const tabs = [await context.newPage(), await context.newPage()];
-    const pageErrors = [];
-    tabs.forEach((p, i) => p.on('pageerror', (e) => pageErrors.push(`tab${i + 1}: ${e.message}`)));
-
-    for (const [i, tab] of tabs.entries()) {
-      const response = await tab.goto(url, { waitUntil: 'load', timeout: 15000 });
-      check(response && response.status() === 200, `tab${i + 1}: GET / -> 200`, response && response.status());
-      check(await tab.locator('#messageInput').count() === 1, `tab${i + 1}: page has #messageInput`);
-      check(await tab.locator('#messages').count() === 1, `tab${i + 1}: page has #messages`);
-      check(await tab.getByRole('button', { name: /send/i }).count() === 1, `tab${i + 1}: page has a Send button`);
-    }
-
-    // The page connects on its own: probe until tab 2 sees what tab 1 sends.
-    let joined = false;
-    for (let n = 0; n < 40 && !joined; n++) {
-      await send(tabs[0], `probe-${n}`, 'enter');
-      joined = await waitShown(tabs[1], `probe-${n}`, 500);
-    }
-    check(joined, 'both tabs connected: a probe from tab 1 reaches tab 2');
-
-    let big = '';
-    const unit = 'x64k \u00e9\u4e2d\ud83d\ude00 '; // 14 bytes of UTF-8: ASCII, 2-, 3- and 4-byte
-    while (Buffer.byteLength(big) + Buffer.byteLength(unit) <= 65536) big += unit;
-    while (Buffer.byteLength(big) < 65536) big += '.';
-    const messages = [
-      { tab: 0, how: 'button', text: 'hello from tab 1 via the Send button \ud83d\udc4b\ud83c\udf89' },
-      { tab: 1, how: 'enter', text: '\u4f60\u597d\uff0c\u4e16\u754c \u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8 \ud55c\uad6d\uc5b4 via Enter' },
-      { tab: 1, how: 'typed', text: 'typed key by key: caf\u00e9 \ud83d\ude80 \u00fcber' },
-      { tab: 1, how: 'button', text: '<b>html</b> & <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script>' },
-      { tab: 0, how: 'enter', text: big },
-    ];
-    for (const m of messages) {
-      if (m.text === big) {
-        // Before the 64 KiB message fills the list: the conversation so far.
-        await tabs[0].bringToFront();
-        await tabs[0].screenshot({ path: screenshotPath });
-        console.log(`info: screenshot of tab 1 saved to ${screenshotPath}`);
-      }
-      const label = m.text.length > 1000 ? `${Buffer.byteLength(m.text)}-byte message` : JSON.stringify(m.text);
-      await send(tabs[m.tab], m.text, m.how);
-      for (const [i, tab] of tabs.entries()) {
-        const seen = await waitShown(tab, m.text, 10000);
-        check(seen, `tab${i + 1} shows ${label} (sent from tab${m.tab + 1} with ${m.how})`);
-      }
-      check(await tabs[m.tab].locator('#messageInput').inputValue() === '',
-        `tab${m.tab + 1}: input is cleared after sending ${label}`);
-    }
-    await tabs[0].waitForTimeout(500); // room for duplicates to arrive
-    for (const m of messages) {
-      for (const [i, tab] of tabs.entries()) {
-        const n = await countShown(tab, m.text);
-        check(n === 1, `tab${i + 1} shows ${m.text.length > 1000 ? 'the 64 KiB message' : JSON.stringify(m.text)} exactly once`, `${n} times`);
-      }
-    }
-    for (const [i, tab] of tabs.entries()) {
-      const markup = await tab.evaluate(() => ({
-        b: document.querySelectorAll('#messages b').length,
-        img: document.querySelectorAll('#messages img').length,
-        script: document.querySelectorAll('#messages script').length,
-        xss: window.__xss,
-      }));
-      check(markup.b === 0 && markup.img === 0 && markup.script === 0 && markup.xss === undefined,
-        `tab${i + 1}: <b>, <img>, <script> in a message are shown as text, not markup`, JSON.stringify(markup));
-    }
-    check(pageErrors.length === 0, 'no JavaScript errors in either tab', pageErrors.join('; '));
-
-    // The room still works after the 64 KiB message.
-    await send(tabs[1], 'last message, sent from tab 2 \u2714', 'button');
-    check(await waitShown(tabs[0], 'last message, sent from tab 2 \u2714', 10000),
-      'tab1 shows a message sent after the 64 KiB one');
-  } catch (err) {
-    check(false, 'browser script ran without an exception', err && err.stack);
-  } finally {
-    clearTimeout(watchdog);
-    await browser.close().catch(() => {});
+  for (const [i, tab] of tabs.entries()) {
+    const response = await tab.goto(url, { waitUntil: 'load', timeout: 15000 });
+    check(response && response.status() === 200, `tab${i + 1}: GET / -> 200`, response && response.status());
+    check(await tab.locator('#messageInput').count() === 1, `tab${i + 1}: page has #messageInput`);
+    check(await tab.locator('#messages').count() === 1, `tab${i + 1}: page has #messages`);
+    check(await tab.getByRole('button', { name: /send/i }).count() === 1, `tab${i + 1}: page has a Send button`);
   }
-  finish();
-}
 
-main();
+  // The page connects on its own: probe until tab 2 sees what tab 1 sends.
+  let joined = false;
+  for (let n = 0; n < 40 && !joined; n++) {
+    await send(tabs[0], `probe-${n}`, 'enter');
+    joined = await waitShown(tabs[1], `probe-${n}`, 500);
+  }
+  check(joined, 'both tabs connected: a probe from tab 1 reaches tab 2');
+
+  let big = '';
+  const unit = 'x64k \u00e9\u4e2d\ud83d\ude00 '; // 14 bytes of UTF-8: ASCII, 2-, 3- and 4-byte
+  while (Buffer.byteLength(big) + Buffer.byteLength(unit) <= 65536) big += unit;
+  while (Buffer.byteLength(big) < 65536) big += '.';
+  const messages = [
+    { tab: 0, how: 'button', text: 'hello from tab 1 via the Send button \ud83d\udc4b\ud83c\udf89' },
+    { tab: 1, how: 'enter', text: '\u4f60\u597d\uff0c\u4e16\u754c \u65e5\u672c\u8a9e\u306e\u30c6\u30ad\u30b9\u30c8 \ud55c\uad6d\uc5b4 via Enter' },
+    { tab: 1, how: 'typed', text: 'typed key by key: caf\u00e9 \ud83d\ude80 \u00fcber' },
+    { tab: 1, how: 'button', text: '<b>html</b> & <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script>' },
+    { tab: 0, how: 'enter', text: big },
+  ];
+  for (const m of messages) {
+    if (m.text === big) {
+      // Before the 64 KiB message fills the list: the conversation so far.
+      await tabs[0].bringToFront();
+      await tabs[0].screenshot({ path: screenshotPath });
+      console.log(`info: screenshot of tab 1 saved to ${screenshotPath}`);
+    }
+    const label = m.text.length > 1000 ? `${Buffer.byteLength(m.text)}-byte message` : JSON.stringify(m.text);
+    await send(tabs[m.tab], m.text, m.how);
+    for (const [i, tab] of tabs.entries()) {
+      const seen = await waitShown(tab, m.text, 10000);
+      check(seen, `tab${i + 1} shows ${label} (sent from tab${m.tab + 1} with ${m.how})`);
+    }
+    check(await tabs[m.tab].locator('#messageInput').inputValue() === '',
+      `tab${m.tab + 1}: input is cleared after sending ${label}`);
+  }
+  await tabs[0].waitForTimeout(500); // room for duplicates to arrive
+  for (const m of messages) {
+    for (const [i, tab] of tabs.entries()) {
+      const n = await countShown(tab, m.text);
+      check(n === 1, `tab${i + 1} shows ${m.text.length > 1000 ? 'the 64 KiB message' : JSON.stringify(m.text)} exactly once`, `${n} times`);
+    }
+  }
+  for (const [i, tab] of tabs.entries()) {
+    const markup = await tab.evaluate(() => ({
+      b: document.querySelectorAll('#messages b').length,
+      img: document.querySelectorAll('#messages img').length,
+      script: document.querySelectorAll('#messages script').length,
+      xss: window.__xss,
+    }));
+    check(markup.b === 0 && markup.img === 0 && markup.script === 0 && markup.xss === undefined,
+      `tab${i + 1}: <b>, <img>, <script> in a message are shown as text, not markup`, JSON.stringify(markup));
+  }
+  check(pageErrors.length === 0, 'no JavaScript errors in either tab', pageErrors.join('; '));
+
+  // The room still works after the 64 KiB message.
+  await send(tabs[1], 'last message, sent from tab 2 \u2714', 'button');
+  check(await waitShown(tabs[0], 'last message, sent from tab 2 \u2714', 10000),
+    'tab1 shows a message sent after the 64 KiB one');
+});

@@ -6,10 +6,11 @@
 // expects a clean close with 1000. Prints one line per check; exit 0 only
 // when all pass.
 'use strict';
-const { checker, launchChromium } = require('../common');
+const { checker, inChromium } = require('../common');
 
 const [wsUrl] = process.argv.slice(2);
-const { check, finish } = checker();
+const checks = checker();
+const { check } = checks;
 
 // Runs inside the page.
 async function echoInPage({ url, count, seed }) {
@@ -100,33 +101,22 @@ async function echoInPage({ url, count, seed }) {
   return result;
 }
 
-async function main() {
-  const { browser, watchdog } = await launchChromium(check, 'browser echo test finished within 90 s', 90000);
-  try {
-    // A page Playwright serves counts as "public" to Chromium's Local Network
-    // Access checks, which refuse it WebSockets to 127.0.0.1
-    // (ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS) unless the user allowed it:
-    // grant that. The blank page is served at the server's own origin by
-    // Playwright; echo_server never sees that request.
-    const context = await browser.newContext({ permissions: ['local-network-access'] });
-    const page = await context.newPage();
-    const origin = wsUrl.replace(/^ws:/, 'http:');
-    await page.route(origin, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>echo</title>' }));
-    await page.goto(origin);
-    const r = await page.evaluate(echoInPage, { url: wsUrl, count: 300, seed: 1455 });
-    console.log(`info: chromium ${browser.version()} sent ${r.total} messages, ${r.bytes} bytes`);
-    check(r.extensions === '', 'chromium offers permessage-deflate, server negotiates no extension', r.extensions);
-    check(r.received === r.total, `all ${r.total} messages echoed`, `received ${r.received}`);
-    check(r.mismatches.length === 0, 'every echo unchanged, same type, in order', r.mismatches.join('; '));
-    check(r.close && r.close.code === 1000 && r.close.wasClean,
-      'close 1000 with a reason -> clean close, server answers 1000', JSON.stringify(r.close));
-  } catch (err) {
-    check(false, 'browser script ran without an exception', err && err.stack);
-  } finally {
-    clearTimeout(watchdog);
-    await browser.close().catch(() => {});
-  }
-  finish();
-}
-
-main();
+inChromium(checks, 'browser echo test finished within 90 s', 90000, async (browser) => {
+  // A page Playwright serves counts as "public" to Chromium's Local Network
+  // Access checks, which refuse it WebSockets to 127.0.0.1
+  // (ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS) unless the user allowed it:
+  // grant that. The blank page is served at the server's own origin by
+  // Playwright; echo_server never sees that request.
+  const context = await browser.newContext({ permissions: ['local-network-access'] });
+  const page = await context.newPage();
+  const origin = wsUrl.replace(/^ws:/, 'http:');
+  await page.route(origin, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>echo</title>' }));
+  await page.goto(origin);
+  const r = await page.evaluate(echoInPage, { url: wsUrl, count: 300, seed: 1455 });
+  console.log(`info: chromium ${browser.version()} sent ${r.total} messages, ${r.bytes} bytes`);
+  check(r.extensions === '', 'chromium offers permessage-deflate, server negotiates no extension', r.extensions);
+  check(r.received === r.total, `all ${r.total} messages echoed`, `received ${r.received}`);
+  check(r.mismatches.length === 0, 'every echo unchanged, same type, in order', r.mismatches.join('; '));
+  check(r.close && r.close.code === 1000 && r.close.wasClean,
+    'close 1000 with a reason -> clean close, server answers 1000', JSON.stringify(r.close));
+});
