@@ -48,7 +48,14 @@ static pid_t start_server(const char *path)
         dup2(out[1], 1);
         close(out[0]);
         close(out[1]);
-        execl(path, path, "--port", "0", "--max-message", "16777216", (char *)NULL);
+        /* WS_TEST_WRAPPER (e.g. valgrind, see tests/valgrind.sh) goes in
+         * front of the server's command line, split by the shell. */
+        const char *wrapper = getenv("WS_TEST_WRAPPER");
+        if (wrapper && *wrapper)
+            execl("/bin/sh", "sh", "-c", "exec $WS_TEST_WRAPPER \"$@\"", "sh", path, "--port", "0",
+                  "--max-message", "16777216", (char *)NULL);
+        else
+            execl(path, path, "--port", "0", "--max-message", "16777216", (char *)NULL);
         _exit(127);
     }
     close(out[1]);
@@ -379,8 +386,15 @@ int main(int argc, char **argv)
     }
     printf("ab_replay: %d of %d cases OK\n", total - failed, total);
     if (server > 0) {
+        /* The server exits 0 on SIGTERM; anything else is a failure, such as
+         * valgrind's error exit under WS_TEST_WRAPPER. */
+        int status = 0;
         kill(server, SIGTERM);
-        waitpid(server, NULL, 0);
+        if (waitpid(server, &status, 0) != server || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            fprintf(stderr, "ab_replay: the server did not exit 0 on SIGTERM (wait status %#x)\n",
+                    (unsigned)status);
+            failed++;
+        }
     }
     return failed ? 1 : 0;
 }
