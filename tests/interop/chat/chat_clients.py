@@ -92,7 +92,7 @@ async def scenario(checks, server, chat_client, node_js):
     reader_task = asyncio.create_task(py_reader())
     node = h.Proc([os.environ.get("WS_NODE", "node"), node_js, server.url("/")], "node-chat-client",
                   env=h.node_env(), stdin=True, keep_lines=100)
-    cc = h.Proc([chat_client, server.url("/")], "chat_client", stdin=True, keep_lines=100)
+    cc = h.Proc([chat_client, server.url("/")], "chat_client", stdin=True, keep_lines=100, ours=True)
 
     checks.check(await until(lambda: any(e.get("event") == "open" for e in node_events(node)), 15),
                  "node client connected", str(node_events(node)[:3]))
@@ -163,7 +163,7 @@ async def scenario(checks, server, chat_client, node_js):
 
     # Leaving.
     cc.close_stdin()
-    code = cc.wait(10)
+    code = cc.wait(h.slow(10))
     checks.check(code == 0, "chat_client: EOF on stdin -> exits 0", f"exit {code}")
     node_command(node, {"close": 1000, "reason": "node leaves"})
     await until(lambda: any(e.get("event") == "close" for e in node_events(node)), 10)

@@ -70,7 +70,7 @@ class Client:
     neither side blocks on a full pipe), exit status and timing."""
 
     def __init__(self, binary, args, stdin_bytes=None):
-        self.argv = [binary, *args]
+        self.argv = h.wrap_argv([binary, *args])
         print(f"info: run {' '.join(self.argv)}", flush=True)
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, preexec_fn=h._die_with_parent)
@@ -122,16 +122,19 @@ class Client:
             self.proc.stdin.close()
         except BrokenPipeError:
             pass
+        killed = False
         try:
-            self.proc.wait(timeout)
+            self.proc.wait(h.slow(timeout))
         except subprocess.TimeoutExpired:
-            print(f"info: still running {timeout}s after stdin EOF; killed", flush=True)
+            print(f"info: still running {h.slow(timeout)}s after stdin EOF; killed", flush=True)
             self.proc.kill()
             self.proc.wait()
+            killed = True
         self.elapsed = time.monotonic() - t_close
         for t in self._threads:
             t.join(5)
         self.rc = self.proc.returncode
+        h.record_exit(f"chat_client (pid {self.proc.pid})", None if killed else self.rc)
         self.report()
         return self.elapsed
 
@@ -148,7 +151,7 @@ class Client:
     def report(self):
         print(f"info: exit {self.rc} {self.elapsed:.2f}s after stdin EOF; "
               f"stdout {len(self._out)} bytes", flush=True)
-        for line in self.stderr.splitlines()[-30:]:
+        for line in self.stderr.splitlines()[-(300 if h.WRAPPER and self.rc else 30):]:
             print(f"  [chat_client stderr] {line[:300]}", flush=True)
 
     @property
@@ -351,17 +354,19 @@ def case_tty(checks, server, exe, kind):
     """stdin is a terminal: slash commands apply without --slash."""
     import pty
     master, slave = pty.openpty()
-    proc = subprocess.Popen([exe, server.url("/echo")], stdin=slave, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(h.wrap_argv([exe, server.url("/echo")]), stdin=slave, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, preexec_fn=h._die_with_parent)
     os.close(slave)
     os.write(master, b"/ping tty\nhello tty\n")
     checks.check(len(server.wait_event("message", 1, 10)) == 1, "a typed line was sent")
     os.write(master, b"/close 4002 typed\n")
     try:
-        out, err = proc.communicate(timeout=10)
+        out, err = proc.communicate(timeout=h.slow(10))
+        h.record_exit(f"chat_client on a tty (pid {proc.pid})", proc.returncode)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
+        h.record_exit(f"chat_client on a tty (pid {proc.pid})", None)
     os.close(master)
     print(f"info: exit {proc.returncode}; stderr {err.decode(errors='replace')!r}", flush=True)
     checks.check(proc.returncode == 0, "/close answered -> exit 0", f"exit {proc.returncode}")
@@ -449,6 +454,11 @@ def case_server_ping(checks, server, exe):
 
 def case_client_ping(checks, server, exe, kind):
     client = Client(exe, ["-v", "--ping-interval", "0.2", server.url("/echo")])
+    # The 1.3 s count from the connection, not from the start of a program
+    # that may run under a slow WS_TEST_WRAPPER.
+    deadline = time.monotonic() + h.slow(10)
+    while b"connected to" not in client.err and time.monotonic() < deadline:
+        time.sleep(0.05)
     time.sleep(1.3)
     client.finish()
     checks.check(client.rc == 0, "exit 0", f"exit {client.rc}")

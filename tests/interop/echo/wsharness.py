@@ -9,6 +9,21 @@ hide itself by being on both ends of the wire.
   the test dies (PR_SET_PDEATHSIG), so a ctest timeout leaves nothing behind.
 - raw sockets: handshake, masked client frames, a reader for server frames.
 - /proc probes: resident memory and open file descriptors of the server.
+
+Environment (tests/valgrind.sh sets both):
+- WS_TEST_WRAPPER: a command line, split like a shell's, put in front of every
+  program of ours a test starts (the example servers, chat_client, the
+  handshake test programs, ab_replay's echo_server), e.g.
+      WS_TEST_WRAPPER="valgrind --error-exitcode=99 --leak-check=full
+        --errors-for-leak-kinds=definite,indirect
+        --show-leak-kinds=definite,indirect -q" ctest -L echo
+  While it is set the harness stops a program of ours with SIGTERM, not
+  SIGKILL (a killed program cannot report), and every one's exit is a check:
+  one stopped by the harness must exit 0, any other must not exit with the
+  wrapper's --error-exitcode (99 when the wrapper names none) nor die of a
+  signal. SIGKILL comes only after a generous wait, and fails the test.
+- WS_TEST_SLOWDOWN: a factor (default 1) for the waits that depend on how
+  fast our programs run: startup, shutdown, replies; valgrind needs 10-50.
 """
 
 import base64
@@ -19,6 +34,7 @@ import os
 import re
 import resource
 import select
+import shlex
 import signal
 import socket
 import struct
@@ -32,10 +48,52 @@ GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 OP_CONT, OP_TEXT, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 
+WRAPPER = shlex.split(os.environ.get("WS_TEST_WRAPPER", ""))
+SLOWDOWN = max(1.0, float(os.environ.get("WS_TEST_SLOWDOWN") or 1))
+WRAPPER_ERROR_CODE = next((int(m.group(1)) for m in map(re.compile(r"--error-exitcode=(\d+)").fullmatch,
+                                                          WRAPPER) if m), 99)
+
 # Under ASan the servers' memory includes shadow memory and a quarantine of
 # freed blocks (kept small below); memory bounds get this much room on top.
+# Under a wrapper such as valgrind the process's memory is mostly the
+# wrapper's: the bounds are checked by the plain run, not by this one.
 SANITIZED = os.environ.get("WS_SANITIZED", "") in ("1", "ON", "TRUE", "true")
-MEMORY_SLACK_KIB = 64 * 1024 if SANITIZED else 0
+MEMORY_SLACK_KIB = 1 << 20 if WRAPPER else 64 * 1024 if SANITIZED else 0
+
+
+def slow(seconds):
+    """A wait on one of our programs, stretched by WS_TEST_SLOWDOWN."""
+    return seconds * SLOWDOWN
+
+
+def wrap_argv(argv):
+    """The command line for a program of ours: WS_TEST_WRAPPER in front."""
+    return [*WRAPPER, *map(str, argv)]
+
+
+# (name, exit status or None if it had to be SIGKILLed, whether the harness
+# stopped it with SIGTERM): every wrapped program's end, judged by run_main.
+_wrapped_exits = []
+
+
+def record_exit(name, code, stopped=False):
+    """Note how a wrapped program of ours ended; a no-op without a wrapper."""
+    if WRAPPER:
+        _wrapped_exits.append((name, code, stopped))
+
+
+def judge_wrapped_exits(checks):
+    for name, code, stopped in _wrapped_exits:
+        if code is None:
+            checks.check(False, f"{name}: exited under {WRAPPER[0]} (it had to be SIGKILLed)")
+        elif stopped:
+            checks.check(code == 0, f"{name}: SIGTERM -> exit 0 under {WRAPPER[0]} (no errors, no leaks)",
+                         f"exit {code}")
+        else:
+            checks.check(code >= 0 and code != WRAPPER_ERROR_CODE,
+                         f"{name}: ended without {WRAPPER[0]}'s error exit ({WRAPPER_ERROR_CODE}) "
+                         f"or a signal", f"exit {code}")
+    _wrapped_exits.clear()
 
 
 # --------------------------------------------------------------------- checks
@@ -86,6 +144,7 @@ def run_main(name, body):
         checks.check(False, f"test body ran to the end without an exception ({exc!r})")
     finally:
         Proc.kill_all()
+        judge_wrapped_exits(checks)
     sys.exit(checks.exit_code())
 
 
@@ -112,9 +171,13 @@ class Proc:
 
     live = []
 
-    def __init__(self, argv, name, env=None, stdin=False, keep_lines=400):
+    def __init__(self, argv, name, env=None, stdin=False, keep_lines=400, ours=False):
+        """ours: a program built here, run under WS_TEST_WRAPPER when set."""
         self.name = name
-        self.argv = [str(a) for a in argv]
+        self.wrapped = ours and bool(WRAPPER)
+        self.argv = wrap_argv(argv) if ours else [str(a) for a in argv]
+        self.recorded = False
+        self.dumped = False
         self.stdout_lines = collections.deque(maxlen=keep_lines)
         self.stderr_lines = collections.deque(maxlen=keep_lines)
         self.all_stdout = []  # every stdout line, for clients whose output is the result
@@ -181,14 +244,36 @@ class Proc:
 
     def wait(self, timeout):
         try:
-            return self.proc.wait(timeout)
+            code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
+        self._record(code, stopped=False)
+        return code
+
+    def _record(self, code, stopped):
+        if self.wrapped and not self.recorded:
+            self.recorded = True
+            record_exit(f"{self.name} (pid {self.pid})", code, stopped)
+            if code != 0:
+                self.dump(tail=400)  # the wrapper's report is on stderr
+                self.dumped = True
 
     def kill(self, dump=True):
-        """SIGKILL the whole process group, then show its last output."""
+        """SIGKILL the whole process group, then show its last output. A
+        wrapped program gets SIGTERM instead and a generous wait, so that
+        the wrapper can report; its exit is then judged by run_main."""
         if self in Proc.live:
             Proc.live.remove(self)
+        if self.wrapped and self.alive():
+            os.kill(self.pid, signal.SIGTERM)
+            try:
+                self._record(self.proc.wait(max(30.0, slow(3))), stopped=True)
+            except subprocess.TimeoutExpired:
+                print(f"info: {self.name} still running {max(30.0, slow(3)):.0f} s after SIGTERM: "
+                      f"SIGKILL", flush=True)
+                self._record(None, stopped=True)
+        elif self.wrapped:
+            self._record(self.proc.poll(), stopped=False)
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -199,7 +284,7 @@ class Proc:
             pass
         for t in self._threads:
             t.join(2)
-        if dump:
+        if dump and not self.dumped:
             self.dump()
 
     def dump(self, tail=40):
@@ -228,7 +313,8 @@ class Server(Proc):
         env = dict(os.environ)
         if SANITIZED:
             env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "quarantine_size_mb=16"]))
-        super().__init__(argv, name or os.path.basename(str(binary)), env=env)
+        super().__init__(argv, name or os.path.basename(str(binary)), env=env, ours=True)
+        timeout = slow(timeout)
         match = self.wait_stdout(
             lambda lines: next((m for m in map(LISTEN_RE.search, lines) if m), None), timeout)
         if not match:

@@ -75,8 +75,23 @@ UPGRADE = ("GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
 # ------------------------------------------------------------ our server
 
 def start_server(path):
-    proc = subprocess.Popen([path], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(wsharness.wrap_argv([path]), stdout=subprocess.PIPE, text=True)
     return proc, read_port(proc, "hs_server")
+
+
+def stop_server(proc):
+    """SIGTERM, so that a WS_TEST_WRAPPER such as valgrind can report: the
+    exit status must be 0 (valgrind's error exit otherwise). Returns what the
+    server printed."""
+    proc.terminate()
+    try:
+        out = proc.communicate(timeout=wsharness.slow(10))[0]
+        check("hs_server: SIGTERM -> exit status", proc.returncode, 0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out = proc.communicate(timeout=10)[0]
+        check("hs_server: exits on SIGTERM", False, True)
+    return out
 
 
 async def python_clients(port):
@@ -151,8 +166,7 @@ def server_python(server_path):
                   b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in head, True)
             check("pipelined frame: echo", rest[:4], b"\x81\x02hi")
     finally:
-        proc.kill()
-        out = proc.communicate(timeout=10)[0]
+        out = stop_server(proc)
     print("--- hs_server said:\n" + out)
     check("server saw the plain GET", "plain HTTP GET /index.html: 404" in out, True)
     check("server rejected version 8", "rejected: HS_BAD_VERSION (426)" in out, True)
@@ -177,16 +191,19 @@ def server_node(server_path):
             check(f"node client {protocols}: echo", res.get("echo"), "hello from node ws")
             check(f"node client {protocols}: close code", res.get("closeCode"), 1000)
     finally:
-        proc.kill()
-        out = proc.communicate(timeout=10)[0]
+        out = stop_server(proc)
     print("--- hs_server said:\n" + out)
 
 
 # ------------------------------------------------------------ our client
 
 def run_client(client_path, url, *protocols):
-    r = subprocess.run([client_path, url, *protocols], capture_output=True, text=True, timeout=30)
+    r = subprocess.run(wsharness.wrap_argv([client_path, url, *protocols]), capture_output=True,
+                       text=True, timeout=wsharness.slow(30))
     print(f"$ hs_client {url} {' '.join(protocols)}\n{r.stdout}{r.stderr}", end="")
+    if wsharness.WRAPPER:
+        check(f"hs_client {url}: ended without {wsharness.WRAPPER[0]}'s error exit "
+              f"({wsharness.WRAPPER_ERROR_CODE})", r.returncode != wsharness.WRAPPER_ERROR_CODE, True)
     return r.returncode, r.stdout
 
 

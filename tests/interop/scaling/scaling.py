@@ -453,8 +453,9 @@ def check_cli(checks, chat_server):
     sentence saying what is wrong; good ones are read right (and an
     unreachable Redis does not stop the server from starting)."""
     for url, word in BAD_URLS:
-        r = subprocess.run([chat_server, "--port", "0", "--host", h.HOST, "--redis", url],
-                           capture_output=True, text=True, timeout=10)
+        r = subprocess.run(h.wrap_argv([chat_server, "--port", "0", "--host", h.HOST, "--redis", url]),
+                           capture_output=True, text=True, timeout=h.slow(10))
+        h.record_exit(f"chat_server --redis {url[:40]}", r.returncode)
         checks.check(r.returncode == 2 and "--redis" in r.stderr and word in r.stderr,
                      f"--redis {url[:40]} exits 2 and says why ({word})",
                      f"exit {r.returncode}, stderr {r.stderr!r}")
