@@ -5,6 +5,8 @@
  * and must be seen at once); data payload is handed out as soon as it
  * arrives, unmasked and UTF-8-checked in place, so a message of any size
  * passes through the caller's buffer without being copied or held back. */
+#include <string.h>
+
 #include "mask.h"
 #include "utf8.h"
 #include "wsframe.h"
@@ -119,7 +121,17 @@ static __attribute__((noinline)) ptrdiff_t payload_piece(ws_parser *p, uint8_t *
     size_t n = avail;
     if ((uint64_t)n > p->frame_left_)
         n = (size_t)p->frame_left_;
-    if (p->message_opcode_ != WS_OP_TEXT) {
+    if ((p->flags_ & FL_MASKED) && p->mask_offset_ == 0 && n < WS_UNMASK_INLINE_MAX) {
+        /* A small frame's payload, all here: unmasked inline; ASCII text
+         * between sequences (a zeroed ws_utf8 is one, see utf8.c) needs
+         * no validator call. */
+        const uint64_t seen = ws_unmask_whole(data, n, p->mask_);
+        p->mask_offset_ = (uint8_t)(n & 3);
+        if (p->message_opcode_ == WS_OP_TEXT &&
+            ((seen & WS_HIGH_BITS) != 0 || p->utf8_.state_ != 0) &&
+            ws_utf8_feed(&p->utf8_, data, n, NULL) != WS_OK)
+            return fail(p, WS_E_INVALID_UTF8);
+    } else if (p->message_opcode_ != WS_OP_TEXT) {
         if (p->flags_ & FL_MASKED)
             p->mask_offset_ = (uint8_t)ws_mask(data, n, p->mask_, p->mask_offset_);
     } else {
@@ -187,6 +199,28 @@ static __attribute__((noinline)) ptrdiff_t whole_message_slow(ws_parser *p, uint
          * never reaches them, as it fails at the same byte before them. */
         return invalid_whole_text(p, n, header_len, ev);
     return report_whole(opcode, data, n, header_len, ev);
+}
+
+/* MESSAGE_START for a first frame whose header (hl bytes) ws_parser_next
+ * decoded and checked: the state next_event would set up. */
+static __attribute__((noinline)) ptrdiff_t start_message(ws_parser *p, uint8_t b0, uint64_t n,
+                                                         const uint8_t *key, size_t hl,
+                                                         ws_event *ev)
+{
+    const uint8_t opcode = (uint8_t)(b0 & 0x0Fu);
+    const bool fin = (b0 & 0x80u) != 0;
+    p->message_opcode_ = opcode;
+    p->message_size_ = n;
+    p->fragments_ = 1;
+    ws_utf8_init(&p->utf8_);
+    p->frame_left_ = n;
+    p->flags_ = (uint8_t)((fin ? FL_FIN : 0u) | (key != NULL ? FL_MASKED : 0u));
+    if (key != NULL)
+        memcpy(p->mask_, key, 4);
+    p->mask_offset_ = 0;
+    p->state_ = n > 0 ? ST_PAYLOAD : (fin ? ST_MESSAGE_END : ST_HEADER);
+    *ev = (ws_event){.type = WS_EV_MESSAGE_START, .opcode = opcode};
+    return (ptrdiff_t)hl;
 }
 
 static inline bool over_limit(uint64_t n, uint64_t limit) { return limit != 0 && n > limit; }
@@ -292,10 +326,21 @@ ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
         *ev = (ws_event){.type = WS_EV_NONE};
         return 0;
     }
-    if (p->state_ != ST_HEADER || p->options_ == 0 || len < 2 || p->message_opcode_ != 0)
+    if (p->state_ == ST_MESSAGE_END &&
+        (p->message_opcode_ != WS_OP_TEXT || ws_utf8_finish(&p->utf8_) == WS_OK)) {
+        *ev = (ws_event){.type = WS_EV_MESSAGE_END, .opcode = p->message_opcode_};
+        p->message_opcode_ = 0;
+        p->state_ = ST_HEADER;
+        return 0;
+    }
+    /* The first frame of a text or binary message, decoded here rather than
+     * by ws_frame_parse: everything unusual (control frames,
+     * continuations, a header cut short, anything to refuse) goes to the
+     * general path, which decides as it always did. */
+    if (p->state_ != ST_HEADER || len < 2 || p->message_opcode_ != 0)
         return next_event(p, buf, len, ev);
     const unsigned b0 = buf[0], b1 = buf[1];
-    if (b0 != FIN_TEXT && b0 != FIN_BINARY) /* also: no RSV bit */
+    if ((b0 & 0x7Fu) - 1u > 1u) /* opcode 1 or 2, no RSV bit; FIN either way */
         return next_event(p, buf, len, ev);
     const unsigned masked = b1 & 0x80u;
     if (masked != (p->role_ == WS_ROLE_SERVER ? 0x80u : 0u))
@@ -321,9 +366,10 @@ ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
     }
     const uint8_t *key = masked ? buf + hl : NULL;
     hl += masked ? 4 : 0;
-    if (len < hl || len - hl < n || over_limit(n, p->max_frame_size_) ||
-        over_limit(n, p->max_message_size_))
+    if (len < hl || over_limit(n, p->max_frame_size_) || over_limit(n, p->max_message_size_))
         return next_event(p, buf, len, ev);
+    if (p->options_ == 0 || (b0 & 0x80u) == 0 || len - hl < n)
+        return start_message(p, (uint8_t)b0, n, key, hl, ev);
 
     if (n >= WS_UNMASK_INLINE_MAX || key == NULL)
         return whole_message_slow(p, buf, hl, n, key, ev);

@@ -251,6 +251,22 @@ static void test_large_text_fails_at_the_bad_byte(void **state)
     free(text);
 }
 
+/* A fragment that ends inside a sequence, then a small ASCII fragment:
+ * ASCII cannot continue it, so the first byte of the second fragment
+ * fails (the small-payload path may skip the validator only between
+ * sequences). */
+static void test_ascii_fragment_after_open_sequence(void **state)
+{
+    (void)state;
+    sh_bytes s = {0};
+    sh_frame(&s, false, WS_OP_TEXT, true, 1, "caf\xC3", 4);
+    size_t second = s.len;
+    sh_frame(&s, true, WS_OP_CONTINUATION, true, 2, "ab", 2);
+    assert_int_equal(check_stream(&server, &s, "T(!INVALID_UTF8"), WS_E_INVALID_UTF8);
+    assert_int_equal(sh_fail_point(&server, s.p, s.len), second + 6 + 1);
+    sh_free(&s);
+}
+
 /* RFC 6455 5.7: unmasked fragmented "Hel" "lo" and an unmasked ping, as a
  * client receives them. */
 static void test_rfc_fragments_and_ping_client(void **state)
@@ -850,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_whole_message_invalid_utf8),
         cmocka_unit_test(test_whole_messages_every_size),
         cmocka_unit_test(test_large_text_fails_at_the_bad_byte),
+        cmocka_unit_test(test_ascii_fragment_after_open_sequence),
         cmocka_unit_test(test_empty_messages_have_no_data_event),
         cmocka_unit_test(test_server_requires_masked_client_refuses_masked),
         cmocka_unit_test(test_continuation_without_start),
