@@ -70,8 +70,9 @@ if [ "$itotal" -eq 0 ]; then
 fi
 if [ "$ifail" -ne 0 ]; then
   grep -vE '^(Test project|  *Start )' "$log" | tail -300
+else
+  grep -E 'Test +#' "$log"
 fi
-grep -E 'Test +#' "$log"
 echo "valgrind: integration tests: $((itotal - ifail)) passed, $ifail failed"
 passed=$((passed + itotal - ifail)) fail=$((fail + ifail))
 
