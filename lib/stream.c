@@ -190,6 +190,11 @@ static __attribute__((noinline)) ptrdiff_t whole_message_slow(ws_parser *p, uint
             ws_mask(data, (size_t)n, key, 0);
         return report_whole(opcode, data, n, header_len, ev);
     }
+    if (key == NULL) {
+        if (ws_utf8_validate(data, (size_t)n) != WS_OK)
+            return invalid_whole_text(p, n, header_len, ev);
+        return report_whole(opcode, data, n, header_len, ev);
+    }
     ws_utf8 v;
     ws_utf8_init(&v);
     size_t key_offset = 0;
