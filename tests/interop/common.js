@@ -31,8 +31,8 @@ function checker(prefix = '') {
 }
 
 // mulberry32: a small seeded generator of [0, 1) numbers, so a failing run
-// can be replayed. (browser_echo.js has a copy inside its page function:
-// code that runs in the page cannot require.)
+// can be replayed. Self-contained, so browser_echo.js can install its source
+// in a page.
 function rng32(seed) {
   let a = seed >>> 0;
   return () => {

@@ -6,22 +6,15 @@
 // expects a clean close with 1000. Prints one line per check; exit 0 only
 // when all pass.
 'use strict';
-const { checker, inChromium } = require('../common');
+const { checker, rng32, inChromium } = require('../common');
 
 const [wsUrl] = process.argv.slice(2);
 const checks = checker();
 const { check } = checks;
 
-// Runs inside the page.
+// Runs inside the page, where rng32 is common.js's, added as a script tag.
 async function echoInPage({ url, count, seed }) {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = rng32(seed);
   const randInt = (lo, hi) => lo + Math.floor(random() * (hi - lo));
   const alphabet = ['a', 'b', 'Z', ' ', '~', '\u00e9', '\u20ac', '\u4e2d', '\u6587', '\ud83d\ude00', '\ud83d\ude80', '\u0000'];
   const enc = new TextEncoder();
@@ -112,6 +105,8 @@ inChromium(checks, 'browser echo test finished within 90 s', 90000, async (brows
   const origin = wsUrl.replace(/^ws:/, 'http:');
   await page.route(origin, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>echo</title>' }));
   await page.goto(origin);
+  // Page code cannot require: the generator goes in as source.
+  await page.addScriptTag({ content: rng32.toString() });
   const r = await page.evaluate(echoInPage, { url: wsUrl, count: 300, seed: 1455 });
   console.log(`info: chromium ${browser.version()} sent ${r.total} messages, ${r.bytes} bytes`);
   check(r.extensions === '', 'chromium offers permessage-deflate, server negotiates no extension', r.extensions);
