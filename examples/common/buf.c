@@ -5,6 +5,8 @@
 
 bool bytebuf_append(bytebuf *b, const void *data, size_t len, uint64_t limit)
 {
+    if (len == 0) /* memcpy must not see the NULL of an empty buffer */
+        return true;
     if (b->cap - b->len < len) {
         size_t need = b->len + len;
         size_t cap = b->cap ? b->cap : 4096;

@@ -7,14 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Zeroed, it is empty. */
 typedef struct bytebuf {
     uint8_t *data; /* NULL until the first append */
     size_t len;    /* bytes in use */
     size_t cap;    /* bytes allocated */
 } bytebuf;
-
-/* An empty buffer: {0} or this. */
-#define BYTEBUF_INIT {NULL, 0, 0}
 
 /* Append len bytes of data. The capacity doubles from 4 KiB until they fit,
  * so a message arriving in many pieces costs few reallocs. limit is the most

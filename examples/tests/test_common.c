@@ -1,5 +1,6 @@
 /* Unit tests of examples/common: the event loop's timers, fd watchers and
- * signals, and the shared-buffer send queue with its encoders. */
+ * signals, the shared-buffer send queue with its encoders, and the growing
+ * byte buffer. */
 #include <setjmp.h> /* cmocka needs these before cmocka.h */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "loop.h"
 #include "net.h"
 #include "sendq.h"
@@ -360,6 +362,44 @@ static void test_shared_buffer_in_two_queues_with_partial_writes(void **state)
     }
 }
 
+/* The message and line buffers of the server, the client and chat_client. */
+static void test_bytebuf_grows_and_clamps(void **state)
+{
+    (void)state;
+    static uint8_t src[10000];
+    for (size_t i = 0; i < sizeof src; i++)
+        src[i] = (uint8_t)(i * 7);
+
+    bytebuf b = {0};
+    for (size_t off = 0; off < sizeof src; off += 999) {
+        size_t n = sizeof src - off < 999 ? sizeof src - off : 999;
+        assert_true(bytebuf_append(&b, src + off, n, 0));
+    }
+    assert_int_equal(b.len, sizeof src);
+    assert_int_equal(b.cap, 16384); /* 4 KiB doubled */
+    assert_memory_equal(b.data, src, sizeof src);
+    bytebuf_free(&b);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+
+    /* A limit stops the doubling at the limit, not past it. */
+    assert_true(bytebuf_append(&b, src, 4096, 5000));
+    assert_int_equal(b.cap, 4096);
+    assert_true(bytebuf_append(&b, src + 4096, 1, 5000));
+    assert_int_equal(b.cap, 5000);
+    assert_true(bytebuf_append(&b, src + 4097, 903, 5000));
+    assert_int_equal(b.cap, 5000);
+    assert_memory_equal(b.data, src, 5000);
+    bytebuf_free(&b);
+
+    /* An empty append (an empty line, an empty DATA event) is a no-op. */
+    assert_true(bytebuf_append(&b, NULL, 0, 0));
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    assert_int_equal(b.cap, 0);
+}
+
 /* The server and the client encode their messages through sbuf_message:
  * the bytes must be the writer's, and the writer's errors must come back. */
 static void test_sbuf_message_and_copy(void **state)
@@ -448,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_shared_buffer_in_two_queues_with_partial_writes),
         cmocka_unit_test(test_many_small_buffers_go_out_in_order),
         cmocka_unit_test(test_sbuf_message_and_copy),
+        cmocka_unit_test(test_bytebuf_grows_and_clamps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
