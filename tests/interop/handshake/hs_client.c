@@ -64,17 +64,6 @@ static int send_frame(int fd, uint8_t opcode, const void *payload, size_t plen)
     return n < 0 ? -1 : send_all(fd, wire, (size_t)n);
 }
 
-struct response_head {
-    ws_http_response res;
-    ws_http_header headers[32];
-};
-
-static int parse_response(const char *buf, size_t len, size_t last_len, void *ctx)
-{
-    struct response_head *h = ctx;
-    return ws_http_parse_response(buf, len, last_len, NULL, &h->res, h->headers, 32);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -106,8 +95,8 @@ int main(int argc, char **argv)
 
     static uint8_t buf[16384];
     size_t len = 0;
-    struct response_head rh;
-    int head = hs_read_head(fd, buf, sizeof buf, &len, parse_response, &rh);
+    hs_head rh;
+    int head = hs_read_head(fd, false, buf, sizeof buf, &len, &rh, 32);
     if (head == 0) {
         printf("connection closed during the handshake\n");
         return 1;

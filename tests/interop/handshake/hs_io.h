@@ -4,6 +4,7 @@
 #define WS_HS_IO_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -27,15 +28,21 @@ static inline int send_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/* ws_http_parse_request or ws_http_parse_response, writing into the
- * caller's structs (ctx). */
-typedef int (*hs_parse_head_fn)(const char *buf, size_t len, size_t last_len, void *ctx);
+/* A parsed HTTP head: the request (server side) or the response (client
+ * side), and its header fields. */
+typedef struct hs_head {
+    ws_http_request req;
+    ws_http_response res;
+    ws_http_header headers[64];
+} hs_head;
 
-/* Receives into buf (cap bytes) until parse decides. Returns its answer
- * (the head's length, or a ws_status), or 0 when the peer closed or failed
- * first. *len is what was received, frames behind the head included. */
-static inline int hs_read_head(int fd, uint8_t *buf, size_t cap, size_t *len,
-                               hs_parse_head_fn parse, void *ctx)
+/* Receives into buf (cap bytes) until ws_http_parse_request (request) or
+ * ws_http_parse_response decides, with at most max_headers fields (up to
+ * 64). Returns its answer (the head's length, or a ws_status), or 0 when
+ * the peer closed or failed first. *len is what was received, frames
+ * behind the head included. */
+static inline int hs_read_head(int fd, bool request, uint8_t *buf, size_t cap, size_t *len,
+                               hs_head *h, size_t max_headers)
 {
     size_t last_len = 0;
     for (;;) {
@@ -43,7 +50,11 @@ static inline int hs_read_head(int fd, uint8_t *buf, size_t cap, size_t *len,
         if (r <= 0)
             return 0;
         *len += (size_t)r;
-        int head = parse((const char *)buf, *len, last_len, ctx);
+        const char *text = (const char *)buf;
+        int head = request ? ws_http_parse_request(text, *len, last_len, NULL, &h->req,
+                                                   h->headers, max_headers)
+                           : ws_http_parse_response(text, *len, last_len, NULL, &h->res,
+                                                    h->headers, max_headers);
         if (head != WS_INCOMPLETE)
             return head;
         last_len = *len;

@@ -65,24 +65,13 @@ static void run_frames(int fd, uint8_t *buf, size_t len, size_t cap)
     }
 }
 
-struct request_head {
-    ws_http_request req;
-    ws_http_header headers[64];
-};
-
-static int parse_request(const char *buf, size_t len, size_t last_len, void *ctx)
-{
-    struct request_head *h = ctx;
-    return ws_http_parse_request(buf, len, last_len, NULL, &h->req, h->headers, 64);
-}
-
 static void serve(int fd)
 {
     static uint8_t buf[70000];
     size_t len = 0;
-    struct request_head rh;
+    hs_head rh;
     /* The head must fit in 8 KiB; the rest of buf is for frames. */
-    int head = hs_read_head(fd, buf, 8192, &len, parse_request, &rh);
+    int head = hs_read_head(fd, true, buf, 8192, &len, &rh, 64);
     if (head == 0)
         return;
     char out[1024];
