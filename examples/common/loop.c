@@ -30,6 +30,8 @@ struct loop {
     int nevents;
     int cursor;
 
+    loop_defer *deferred, *deferred_tail; /* armed loop_defers, in arming order */
+
     loop_timer **heap; /* min-heap on due_ms_ */
     size_t heap_len, heap_cap;
 
@@ -237,6 +239,8 @@ static void run_due_timers(loop *l)
 
 static int next_timeout_ms(const loop *l)
 {
+    if (l->deferred)
+        return 0;
     if (l->heap_len == 0)
         return -1;
     uint64_t due = l->heap[0]->due_ms_;
@@ -244,6 +248,72 @@ static int next_timeout_ms(const loop *l)
         return 0;
     uint64_t wait = due - l->now_ms;
     return wait > 60000 ? 60000 : (int)wait;
+}
+
+/* ---------------------------------------------------------------- deferred */
+
+void loop_defer_init(loop_defer *d, loop *l, loop_defer_fn fn, void *arg)
+{
+    d->loop_ = l;
+    d->next_ = NULL;
+    d->armed_ = false;
+    d->fn_ = fn;
+    d->arg_ = arg;
+}
+
+void loop_defer_arm(loop_defer *d)
+{
+    if (d->armed_)
+        return;
+    loop *l = d->loop_;
+    d->armed_ = true;
+    d->next_ = NULL;
+    if (l->deferred_tail)
+        l->deferred_tail->next_ = d;
+    else
+        l->deferred = d;
+    l->deferred_tail = d;
+}
+
+void loop_defer_cancel(loop_defer *d)
+{
+    if (!d->armed_)
+        return;
+    loop *l = d->loop_;
+    loop_defer *prev = NULL;
+    for (loop_defer *it = l->deferred; it; prev = it, it = it->next_) {
+        if (it != d)
+            continue;
+        if (prev)
+            prev->next_ = d->next_;
+        else
+            l->deferred = d->next_;
+        if (l->deferred_tail == d)
+            l->deferred_tail = prev;
+        break;
+    }
+    d->armed_ = false;
+    d->next_ = NULL;
+}
+
+static void run_deferred(loop *l)
+{
+    /* As many as were armed before this pass: what a callback arms goes
+     * behind them and waits for the next pass, so a callback that re-arms
+     * itself cannot keep the loop here. Each is unlinked before it runs, so
+     * callbacks may arm or cancel any of them. */
+    size_t n = 0;
+    for (loop_defer *d = l->deferred; d; d = d->next_)
+        n++;
+    while (n-- > 0 && l->deferred && !l->stop) {
+        loop_defer *d = l->deferred;
+        l->deferred = d->next_;
+        if (!l->deferred)
+            l->deferred_tail = NULL;
+        d->next_ = NULL;
+        d->armed_ = false;
+        d->fn_(d, d->arg_);
+    }
 }
 
 /* ---------------------------------------------------------------- signals */
@@ -289,6 +359,7 @@ int loop_run(loop *l)
     while (!l->stop) {
         l->now_ms = monotonic_ms();
         run_due_timers(l);
+        run_deferred(l);
         if (l->stop)
             break;
         int n = epoll_wait(l->epfd, l->events, LOOP_MAX_EVENTS, next_timeout_ms(l));

@@ -29,6 +29,7 @@
 typedef struct loop loop;
 typedef struct loop_io loop_io;
 typedef struct loop_timer loop_timer;
+typedef struct loop_defer loop_defer;
 
 /* Interest bits for loop_io_set. */
 #define LOOP_READ 1u
@@ -37,6 +38,7 @@ typedef struct loop_timer loop_timer;
 typedef void (*loop_io_fn)(loop_io *io, void *arg);
 typedef void (*loop_timer_fn)(loop_timer *t, void *arg);
 typedef void (*loop_signal_fn)(loop *l, int signo, void *arg);
+typedef void (*loop_defer_fn)(loop_defer *d, void *arg);
 
 /* A watched file descriptor. Fields are private; set them with
  * loop_io_init. */
@@ -56,6 +58,17 @@ struct loop_timer {
     uint64_t due_ms_;   /* on loop_now_ms()'s clock */
     size_t heap_index_; /* SIZE_MAX when not running */
     loop_timer_fn fn_;
+    void *arg_;
+};
+
+/* Work put off until the events at hand are dispatched: a server that
+ * queues many messages to a client during one iteration writes them with one
+ * syscall afterwards instead of one each. Fields are private. */
+struct loop_defer {
+    loop *loop_;
+    loop_defer *next_;
+    bool armed_;
+    loop_defer_fn fn_;
     void *arg_;
 };
 
@@ -104,6 +117,18 @@ int loop_timer_start(loop_timer *t, uint64_t after_ms);
 void loop_timer_stop(loop_timer *t);
 
 bool loop_timer_active(const loop_timer *t);
+
+/* Prepare d; it does not run until loop_defer_arm. */
+void loop_defer_init(loop_defer *d, loop *l, loop_defer_fn fn, void *arg);
+
+/* Run fn once, after the callbacks of this iteration (fd events and due
+ * timers) and before the loop waits again. Arming an armed d does nothing;
+ * fn may arm it again (it then runs after the next iteration's events, and
+ * the loop does not block in between). */
+void loop_defer_arm(loop_defer *d);
+
+/* Disarm; safe on a d that is not armed. */
+void loop_defer_cancel(loop_defer *d);
 
 /* Deliver signo to fn from the loop instead of interrupting the program.
  * The signal is blocked for the whole process (call this before starting

@@ -1,12 +1,18 @@
 #include "sendq.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
-/* Buffers per writev call; more only costs another syscall. */
-#define SENDQ_IOV 64
+/* Buffers per writev call: as many as the kernel takes, since a client's
+ * whole batch of small frames should go in one syscall. */
+#ifdef IOV_MAX
+#define SENDQ_IOV IOV_MAX
+#else
+#define SENDQ_IOV 1024
+#endif
 
 sbuf *sbuf_new(size_t len)
 {

@@ -34,6 +34,10 @@
 #define MAX_PENDING 256u
 /* After accept() runs out of file descriptors, retry after this. */
 #define ACCEPT_RETRY_MS 200u
+/* Sends are written once per loop iteration, all of a client's frames in
+ * one writev; a queue that reaches this much is written at once instead, so
+ * a burst of big messages does not pile up towards max_queued_bytes. */
+#define SEND_BATCH_BYTES (64u * 1024u)
 
 enum conn_state {
     CS_HANDSHAKE, /* reading the HTTP request head */
@@ -45,6 +49,7 @@ enum conn_state {
 struct conn {
     server *srv;
     conn *prev, *next;
+    conn *dirty_next;
     int fd;
     loop_io io;
     loop_timer timer;
@@ -55,6 +60,7 @@ struct conn {
     bool input_failed; /* protocol error: drop whatever else arrives */
     bool ping_sent;    /* a keepalive ping is out, nothing heard since */
     bool replied;      /* conn_http_reply was called for this request */
+    bool dirty;        /* on the server's dirty list: to be driven after the events */
     int fail_status;   /* the parser's error, for the log; 0 if none */
     char peer[NET_ADDR_STRLEN];
 
@@ -87,11 +93,16 @@ struct server {
     size_t nconns;   /* live connections */
     size_t nclients; /* live connections past the handshake */
     loop_timer reaper;
+    /* Connections with frames queued or state changed during this loop
+     * iteration; flush_dirty drives each once after the events. */
+    conn *dirty;
+    loop_defer flush;
     bool shutting_down;
     loop_timer shutdown_timer;
 };
 
 static void conn_drive(conn *c);
+static void flush_dirty(loop_defer *d, void *arg);
 
 void server_options_default(server_options *o)
 {
@@ -167,6 +178,8 @@ static void on_reap(loop_timer *t, void *arg)
 {
     (void)t;
     server *s = arg;
+    /* Nothing freed may stay on the dirty list. */
+    flush_dirty(&s->flush, s);
     conn **link = &s->conns;
     while (*link) {
         conn *c = *link;
@@ -242,6 +255,38 @@ sbuf *frame_new(ws_opcode opcode, const void *prefix, size_t prefix_len, const v
     return b;
 }
 
+/* Drive c once the events of this loop iteration are handled, so that what
+ * they queue goes out in one writev. */
+static void conn_drive_later(conn *c)
+{
+    if (c->out.bytes >= SEND_BATCH_BYTES) {
+        conn_drive(c);
+        return;
+    }
+    if (c->dirty)
+        return;
+    server *s = c->srv;
+    c->dirty = true;
+    c->dirty_next = s->dirty;
+    s->dirty = c;
+    loop_defer_arm(&s->flush);
+}
+
+static void flush_dirty(loop_defer *d, void *arg)
+{
+    (void)d;
+    server *s = arg;
+    /* A connection made dirty while this runs (an on_close that
+     * broadcasts) is pushed on the head and taken here too. */
+    while (s->dirty) {
+        conn *c = s->dirty;
+        s->dirty = c->dirty_next;
+        c->dirty_next = NULL;
+        c->dirty = false;
+        conn_drive(c);
+    }
+}
+
 static bool conn_can_send(const conn *c)
 {
     return !c->dead && c->state == CS_OPEN && ws_writer_can_send(&c->writer) &&
@@ -253,7 +298,7 @@ bool conn_send_frame(conn *c, sbuf *frame)
     if (!conn_can_send(c))
         return false;
     bool ok = conn_queue(c, frame, true);
-    conn_drive(c);
+    conn_drive_later(c);
     return ok && !c->dead;
 }
 
@@ -270,7 +315,7 @@ bool conn_send(conn *c, ws_opcode opcode, const void *data, size_t len)
     }
     bool ok = conn_queue(c, b, true);
     sbuf_unref(b);
-    conn_drive(c);
+    conn_drive_later(c);
     return ok && !c->dead;
 }
 
@@ -480,6 +525,9 @@ static void handshake_input(conn *c)
     memmove(c->in, c->in + head_len, c->in_len);
     c->state = CS_OPEN;
     ws_parser_init(&c->parser, WS_ROLE_SERVER, &s->opt.limits);
+    /* A message that arrives whole is handed to on_message where it lies,
+     * with no copy into c->msg and a third of the parser calls. */
+    ws_parser_set_options(&c->parser, WS_PARSER_WHOLE_MESSAGES);
     ws_writer_init(&c->writer, WS_ROLE_SERVER, 0, NULL, NULL);
     ws_closing_init(&c->closing, WS_ROLE_SERVER);
     c->client = true;
@@ -498,6 +546,11 @@ static void handshake_input(conn *c)
 static void on_event(conn *c, const ws_event *ev)
 {
     server *s = c->srv;
+    if (ev->type == WS_EV_MESSAGE) {
+        if (conn_can_send(c) && s->h.on_message)
+            s->h.on_message(c, (ws_opcode)ev->opcode, ev->data, ev->len, s->h.arg);
+        return;
+    }
     switch (ev->type) {
     case WS_EV_MESSAGE_START:
         c->msg_opcode = ev->opcode;
@@ -638,7 +691,9 @@ static void on_readable(loop_io *io, void *arg)
         if (!c->dead && c->state == CS_OPEN && filled)
             grow_in(c, IN_MAX_OPEN);
     }
-    conn_drive(c);
+    /* What this input queued (answers, broadcasts to c itself) goes out
+     * with whatever the other connections' input adds for c. */
+    conn_drive_later(c);
 }
 
 static void on_writable(loop_io *io, void *arg)
@@ -794,6 +849,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     loop_io_init(&s->lio, l, s->lfd, on_accept, NULL, s);
     loop_timer_init(&s->accept_retry, l, on_accept_retry, s);
     loop_timer_init(&s->reaper, l, on_reap, s);
+    loop_defer_init(&s->flush, l, flush_dirty, s);
     if (loop_io_set(&s->lio, LOOP_READ) < 0) {
         snprintf(err, err_cap, "epoll_ctl: %s", strerror(errno));
         close(s->lfd);
@@ -857,6 +913,7 @@ void server_free(server *s)
         conn_kill(c, NULL);
     loop_timer_stop(&s->reaper);
     on_reap(&s->reaper, s);
+    loop_defer_cancel(&s->flush);
     if (s->shutting_down)
         loop_timer_stop(&s->shutdown_timer);
     stop_listening(s);
