@@ -25,7 +25,10 @@ pkg-config --modversion wsframe
 "$cc" -std=c11 -Wall -Wextra -Werror -o "$tmp/consumer_pc" "$src/main.c" $(pkg-config --cflags --libs wsframe)
 LD_LIBRARY_PATH=$libdir "$tmp/consumer_pc"
 # It really is the shared library that was linked.
-LD_LIBRARY_PATH=$libdir ldd "$tmp/consumer_pc" | grep -q "$libdir/libwsframe.so"
+# (ldd's output is captured first: grep -q quitting early would SIGPIPE ldd,
+# which pipefail turns into a spurious failure.)
+linked=$(LD_LIBRARY_PATH=$libdir ldd "$tmp/consumer_pc")
+grep -q "$libdir/libwsframe.so" <<<"$linked"
 
 echo "== find_package"
 cmake -S "$src" -B "$tmp/consumer_build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" >/dev/null
