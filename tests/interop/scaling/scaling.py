@@ -41,9 +41,11 @@ INSTANCES = 3
 ROUND_MESSAGES = 40          # per client per round
 OUTAGE_MESSAGES = 30         # per direct client while Redis is down
 OUTAGE_SPACING_S = 0.1
-LOCAL_LATENCY_BOUND_S = 1.0  # a local message during the outage arrives within this
-RECOVERY_BOUND_S = 12.0      # backoff tops out at 5 s (+25% jitter), plus slack
-SETTLE_S = 0.5               # after a round, wait this long for any duplicate
+# Bounds on how fast our programs answer are stretched by WS_TEST_SLOWDOWN
+# (valgrind runs, see wsharness.py); 1 otherwise.
+LOCAL_LATENCY_BOUND_S = h.slow(1.0)  # a local message during the outage arrives within this
+RECOVERY_BOUND_S = h.slow(12.0)      # backoff tops out at 5 s (+25% jitter), plus slack
+SETTLE_S = h.slow(0.5)       # after a round, wait this long for any duplicate
 # chat_server's publish backlog is 4 x its client queue bound: about 4 MiB
 # with the default --max-message. The flood is bigger.
 BACKLOG_BYTES = 4 * 16 * (64 * 1024 + 8 + 14)
@@ -285,7 +287,7 @@ async def exchange(checks, clients, phase, count):
 
     await asyncio.gather(*(talk(c) for c in clients))
     total = count * len(clients)
-    await until(lambda: all(len(c.got(phase)) >= total for c in clients), 30)
+    await until(lambda: all(len(c.got(phase)) >= total for c in clients), h.slow(30))
     await asyncio.sleep(SETTLE_S)
     for c in clients:
         for s in clients:
@@ -330,7 +332,7 @@ async def outage(checks, direct, everyone, redis, servers):
     down_at = time.monotonic()
     await talkers
     await until(lambda: all(len(c.got("outage", s.name)) >= OUTAGE_MESSAGES
-                            for pair in direct for c in pair for s in pair), 10)
+                            for pair in direct for c in pair for s in pair), h.slow(10))
     await asyncio.sleep(SETTLE_S)
     checks.info(f"Redis down for {time.monotonic() - down_at:.1f} s while "
                 f"{len(locals_)} clients sent {OUTAGE_MESSAGES} messages each")
@@ -348,7 +350,7 @@ async def outage(checks, direct, everyone, redis, servers):
                                if p == "outage" and snd == s.name), default=99)
                 checks.check(latency < LOCAL_LATENCY_BOUND_S,
                              f"outage: instance {i}: {s.name} -> {c.name} within "
-                             f"{LOCAL_LATENCY_BOUND_S} s (slowest {latency * 1000:.0f} ms)")
+                             f"{LOCAL_LATENCY_BOUND_S:g} s (slowest {latency * 1000:.0f} ms)")
     by_name = {c.name: c for c in everyone}
 
     def sent_while_down(sender, n):
@@ -392,7 +394,7 @@ async def flood(checks, direct, everyone, servers):
     for _ in range(FLOOD_MESSAGES):
         await sender.send("flood", binary=True)
         await asyncio.sleep(0.005)
-    await until(lambda: all(len(c.got("flood")) >= FLOOD_MESSAGES for c in direct[0]), 20)
+    await until(lambda: all(len(c.got("flood")) >= FLOOD_MESSAGES for c in direct[0]), h.slow(20))
     for c in direct[0]:
         got = [n for _, n in c.got("flood", sender.name)]
         sent = sorted(n for n, p in sender.phase_of.items() if p == "flood")
@@ -465,7 +467,8 @@ def check_cli(checks, chat_server):
         checks.check(seen, f"--redis {url}: starts and uses {said}",
                      "\n".join(s.stderr_lines))
         s.signal(signal.SIGTERM)
-        checks.check(s.wait(10) == 0, f"--redis {url}: exits 0 on SIGTERM with Redis unreachable")
+        checks.check(s.wait(h.slow(10)) == 0,
+                     f"--redis {url}: exits 0 on SIGTERM with Redis unreachable")
         s.kill(dump=False)
 
 
@@ -487,7 +490,7 @@ async def scenario(checks, chat_server, redis_bin, nginx_bin, tmp):
         await c.open()
     checks.check(True, f"{len(everyone)} clients connected, {len(proxied)} of them through nginx")
 
-    took = await probe_all(direct, everyone, "probe1", 20)
+    took = await probe_all(direct, everyone, "probe1", h.slow(20))
     checks.check(took is not None, "every instance hears every other one through Redis",
                  "probes never got across")
     if took is None:
@@ -502,7 +505,7 @@ async def scenario(checks, chat_server, redis_bin, nginx_bin, tmp):
     restarted = start_redis(redis_bin, redis_port, tmp)
     took = await probe_all(direct, everyone, "probe2", RECOVERY_BOUND_S)
     checks.check(took is not None,
-                 f"cross-instance delivery is back within {RECOVERY_BOUND_S} s of Redis restarting"
+                 f"cross-instance delivery is back within {RECOVERY_BOUND_S:g} s of Redis restarting"
                  + (f" ({took:.2f} s)" if took is not None else ""))
     if took is None:
         return
@@ -521,7 +524,7 @@ async def scenario(checks, chat_server, redis_bin, nginx_bin, tmp):
     # sanitizers' leak check run in a WS_SANITIZE build).
     for i, s in enumerate(servers):
         s.signal(signal.SIGTERM)
-        rc = s.wait(15)
+        rc = s.wait(h.slow(15))
         checks.check(rc == 0, f"instance {i} exits 0 on SIGTERM", f"exit {rc}")
     restarted.signal(signal.SIGTERM)
     nginx.signal(signal.SIGQUIT)
