@@ -128,14 +128,16 @@ static void on_http(conn *c, const ws_http_request *req, void *arg)
             (int)req->target_len, req->target, status);
 }
 
-static void broadcast(server *s, const char *from, ws_opcode opcode, const uint8_t *data,
+/* from: the sender, NULL for a message from the Redis bus. */
+static void broadcast(server *s, const conn *from, ws_opcode opcode, const uint8_t *data,
                       size_t len)
 {
     /* One encoding for everyone: the text frame is "Server: " + message. */
     sbuf *frame = opcode == WS_OP_TEXT ? frame_new(WS_OP_TEXT, prefix, sizeof prefix - 1, data, len)
                                        : frame_new(WS_OP_BINARY, NULL, 0, data, len);
     if (!frame) {
-        log_msg(from, "out of memory relaying a %zu-byte message", len);
+        /* Formatted here only: conn_peer costs a getnameinfo. */
+        log_msg(from ? conn_peer(from) : "redis", "out of memory relaying a %zu-byte message", len);
         return;
     }
     server_broadcast(s, frame);
@@ -146,7 +148,7 @@ static void on_message(conn *c, ws_opcode opcode, const uint8_t *data, size_t le
 {
     /* Our own clients hear it at once, Redis or not; the bus (arg, NULL
      * without --redis) carries it to the other instances. */
-    broadcast(conn_server(c), conn_peer(c), opcode, data, len);
+    broadcast(conn_server(c), c, opcode, data, len);
 #if CHAT_WITH_REDIS
     if (arg)
         redis_bus_publish(arg, opcode, data, len);
@@ -160,7 +162,7 @@ static void on_message(conn *c, ws_opcode opcode, const uint8_t *data, size_t le
 static void on_bus_message(ws_opcode opcode, const uint8_t *data, size_t len, void *arg)
 {
     server *const *srv = arg; /* main's srv: see there */
-    broadcast(*srv, "redis", opcode, data, len);
+    broadcast(*srv, NULL, opcode, data, len);
 }
 #endif
 

@@ -44,12 +44,12 @@ typedef void (*loop_defer_fn)(loop_defer *d, void *arg);
  * loop_io_init. */
 struct loop_io {
     loop *loop_;
-    int fd_;
-    unsigned interest_;   /* LOOP_READ | LOOP_WRITE currently wanted */
-    bool in_epoll_;       /* registered with epoll_ctl */
     loop_io_fn on_read_;  /* readable, or error/hang-up while reading */
     loop_io_fn on_write_; /* writable, or error while only writing */
     void *arg_;
+    int fd_;
+    uint8_t interest_; /* LOOP_READ | LOOP_WRITE currently wanted */
+    bool in_epoll_;    /* registered with epoll_ctl */
 };
 
 /* A one-shot timer. Fields are private. */

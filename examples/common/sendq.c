@@ -14,6 +14,9 @@
 #define SENDQ_IOV 1024
 #endif
 
+/* Slots of a queue's first array. */
+#define SENDQ_FIRST_CAP 8u
+
 sbuf *sbuf_new(size_t len)
 {
     sbuf *b = malloc(sizeof *b + len);
@@ -75,7 +78,7 @@ void sendq_free(sendq *q)
 int sendq_push(sendq *q, sbuf *b)
 {
     if (q->count == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 8;
+        size_t cap = q->cap ? q->cap * 2 : SENDQ_FIRST_CAP;
         sbuf **items = malloc(cap * sizeof *items);
         if (!items)
             return -1;
@@ -139,6 +142,14 @@ int sendq_flush(sendq *q, int fd)
             q->head = (q->head + 1) % q->cap;
             q->count--;
             q->offset = 0;
+        }
+        if (q->count == 0 && q->cap <= SENDQ_FIRST_CAP) {
+            /* An idle connection keeps no array; one that had to grow it
+             * is busy and keeps it for the next batch. */
+            free(q->items);
+            q->items = NULL;
+            q->cap = 0;
+            q->head = 0;
         }
         /* A short write means the socket buffer is full: save the syscall
          * that would only say EAGAIN. */

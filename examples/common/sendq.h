@@ -35,9 +35,11 @@ sbuf *sbuf_ref(sbuf *b);
 /* Drop a reference; frees b with the last one. NULL is ignored. */
 void sbuf_unref(sbuf *b);
 
+/* One per connection, so kept small; an empty queue of a connection that
+ * is not busy holds no allocation. */
 typedef struct sendq {
-    sbuf **items; /* ring buffer */
-    size_t head, count, cap;
+    sbuf **items; /* ring buffer; NULL while empty and small */
+    uint32_t head, count, cap;
     size_t offset; /* bytes of items[head] already written */
     size_t bytes;  /* bytes still to write, across all items */
 } sendq;

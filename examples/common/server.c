@@ -17,11 +17,9 @@
 #include "log.h"
 #include "net.h"
 
-/* First read buffer; a browser's upgrade request is well under 1 KiB. */
-#define IN_INITIAL 2048u
-/* The read buffer grows to this once the connection speaks WebSocket and
- * reads keep filling it: bigger reads are cheaper, not needed. */
-#define IN_MAX_OPEN (64u * 1024u)
+/* Every read goes into one buffer of the server's (at least this big, and
+ * at least the HTTP head limit): bigger reads are cheaper, not needed. */
+#define SCRATCH_SIZE (64u * 1024u)
 /* A message buffer bigger than this is freed after its message instead of
  * kept for the next, so one big message does not pin memory forever. */
 #define MSG_KEEP (64u * 1024u)
@@ -46,37 +44,40 @@ enum conn_state {
     CS_LINGER     /* half-closed; dropping input until the peer's FIN */
 };
 
+/* Ten thousand idle clients are ten thousand of these: they hold only what
+ * an idle connection needs (no read buffer, see on_readable). */
 struct conn {
     server *srv;
     conn *prev, *next;
     conn *dirty_next;
-    int fd;
     loop_io io;
     loop_timer timer;
-    enum conn_state state;
-    bool dead;         /* closed; freed by the reaper on the next iteration */
-    bool client;       /* handshake done: counted in nclients, on_close is due */
-    bool peer_eof;     /* read() returned 0 */
-    bool input_failed; /* protocol error: drop whatever else arrives */
-    bool ping_sent;    /* a keepalive ping is out, nothing heard since */
-    bool replied;      /* conn_http_reply was called for this request */
-    bool dirty;        /* on the server's dirty list: to be driven after the events */
-    int fail_status;   /* the parser's error, for the log; 0 if none */
-    char peer[NET_ADDR_STRLEN];
+    int fd;
+    int fail_status;        /* the parser's error, for the log; 0 if none */
+    uint8_t state;          /* enum conn_state */
+    uint8_t msg_opcode;     /* of the message being assembled */
+    bool dead : 1;          /* closed; freed by the reaper on the next iteration */
+    bool client : 1;        /* handshake done: counted in nclients, on_close is due */
+    bool peer_eof : 1;      /* read() returned 0 */
+    bool input_failed : 1;  /* protocol error: drop whatever else arrives */
+    bool ping_sent : 1;     /* a keepalive ping is out, nothing heard since */
+    bool replied : 1;       /* conn_http_reply was called for this request */
+    bool dirty : 1;         /* on the server's dirty list: to be driven after the events */
+    uint32_t last_heard_ms; /* loop_now_ms(), truncated: only differences are used */
 
-    uint8_t *in; /* read buffer */
-    size_t in_len, in_cap;
-    size_t head_scanned; /* bytes of the request head already scanned */
+    /* Input that is not consumed yet (an incomplete request head, frame
+     * header or control frame); NULL when there is none. */
+    uint8_t *in;
+    uint32_t in_len, in_cap;
+    uint32_t head_scanned; /* bytes of the request head already scanned */
 
-    bytebuf msg; /* the message being assembled */
-    uint8_t msg_opcode;
-
+    bytebuf msg; /* a fragmented message (or one cut across reads) being assembled */
     sendq out;
     ws_parser parser;
     ws_writer writer;
     ws_closing closing;
-    uint64_t last_heard_ms;
     void *user;
+    struct sockaddr_in6 peer; /* or a sockaddr_in: formatted for logs only */
 };
 
 struct server {
@@ -93,6 +94,10 @@ struct server {
     size_t nconns;   /* live connections */
     size_t nclients; /* live connections past the handshake */
     loop_timer reaper;
+    /* Where every connection reads to, see on_readable. */
+    uint8_t *scratch;
+    size_t scratch_cap;
+    char peer_text[NET_ADDR_STRLEN]; /* conn_peer's answer */
     /* Connections with frames queued or state changed during this loop
      * iteration; flush_dirty drives each once after the events. */
     conn *dirty;
@@ -155,13 +160,13 @@ static void conn_kill(conn *c, const char *fmt, ...)
             snprintf(failed, sizeof failed, ", after %s (we sent %u)",
                      ws_status_name(c->fail_status),
                      (unsigned)ws_status_close_code(c->fail_status));
-        log_msg(c->peer, "disconnected: close code %u%s%s%s%s (%zu clients)", (unsigned)code,
+        log_msg(conn_peer(c), "disconnected: close code %u%s%s%s%s (%zu clients)", (unsigned)code,
                 ws_closing_clean(&c->closing) ? ", clean" : "", failed, fmt ? ", " : "", why,
                 s->nclients);
         if (s->h.on_close)
             s->h.on_close(c, code, s->h.arg);
     } else if (fmt) {
-        log_msg(c->peer, "connection closed: %s", why);
+        log_msg(conn_peer(c), "connection closed: %s", why);
     }
     loop_timer_start(&s->reaper, 0);
 }
@@ -204,7 +209,7 @@ static bool conn_queue(conn *c, sbuf *b, bool bounded)
 {
     server *s = c->srv;
     if (bounded && s->opt.max_queued_bytes && c->out.bytes + b->len > s->opt.max_queued_bytes) {
-        log_msg(c->peer, "slow consumer: %zu bytes queued, limit %zu; closing with 1008",
+        log_msg(conn_peer(c), "slow consumer: %zu bytes queued, limit %zu; closing with 1008",
                 c->out.bytes, s->opt.max_queued_bytes);
         /* Its backlog goes; the close frame goes right after the frame
          * being written, if any, so the drop is quick and bounded. */
@@ -310,7 +315,7 @@ bool conn_send(conn *c, ws_opcode opcode, const void *data, size_t len)
     sbuf *b = sbuf_message(&c->writer, opcode, data, len, &st);
     if (!b) {
         if (st)
-            log_msg(c->peer, "cannot send: %s", ws_strerror(st));
+            log_msg(conn_peer(c), "cannot send: %s", ws_strerror(st));
         return false;
     }
     bool ok = conn_queue(c, b, true);
@@ -334,7 +339,7 @@ void conn_close(conn *c, uint16_t code, const char *reason)
         return;
     ws_status st = ws_closing_request(&c->closing, code, reason, reason ? strlen(reason) : 0);
     if (st != WS_OK)
-        log_msg(c->peer, "conn_close(%u): %s", (unsigned)code, ws_strerror(st));
+        log_msg(conn_peer(c), "conn_close(%u): %s", (unsigned)code, ws_strerror(st));
     conn_drive(c);
 }
 
@@ -382,7 +387,7 @@ static void conn_drive(conn *c)
     bool paused = c->state == CS_OPEN && c->out.bytes > s->opt.read_pause_bytes;
     /* While we do not read, a peer that drains what we send is alive. */
     if (paused && c->out.bytes < before) {
-        c->last_heard_ms = loop_now_ms(s->loop);
+        c->last_heard_ms = (uint32_t)loop_now_ms(s->loop);
         c->ping_sent = false;
     }
     if (c->state == CS_FINISHING && flushed == 1) {
@@ -419,7 +424,7 @@ static void reject(conn *c, int status)
     int n = ws_handshake_write_rejection(status, out, sizeof out);
     /* ws_handshake_write_rejection answers 400 for what has no HTTP code. */
     int http = ws_status_http_code(status) ? ws_status_http_code(status) : 400;
-    log_msg(c->peer, "handshake rejected: HTTP %d, %s", http, ws_strerror(status));
+    log_msg(conn_peer(c), "handshake rejected: HTTP %d, %s", http, ws_strerror(status));
     if (n > 0)
         http_answer(c, out, (size_t)n);
     else
@@ -460,22 +465,24 @@ static void start_keepalive(conn *c)
         loop_timer_stop(&c->timer);
 }
 
-static void ws_input(conn *c);
+static size_t ws_input(conn *c, uint8_t *buf, size_t len);
 
-static void handshake_input(conn *c)
+/* Parse the request head in buf and answer it. Returns the bytes consumed:
+ * 0 while the head is incomplete (all of it is kept for the next read). */
+static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
 {
     server *s = c->srv;
     ws_http_header headers[MAX_HEADER_FIELDS];
     ws_http_request req;
-    int r = ws_http_parse_request((const char *)c->in, c->in_len, c->head_scanned, &s->opt.limits,
-                                  &req, headers, MAX_HEADER_FIELDS);
+    int r = ws_http_parse_request((const char *)buf, len, c->head_scanned, &s->opt.limits, &req,
+                                  headers, MAX_HEADER_FIELDS);
     if (r == WS_INCOMPLETE) {
-        c->head_scanned = c->in_len;
-        return;
+        c->head_scanned = (uint32_t)len;
+        return 0;
     }
     if (r < 0) {
         reject(c, r);
-        return;
+        return len;
     }
     size_t head_len = (size_t)r;
 
@@ -487,11 +494,11 @@ static void handshake_input(conn *c)
             s->h.on_http(c, &req, s->h.arg);
         if (!c->replied && !c->dead)
             reject(c, st);
-        return;
+        return len;
     }
     if (st != WS_OK) {
         reject(c, st);
-        return;
+        return len;
     }
     /* Browsers always send Origin; other clients send none and are not
      * what an allow-list defends against (a page on another site driving
@@ -499,30 +506,27 @@ static void handshake_input(conn *c)
     if (s->opt.num_origins > 0 && hs.origin &&
         ws_handshake_check_origin(hs.origin, hs.origin_len, s->opt.origins,
                                   s->opt.num_origins) != WS_OK) {
-        log_msg(c->peer, "origin %.*s is not on the allow-list", (int)hs.origin_len, hs.origin);
+        log_msg(conn_peer(c), "origin %.*s is not on the allow-list", (int)hs.origin_len, hs.origin);
         reject(c, WS_E_HS_ORIGIN_FORBIDDEN);
-        return;
+        return len;
     }
     if (s->opt.max_clients && s->nclients >= s->opt.max_clients) {
         static const char body[] = "Too many clients are connected; try again later.\n";
-        log_msg(c->peer, "refused: %zu clients already (--max-clients)", s->nclients);
+        log_msg(conn_peer(c), "refused: %zu clients already (--max-clients)", s->nclients);
         conn_http_reply(c, 503, "text/plain; charset=utf-8", "Retry-After: 5\r\n", body,
                         sizeof body - 1);
-        return;
+        return len;
     }
 
     char resp[512];
     int n = ws_handshake_write_response(&hs, NULL, NULL, NULL, resp, sizeof resp);
     if (n < 0) {
         conn_kill(c, "cannot write 101 response: %s", ws_strerror(n));
-        return;
+        return len;
     }
     if (!conn_queue_copy(c, resp, (size_t)n, false))
-        return;
+        return len;
 
-    /* Bytes after the head are frames the client sent without waiting. */
-    c->in_len -= head_len;
-    memmove(c->in, c->in + head_len, c->in_len);
     c->state = CS_OPEN;
     ws_parser_init(&c->parser, WS_ROLE_SERVER, &s->opt.limits);
     /* A message that arrives whole is handed to on_message where it lies,
@@ -532,13 +536,15 @@ static void handshake_input(conn *c)
     ws_closing_init(&c->closing, WS_ROLE_SERVER);
     c->client = true;
     s->nclients++;
-    log_msg(c->peer, "connected: WebSocket %.*s (%zu clients)", (int)hs.target_len, hs.target,
+    log_msg(conn_peer(c), "connected: WebSocket %.*s (%zu clients)", (int)hs.target_len, hs.target,
             s->nclients);
     start_keepalive(c);
     if (s->h.on_open)
         s->h.on_open(c, s->h.arg);
-    if (!c->dead && c->in_len > 0)
-        ws_input(c);
+    if (c->dead)
+        return len;
+    /* Bytes after the head are frames the client sent without waiting. */
+    return head_len + ws_input(c, buf + head_len, len - head_len);
 }
 
 /* ---------------------------------------------------------------- frames */
@@ -560,7 +566,7 @@ static void on_event(conn *c, const ws_event *ev)
         /* The parser already refused anything above max_message_size, so
          * this cannot run away. */
         if (!bytebuf_append(&c->msg, ev->data, ev->len, s->opt.limits.max_message_size)) {
-            log_msg(c->peer, "out of memory for a %zu-byte message", c->msg.len + ev->len);
+            log_msg(conn_peer(c), "out of memory for a %zu-byte message", c->msg.len + ev->len);
             ws_closing_request(&c->closing, WS_CLOSE_INTERNAL_ERROR, NULL, 0);
             c->input_failed = true;
         }
@@ -584,7 +590,7 @@ static void on_event(conn *c, const ws_event *ev)
     case WS_EV_PONG:
         break; /* any input counts as a sign of life, see on_readable */
     case WS_EV_CLOSE:
-        log_msg(c->peer, "close frame from peer: %u \"%.*s\"", (unsigned)ev->close_code,
+        log_msg(conn_peer(c), "close frame from peer: %u \"%.*s\"", (unsigned)ev->close_code,
                 (int)ev->len, (const char *)ev->data);
         ws_closing_received(&c->closing, ev->close_code);
         break;
@@ -593,17 +599,19 @@ static void on_event(conn *c, const ws_event *ev)
     }
 }
 
-static void ws_input(conn *c)
+/* Parse the frames in buf and hand out their events. Returns the bytes
+ * consumed; the rest is part of a frame header or of a control frame. */
+static size_t ws_input(conn *c, uint8_t *buf, size_t len)
 {
     size_t off = 0;
     while (!c->dead && c->state == CS_OPEN && !c->input_failed) {
         ws_event ev;
-        ptrdiff_t n = ws_parser_next(&c->parser, c->in + off, c->in_len - off, &ev);
+        ptrdiff_t n = ws_parser_next(&c->parser, buf + off, len - off, &ev);
         if (n < 0) {
             /* After the peer's close frame, more bytes are just dropped. */
             if (n != WS_E_AFTER_CLOSE) {
                 uint16_t code = ws_status_close_code((int)n);
-                log_msg(c->peer, "protocol error: %s (%s); closing with %u", ws_strerror((int)n),
+                log_msg(conn_peer(c), "protocol error: %s (%s); closing with %u", ws_strerror((int)n),
                         ws_status_name((int)n), (unsigned)code);
                 ws_closing_fail(&c->closing, (int)n);
                 c->fail_status = (int)n;
@@ -616,29 +624,35 @@ static void ws_input(conn *c)
             break;
         on_event(c, &ev);
     }
-    if (c->dead)
-        return;
-    if (c->input_failed || c->state != CS_OPEN) {
-        c->in_len = 0;
-        return;
-    }
-    /* What is left is part of a frame header or of a control frame. */
-    c->in_len -= off;
-    memmove(c->in, c->in + off, c->in_len);
+    if (c->dead || c->input_failed || c->state != CS_OPEN)
+        return len;
+    return off;
 }
 
 /* ---------------------------------------------------------------- I/O events */
 
-static bool grow_in(conn *c, size_t limit)
+/* Keep the n unconsumed bytes at p for the next read, in a buffer of c's
+ * own that exists only while there are such bytes. Returns false when c was
+ * dropped. */
+static bool keep_input(conn *c, const uint8_t *p, size_t n)
 {
-    if (c->in_cap >= limit)
-        return false;
-    size_t cap = c->in_cap * 2 < limit ? c->in_cap * 2 : limit;
-    uint8_t *in = realloc(c->in, cap);
-    if (!in)
-        return false;
-    c->in = in;
-    c->in_cap = cap;
+    if (n == 0 || c->dead) {
+        free(c->in);
+        c->in = NULL;
+        c->in_len = c->in_cap = 0;
+        return !c->dead;
+    }
+    if (n > c->in_cap) {
+        uint8_t *in = realloc(c->in, n);
+        if (!in) {
+            conn_kill(c, "out of memory");
+            return false;
+        }
+        c->in = in;
+        c->in_cap = (uint32_t)n;
+    }
+    memcpy(c->in, p, n);
+    c->in_len = (uint32_t)n;
     return true;
 }
 
@@ -649,15 +663,20 @@ static void on_readable(loop_io *io, void *arg)
     server *s = c->srv;
     size_t hs_limit = (size_t)s->opt.limits.max_header_bytes + 1;
 
-    if (c->state == CS_HANDSHAKE && c->in_len == c->in_cap && !grow_in(c, hs_limit)) {
+    if (c->state == CS_HANDSHAKE && c->in_len >= hs_limit) {
         reject(c, WS_E_HTTP_HEADER_TOO_LARGE);
+        keep_input(c, NULL, 0);
         conn_drive(c);
         return;
     }
     /* Once the socket is being shut, input is only drained. */
     bool keep = c->state == CS_HANDSHAKE || (c->state == CS_OPEN && !c->input_failed);
+    /* Every connection reads into the server's scratch buffer, behind what
+     * it kept from before: an idle connection holds no buffer at all. */
+    uint8_t *buf = s->scratch;
     size_t at = keep ? c->in_len : 0;
-    ssize_t n = read(c->fd, c->in + at, c->in_cap - at);
+    size_t room = (c->state == CS_HANDSHAKE ? hs_limit : s->scratch_cap) - at;
+    ssize_t n = read(c->fd, buf + at, room);
     if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
             return;
@@ -679,17 +698,16 @@ static void on_readable(loop_io *io, void *arg)
         conn_drive(c);
         return;
     }
-    c->last_heard_ms = loop_now_ms(s->loop);
+    c->last_heard_ms = (uint32_t)loop_now_ms(s->loop);
     c->ping_sent = false;
-    bool filled = (size_t)n == c->in_cap - at;
     if (keep) {
-        c->in_len += (size_t)n;
-        if (c->state == CS_HANDSHAKE)
-            handshake_input(c);
-        else
-            ws_input(c);
-        if (!c->dead && c->state == CS_OPEN && filled)
-            grow_in(c, IN_MAX_OPEN);
+        if (at)
+            memcpy(buf, c->in, at);
+        size_t len = at + (size_t)n;
+        size_t used = c->state == CS_HANDSHAKE ? handshake_input(c, buf, len)
+                                               : ws_input(c, buf, len);
+        if (!keep_input(c, buf + used, len - used))
+            return;
     }
     /* What this input queued (answers, broadcasts to c itself) goes out
      * with whatever the other connections' input adds for c. */
@@ -709,7 +727,7 @@ static void on_conn_timer(loop_timer *t, void *arg)
     server *s = c->srv;
     switch (c->state) {
     case CS_HANDSHAKE: {
-        log_msg(c->peer, "handshake timeout: no complete request within %u ms",
+        log_msg(conn_peer(c), "handshake timeout: no complete request within %u ms",
                 s->opt.handshake_timeout_ms);
         static const char body[] = "The request head did not arrive in time.\n";
         conn_http_reply(c, 408, "text/plain; charset=utf-8", NULL, body, sizeof body - 1);
@@ -717,12 +735,12 @@ static void on_conn_timer(loop_timer *t, void *arg)
     }
     case CS_OPEN:
         if (!ws_writer_can_send(&c->writer)) {
-            log_msg(c->peer, "no close frame from peer within %u ms", s->opt.close_timeout_ms);
+            log_msg(conn_peer(c), "no close frame from peer within %u ms", s->opt.close_timeout_ms);
             ws_closing_timeout(&c->closing);
             break;
         }
         {
-            uint64_t idle = loop_now_ms(s->loop) - c->last_heard_ms;
+            uint32_t idle = (uint32_t)loop_now_ms(s->loop) - c->last_heard_ms;
             uint64_t interval = s->opt.ping_interval_ms;
             if (idle < interval) {
                 loop_timer_start(&c->timer, interval - idle);
@@ -781,18 +799,17 @@ static void on_accept(loop_io *io, void *arg)
             loop_timer_start(&s->accept_retry, ACCEPT_RETRY_MS);
             return;
         }
-        char peer[NET_ADDR_STRLEN];
-        net_format_addr((struct sockaddr *)&ss, len, peer, sizeof peer);
         if (s->opt.max_clients && s->nconns >= s->opt.max_clients + MAX_PENDING) {
+            char peer[NET_ADDR_STRLEN];
+            net_format_addr((struct sockaddr *)&ss, len, peer, sizeof peer);
             log_msg(peer, "refused: %zu connections open", s->nconns);
             close(fd);
             continue;
         }
         conn *c = calloc(1, sizeof *c);
-        uint8_t *in = malloc(IN_INITIAL);
-        if (!c || !in) {
-            free(c);
-            free(in);
+        if (!c) {
+            char peer[NET_ADDR_STRLEN];
+            net_format_addr((struct sockaddr *)&ss, len, peer, sizeof peer);
             close(fd);
             log_msg(peer, "refused: out of memory");
             continue;
@@ -802,11 +819,9 @@ static void on_accept(loop_io *io, void *arg)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         c->srv = s;
         c->fd = fd;
-        c->in = in;
-        c->in_cap = IN_INITIAL;
         c->state = CS_HANDSHAKE;
-        c->last_heard_ms = loop_now_ms(s->loop);
-        memcpy(c->peer, peer, sizeof peer);
+        c->last_heard_ms = (uint32_t)loop_now_ms(s->loop);
+        memcpy(&c->peer, &ss, len < sizeof c->peer ? len : sizeof c->peer);
         sendq_init(&c->out);
         loop_io_init(&c->io, s->loop, fd, on_readable, on_writable, c);
         loop_timer_init(&c->timer, s->loop, on_conn_timer, c);
@@ -835,6 +850,15 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     }
     s->loop = l;
     s->opt = *o;
+    s->scratch_cap = SCRATCH_SIZE;
+    if (s->scratch_cap < (size_t)o->limits.max_header_bytes + 1)
+        s->scratch_cap = (size_t)o->limits.max_header_bytes + 1;
+    s->scratch = malloc(s->scratch_cap);
+    if (!s->scratch) {
+        free(s);
+        snprintf(err, err_cap, "out of memory");
+        return NULL;
+    }
     if (h)
         s->h = *h;
     /* A peer that disappears mid-write must cost us an EPIPE, not the
@@ -842,6 +866,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     signal(SIGPIPE, SIG_IGN);
     s->lfd = net_listen(o->host, o->port, s->addr, sizeof s->addr, err, err_cap);
     if (s->lfd < 0) {
+        free(s->scratch);
         free(s);
         return NULL;
     }
@@ -853,6 +878,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     if (loop_io_set(&s->lio, LOOP_READ) < 0) {
         snprintf(err, err_cap, "epoll_ctl: %s", strerror(errno));
         close(s->lfd);
+        free(s->scratch);
         free(s);
         return NULL;
     }
@@ -917,10 +943,18 @@ void server_free(server *s)
     if (s->shutting_down)
         loop_timer_stop(&s->shutdown_timer);
     stop_listening(s);
+    free(s->scratch);
     free(s);
 }
 
 void *conn_user(const conn *c) { return c->user; }
 void conn_set_user(conn *c, void *user) { c->user = user; }
-const char *conn_peer(const conn *c) { return c->peer; }
+const char *conn_peer(const conn *c)
+{
+    socklen_t len = c->peer.sin6_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                    : sizeof(struct sockaddr_in);
+    net_format_addr((const struct sockaddr *)&c->peer, len, c->srv->peer_text,
+                    sizeof c->srv->peer_text);
+    return c->srv->peer_text;
+}
 server *conn_server(const conn *c) { return c->srv; }

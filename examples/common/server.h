@@ -9,12 +9,17 @@
  * protocol (parsing, validation, responses, frames, the close handshake) is
  * libwsframe's; this module only moves bytes and keeps time.
  *
+ * Every connection reads into one 64 KiB buffer of the server's (bigger
+ * reads are cheaper; the parser never needs more than WS_PARSER_MIN_BUFFER).
  * Per connection it keeps:
- *   - a read buffer that starts small and grows only to a bound (the HTTP
- *     head limit while handshaking, 64 KiB afterwards: the parser never needs
- *     more than WS_PARSER_MIN_BUFFER, bigger reads are only cheaper);
+ *   - only the input not consumed yet (part of a request head, of a frame
+ *     header or of a control frame), in a buffer that exists while there is
+ *     some: an idle client holds no read buffer;
  *   - a message buffer, up to limits.max_message_size (the parser refuses
- *     bigger messages with 1009 before their payload arrives);
+ *     bigger messages with 1009 before their payload arrives), used only
+ *     for a message that does not arrive whole in one read (fragmented, or
+ *     cut by the network): the others go to on_message from where they were
+ *     read;
  *   - a send queue of shared buffers (sendq.h) with a byte bound: a client
  *     whose queue would grow past max_queued_bytes is a slow consumer and is
  *     dropped: its unsent backlog is discarded and it gets a close frame
@@ -22,7 +27,8 @@
  *     subscribed to; 1013 "try again later" would blame the server). While
  *     its queue holds more than read_pause_bytes we stop reading from it,
  *     so a client that sends faster than it reads (an echo client) is slowed
- *     down, not dropped;
+ *     down, not dropped. What is queued during one loop iteration is
+ *     written after its events, all of a client's frames in one writev;
  *   - one timer: the handshake deadline, then the keepalive (a ping after
  *     ping_interval_ms without hearing from the peer, a drop after another
  *     interval of silence), then the close handshake deadline.
@@ -115,7 +121,9 @@ sbuf *frame_new(ws_opcode opcode, const void *prefix, size_t prefix_len, const v
 /* The server c belongs to. */
 server *conn_server(const conn *c);
 
-/* "203.0.113.7:51234", for logs. */
+/* "203.0.113.7:51234", for logs: formatted on each call (the connection
+ * keeps only the binary address) into a buffer of the server's that the
+ * next call reuses. */
 const char *conn_peer(const conn *c);
 
 /* Queue a frame made by frame_new to c (takes a reference). Returns false
