@@ -501,7 +501,42 @@ WS_TARGET_AVX2 ws_status ws_utf8_feed_avx2(ws_utf8 *v, const uint8_t *data, size
  * the end, or the block that holds an error) is unmasked the plain way and
  * handed to the DFA, which finds the exact failing byte as always.
  */
+static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
+                                                  const uint8_t key[4], size_t *key_offset,
+                                                  size_t *error_at);
+
 WS_TARGET_AVX2 ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
+                                                  const uint8_t key[4], size_t *key_offset,
+                                                  size_t *error_at)
+{
+    /* A piece that starts inside a sequence (a read cut it): unmask and
+     * step that sequence's last bytes (at most three) one by one, so the
+     * one-pass loop can start between sequences, as it must. */
+    uint64_t s = v->state_;
+    size_t j = 0;
+    if (s != REJECT_VALUE) {
+        for (; j < len && (s & 63) != ACCEPT_VALUE; j++) {
+            data[j] = (uint8_t)(data[j] ^ key[(*key_offset + j) & 3]);
+            STEP(s, data[j]);
+            if ((s & 63) == REJECT_VALUE) {
+                *key_offset = ws_mask(data + j + 1, len - j - 1, key, *key_offset + j + 1);
+                v->state_ = (uint32_t)REJECT_VALUE;
+                if (error_at != NULL)
+                    *error_at = j;
+                return WS_E_INVALID_UTF8;
+            }
+        }
+        v->state_ = (uint32_t)(s & 63);
+    }
+    size_t ko = (*key_offset + j) & 3, at = 0;
+    const ws_status st = unmask_feed_avx2(v, data + j, len - j, key, &ko, &at);
+    *key_offset = ko;
+    if (st != WS_OK && error_at != NULL)
+        *error_at = j + at;
+    return st;
+}
+
+static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
                                                   const uint8_t key[4], size_t *key_offset,
                                                   size_t *error_at)
 {
