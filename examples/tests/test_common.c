@@ -1,5 +1,5 @@
-/* Unit tests of examples/common: the event loop's timers, fd watchers and
- * signals, the shared-buffer send queue with its encoders, and the growing
+/* Unit tests of examples/common: the event loop's timers, deferred work, fd
+ * watchers and signals, the shared-buffer send queue with its encoders, and the growing
  * byte buffer. */
 #include <setjmp.h> /* cmocka needs these before cmocka.h */
 #include <stdarg.h>
@@ -115,6 +115,113 @@ static void test_timer_restarted_from_its_callback_runs_once_per_pass(void **sta
     assert_true(r.count >= 1);
     assert_true(r.count <= 60);
     loop_timer_stop(&r.t);
+    loop_free(l);
+}
+
+/* ---------------------------------------------------------------- deferred */
+
+struct batch {
+    loop *l;
+    loop_io io[2];
+    int fds[2][2];
+    int reads;            /* read callbacks so far */
+    int reads_at_flush;   /* reads seen by the deferred callback */
+    int flushes;
+    loop_defer flush;
+    loop_defer cancelled; /* armed, then cancelled: must never run */
+    int cancelled_runs;
+};
+
+static void on_batch_read(loop_io *io, void *arg)
+{
+    struct batch *b = arg;
+    char buf[16];
+    assert_true(read(io == &b->io[0] ? b->fds[0][0] : b->fds[1][0], buf, sizeof buf) > 0);
+    b->reads++;
+    loop_defer_arm(&b->flush); /* twice in one iteration: runs once */
+}
+
+static void on_batch_flush(loop_defer *d, void *arg)
+{
+    (void)d;
+    struct batch *b = arg;
+    b->flushes++;
+    b->reads_at_flush = b->reads;
+    loop_stop(b->l);
+}
+
+static void on_cancelled(loop_defer *d, void *arg)
+{
+    (void)d;
+    struct batch *b = arg;
+    b->cancelled_runs++;
+}
+
+static void test_deferred_work_runs_once_after_the_events(void **state)
+{
+    (void)state;
+    struct batch b = {0};
+    b.l = loop_new();
+    assert_non_null(b.l);
+    loop_defer_init(&b.flush, b.l, on_batch_flush, &b);
+    loop_defer_init(&b.cancelled, b.l, on_cancelled, &b);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, b.fds[i]), 0);
+        loop_io_init(&b.io[i], b.l, b.fds[i][0], on_batch_read, NULL, &b);
+        assert_int_equal(loop_io_set(&b.io[i], LOOP_READ), 0);
+        assert_int_equal(write(b.fds[i][1], "x", 1), 1);
+    }
+    loop_defer_arm(&b.cancelled);
+    loop_defer_cancel(&b.cancelled);
+    loop_defer_cancel(&b.cancelled); /* twice is safe */
+    assert_int_equal(loop_run(b.l), 0);
+    /* Both fds were ready in the same wait, so both reads came first. */
+    assert_int_equal(b.flushes, 1);
+    assert_int_equal(b.reads_at_flush, 2);
+    assert_int_equal(b.cancelled_runs, 0);
+    for (int i = 0; i < 2; i++) {
+        loop_io_stop(&b.io[i]);
+        close(b.fds[i][0]);
+        close(b.fds[i][1]);
+    }
+    loop_free(b.l);
+}
+
+struct self_arm {
+    loop_defer d;
+    loop_timer t;
+    int runs;
+    int timer_runs;
+};
+
+static void on_self_arm(loop_defer *d, void *arg)
+{
+    struct self_arm *a = arg;
+    a->runs++;
+    loop_defer_arm(d); /* must wait for the next pass, not spin here */
+}
+
+static void on_self_arm_timer(loop_timer *t, void *arg)
+{
+    struct self_arm *a = arg;
+    a->timer_runs++;
+    loop_stop(t->loop_);
+}
+
+static void test_deferred_work_rearmed_from_its_callback_does_not_starve_timers(void **state)
+{
+    (void)state;
+    loop *l = loop_new();
+    struct self_arm a = {0};
+    loop_defer_init(&a.d, l, on_self_arm, &a);
+    loop_timer_init(&a.t, l, on_self_arm_timer, &a);
+    loop_defer_arm(&a.d);
+    loop_timer_start(&a.t, 20);
+    assert_int_equal(loop_run(l), 0);
+    assert_int_equal(a.timer_runs, 1);
+    /* Once per pass, and the passes do not block while it is armed. */
+    assert_true(a.runs >= 2);
+    loop_defer_cancel(&a.d);
     loop_free(l);
 }
 
@@ -477,16 +584,51 @@ static void test_many_small_buffers_go_out_in_order(void **state)
     close(sv[1]);
 }
 
+static void test_drained_queue_frees_its_array_unless_it_grew(void **state)
+{
+    (void)state;
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    sbuf *b = sbuf_copy("abc", 3);
+    sendq q;
+    sendq_init(&q);
+    /* An idle connection's queue: one answer, then nothing. */
+    assert_int_equal(sendq_push(&q, b), 0);
+    assert_non_null(q.items);
+    assert_int_equal(sendq_flush(&q, sv[0]), 1);
+    assert_null(q.items);
+    assert_true(sendq_empty(&q));
+    /* Usable again after that. */
+    assert_int_equal(sendq_push(&q, b), 0);
+    assert_int_equal(sendq_flush(&q, sv[0]), 1);
+    /* A busy one: its grown array stays for the next batch. */
+    for (int i = 0; i < 40; i++)
+        assert_int_equal(sendq_push(&q, b), 0);
+    assert_int_equal(sendq_flush(&q, sv[0]), 1);
+    assert_non_null(q.items);
+    assert_true(sendq_empty(&q));
+    sendq_free(&q);
+    assert_int_equal(b->refs, 1);
+    sbuf_unref(b);
+    char buf[256];
+    assert_int_equal(read(sv[1], buf, sizeof buf), 42 * 3);
+    close(sv[0]);
+    close(sv[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_timers_fire_in_due_order),
         cmocka_unit_test(test_timer_restarted_from_its_callback_runs_once_per_pass),
+        cmocka_unit_test(test_deferred_work_runs_once_after_the_events),
+        cmocka_unit_test(test_deferred_work_rearmed_from_its_callback_does_not_starve_timers),
         cmocka_unit_test(test_stopping_a_watcher_drops_its_pending_event),
         cmocka_unit_test(test_write_interest),
         cmocka_unit_test(test_signal_arrives_as_an_event),
         cmocka_unit_test(test_shared_buffer_in_two_queues_with_partial_writes),
         cmocka_unit_test(test_many_small_buffers_go_out_in_order),
+        cmocka_unit_test(test_drained_queue_frees_its_array_unless_it_grew),
         cmocka_unit_test(test_sbuf_message_and_copy),
         cmocka_unit_test(test_bytebuf_grows_and_clamps),
     };
