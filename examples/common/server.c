@@ -63,6 +63,7 @@ struct conn {
     bool ping_sent : 1;     /* a keepalive ping is out, nothing heard since */
     bool replied : 1;       /* conn_http_reply was called for this request */
     bool dirty : 1;         /* on the server's dirty list: to be driven after the events */
+    bool send_blocked : 1;  /* the socket took less than offered: wait for EPOLLOUT */
     uint32_t last_heard_ms; /* loop_now_ms(), truncated: only differences are used */
 
     /* Input that is not consumed yet (an incomplete request head, frame
@@ -379,7 +380,11 @@ static void conn_drive(conn *c)
     }
 
     size_t before = c->out.bytes;
-    int flushed = sendq_flush(&c->out, c->fd);
+    /* A full socket is written to again when epoll says it has room, not
+     * on every frame queued meanwhile (a syscall each, all EAGAIN). */
+    int flushed =
+        c->send_blocked && !sendq_empty(&c->out) ? 0 : sendq_flush(&c->out, c->fd);
+    c->send_blocked = flushed == 0;
     if (flushed < 0) {
         conn_kill(c, "send failed: %s", strerror(errno));
         return;
@@ -717,7 +722,9 @@ static void on_readable(loop_io *io, void *arg)
 static void on_writable(loop_io *io, void *arg)
 {
     (void)io;
-    conn_drive(arg);
+    conn *c = arg;
+    c->send_blocked = false;
+    conn_drive(c);
 }
 
 static void on_conn_timer(loop_timer *t, void *arg)
