@@ -76,7 +76,9 @@ struct conn {
     sendq out;
     ws_parser parser;
     ws_writer writer;
-    ws_closing closing;
+    /* The close handshake, allocated at its first step: until then the
+     * server's open_closing stands for it (see closing_of). */
+    ws_closing *closing;
     void *user;
     struct sockaddr_in6 peer; /* or a sockaddr_in: formatted for logs only */
 };
@@ -99,6 +101,7 @@ struct server {
     uint8_t *scratch;
     size_t scratch_cap;
     char peer_text[NET_ADDR_STRLEN]; /* conn_peer's answer */
+    ws_closing open_closing; /* a server connection's close state before any close */
     /* Connections with frames queued or state changed during this loop
      * iteration; flush_dirty drives each once after the events. */
     conn *dirty;
@@ -108,6 +111,11 @@ struct server {
 };
 
 static void conn_drive(conn *c);
+static void conn_kill(conn *c, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
 static void flush_dirty(loop_defer *d, void *arg);
 
 void server_options_default(server_options *o)
@@ -124,11 +132,27 @@ void server_options_default(server_options *o)
 
 /* ---------------------------------------------------------------- lifetime */
 
-static void conn_kill(conn *c, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
+/* c's close handshake state, for questions. */
+static const ws_closing *closing_of(const conn *c)
+{
+    return c->closing ? c->closing : &c->srv->open_closing;
+}
+
+/* c's close handshake state, for a step of it: 130 bytes that an open
+ * connection does not need until then. NULL when c was dropped for want of
+ * memory. */
+static ws_closing *closing_start(conn *c)
+{
+    if (!c->closing) {
+        c->closing = malloc(sizeof *c->closing);
+        if (!c->closing) {
+            conn_kill(c, "out of memory");
+            return NULL;
+        }
+        *c->closing = c->srv->open_closing;
+    }
+    return c->closing;
+}
 
 /* Close the socket now; the struct lives until the reaper runs, so that
  * callers up the stack (a broadcast loop, the parse loop) can still look at
@@ -155,14 +179,14 @@ static void conn_kill(conn *c, const char *fmt, ...)
     if (c->client) {
         c->client = false;
         s->nclients--;
-        uint16_t code = ws_closing_peer_code(&c->closing);
+        uint16_t code = ws_closing_peer_code(closing_of(c));
         char failed[96] = "";
         if (c->fail_status)
             snprintf(failed, sizeof failed, ", after %s (we sent %u)",
                      ws_status_name(c->fail_status),
                      (unsigned)ws_status_close_code(c->fail_status));
         log_msg(conn_peer(c), "disconnected: close code %u%s%s%s%s (%zu clients)", (unsigned)code,
-                ws_closing_clean(&c->closing) ? ", clean" : "", failed, fmt ? ", " : "", why,
+                ws_closing_clean(closing_of(c)) ? ", clean" : "", failed, fmt ? ", " : "", why,
                 s->nclients);
         if (s->h.on_close)
             s->h.on_close(c, code, s->h.arg);
@@ -175,6 +199,7 @@ static void conn_kill(conn *c, const char *fmt, ...)
 static void conn_free(conn *c)
 {
     sendq_free(&c->out);
+    free(c->closing);
     free(c->in);
     bytebuf_free(&c->msg);
     free(c);
@@ -216,7 +241,9 @@ static bool conn_queue(conn *c, sbuf *b, bool bounded)
          * being written, if any, so the drop is quick and bounded. */
         sendq_drop_unsent(&c->out);
         static const char reason[] = "send queue limit exceeded";
-        ws_closing_request(&c->closing, WS_CLOSE_POLICY_VIOLATION, reason, sizeof reason - 1);
+        ws_closing *cl = closing_start(c);
+        if (cl)
+            ws_closing_request(cl, WS_CLOSE_POLICY_VIOLATION, reason, sizeof reason - 1);
         return false;
     }
     if (sendq_push(&c->out, b) < 0) {
@@ -296,7 +323,7 @@ static void flush_dirty(loop_defer *d, void *arg)
 static bool conn_can_send(const conn *c)
 {
     return !c->dead && c->state == CS_OPEN && ws_writer_can_send(&c->writer) &&
-           ws_closing_next(&c->closing) == WS_CLOSING_READ;
+           ws_closing_next(closing_of(c)) == WS_CLOSING_READ;
 }
 
 bool conn_send_frame(conn *c, sbuf *frame)
@@ -338,7 +365,10 @@ void conn_close(conn *c, uint16_t code, const char *reason)
 {
     if (c->dead || c->state != CS_OPEN)
         return;
-    ws_status st = ws_closing_request(&c->closing, code, reason, reason ? strlen(reason) : 0);
+    ws_closing *cl = closing_start(c);
+    if (!cl)
+        return;
+    ws_status st = ws_closing_request(cl, code, reason, reason ? strlen(reason) : 0);
     if (st != WS_OK)
         log_msg(conn_peer(c), "conn_close(%u): %s", (unsigned)code, ws_strerror(st));
     conn_drive(c);
@@ -361,10 +391,11 @@ static void conn_drive(conn *c)
     if (c->dead)
         return;
     while (c->state == CS_OPEN) {
-        ws_closing_action a = ws_closing_next(&c->closing);
+        ws_closing_action a = ws_closing_next(closing_of(c));
         if (a == WS_CLOSING_SEND_CLOSE) {
+            /* Only a step already taken asks for this: c->closing exists. */
             uint8_t frame[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
-            ptrdiff_t n = ws_closing_write(&c->closing, &c->writer, frame, sizeof frame);
+            ptrdiff_t n = ws_closing_write(c->closing, &c->writer, frame, sizeof frame);
             if (n > 0 && !conn_queue_copy(c, frame, (size_t)n, false))
                 return;
             if (n < 0 && n != WS_E_CLOSING) {
@@ -538,7 +569,6 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
      * with no copy into c->msg and a third of the parser calls. */
     ws_parser_set_options(&c->parser, WS_PARSER_WHOLE_MESSAGES);
     ws_writer_init(&c->writer, WS_ROLE_SERVER, 0, NULL, NULL);
-    ws_closing_init(&c->closing, WS_ROLE_SERVER);
     c->client = true;
     s->nclients++;
     log_msg(conn_peer(c), "connected: WebSocket %.*s (%zu clients)", (int)hs.target_len, hs.target,
@@ -572,7 +602,9 @@ static void on_event(conn *c, const ws_event *ev)
          * this cannot run away. */
         if (!bytebuf_append(&c->msg, ev->data, ev->len, s->opt.limits.max_message_size)) {
             log_msg(conn_peer(c), "out of memory for a %zu-byte message", c->msg.len + ev->len);
-            ws_closing_request(&c->closing, WS_CLOSE_INTERNAL_ERROR, NULL, 0);
+            ws_closing *cl = closing_start(c);
+            if (cl)
+                ws_closing_request(cl, WS_CLOSE_INTERNAL_ERROR, NULL, 0);
             c->input_failed = true;
         }
         break;
@@ -597,7 +629,8 @@ static void on_event(conn *c, const ws_event *ev)
     case WS_EV_CLOSE:
         log_msg(conn_peer(c), "close frame from peer: %u \"%.*s\"", (unsigned)ev->close_code,
                 (int)ev->len, (const char *)ev->data);
-        ws_closing_received(&c->closing, ev->close_code);
+        if (closing_start(c))
+            ws_closing_received(c->closing, ev->close_code);
         break;
     case WS_EV_NONE:
         break;
@@ -618,7 +651,8 @@ static size_t ws_input(conn *c, uint8_t *buf, size_t len)
                 uint16_t code = ws_status_close_code((int)n);
                 log_msg(conn_peer(c), "protocol error: %s (%s); closing with %u", ws_strerror((int)n),
                         ws_status_name((int)n), (unsigned)code);
-                ws_closing_fail(&c->closing, (int)n);
+                if (closing_start(c))
+                    ws_closing_fail(c->closing, (int)n);
                 c->fail_status = (int)n;
             }
             c->input_failed = true;
@@ -699,7 +733,8 @@ static void on_readable(loop_io *io, void *arg)
             return;
         }
         if (c->state == CS_OPEN)
-            ws_closing_peer_closed(&c->closing);
+            if (closing_start(c))
+                ws_closing_peer_closed(c->closing);
         conn_drive(c);
         return;
     }
@@ -743,7 +778,8 @@ static void on_conn_timer(loop_timer *t, void *arg)
     case CS_OPEN:
         if (!ws_writer_can_send(&c->writer)) {
             log_msg(conn_peer(c), "no close frame from peer within %u ms", s->opt.close_timeout_ms);
-            ws_closing_timeout(&c->closing);
+            if (closing_start(c))
+                ws_closing_timeout(c->closing);
             break;
         }
         {
@@ -857,6 +893,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     }
     s->loop = l;
     s->opt = *o;
+    ws_closing_init(&s->open_closing, WS_ROLE_SERVER);
     s->scratch_cap = SCRATCH_SIZE;
     if (s->scratch_cap < (size_t)o->limits.max_header_bytes + 1)
         s->scratch_cap = (size_t)o->limits.max_header_bytes + 1;
