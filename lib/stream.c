@@ -148,6 +148,30 @@ static __attribute__((noinline)) ptrdiff_t payload_piece(ws_parser *p, uint8_t *
     return (ptrdiff_t)n;
 }
 
+/* payload_piece for a binary message, the large-payload-in-many-reads case
+ * made lean: the next key offset is known before unmasking ((offset + n) mod
+ * 4), so all state and the event are written first and the unmasking is the
+ * last thing done, with nothing but n to keep across the call. */
+static __attribute__((noinline)) ptrdiff_t binary_piece(ws_parser *p, uint8_t *data, size_t avail,
+                                                        ws_event *ev)
+{
+    const size_t n = (uint64_t)avail > p->frame_left_ ? (size_t)p->frame_left_ : avail;
+    const size_t key_offset = p->mask_offset_;
+    const bool masked = (p->flags_ & FL_MASKED) != 0;
+    p->frame_left_ -= n;
+    if (p->frame_left_ == 0)
+        p->state_ = (p->flags_ & FL_FIN) ? ST_MESSAGE_END : ST_HEADER;
+    p->mask_offset_ = (uint8_t)((key_offset + n) & 3);
+    *ev = (ws_event){.type = WS_EV_DATA, .opcode = p->message_opcode_, .data = data, .len = n};
+    if (masked) {
+        if (key_offset == 0 && n < WS_UNMASK_INLINE_MAX)
+            (void)ws_unmask_whole(data, n, p->mask_);
+        else
+            (void)ws_mask(data, n, p->mask_, key_offset);
+    }
+    return (ptrdiff_t)n;
+}
+
 #define FIN_TEXT (0x80u | WS_OP_TEXT)
 #define FIN_BINARY (0x80u | WS_OP_BINARY)
 
@@ -321,16 +345,9 @@ static __attribute__((noinline)) ptrdiff_t next_event(ws_parser *p, uint8_t *buf
  * the option. The fast path writes no parser state (unless the text is
  * invalid), and small binary or ASCII messages take no call at all.
  */
-ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
+static __attribute__((noinline)) ptrdiff_t next_at_boundary(ws_parser *p, uint8_t *buf, size_t len,
+                                                            ws_event *ev)
 {
-    /* A payload arriving in many reads: straight to the piece, so the
-     * per-read cost stays small next to unmasking a read's worth. */
-    if (p->state_ == ST_PAYLOAD) {
-        if (len > 0)
-            return payload_piece(p, buf, len, ev);
-        *ev = (ws_event){.type = WS_EV_NONE};
-        return 0;
-    }
     if (p->state_ == ST_MESSAGE_END &&
         (p->message_opcode_ != WS_OP_TEXT || ws_utf8_finish(&p->utf8_) == WS_OK)) {
         *ev = (ws_event){.type = WS_EV_MESSAGE_END, .opcode = p->message_opcode_};
@@ -383,4 +400,19 @@ ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
     if (b0 == FIN_TEXT && (seen & WS_HIGH_BITS) != 0)
         return whole_message_slow(p, buf, hl, n, NULL, ev);
     return report_whole((uint8_t)(b0 & 0x0Fu), data, n, hl, ev);
+}
+
+/* A payload arriving in many reads goes straight to the piece, and an
+ * empty read inside it returns at once: this entry saves no registers
+ * (everything else is a tail call), so the per-read cost stays small next
+ * to unmasking a read's worth. */
+ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
+{
+    if (p->state_ != ST_PAYLOAD)
+        return next_at_boundary(p, buf, len, ev);
+    if (len > 0)
+        return p->message_opcode_ == WS_OP_TEXT ? payload_piece(p, buf, len, ev)
+                                                : binary_piece(p, buf, len, ev);
+    *ev = (ws_event){.type = WS_EV_NONE};
+    return 0;
 }
