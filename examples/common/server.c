@@ -732,9 +732,8 @@ static void on_readable(loop_io *io, void *arg)
             conn_kill(c, NULL);
             return;
         }
-        if (c->state == CS_OPEN)
-            if (closing_start(c))
-                ws_closing_peer_closed(c->closing);
+        if (c->state == CS_OPEN && closing_start(c))
+            ws_closing_peer_closed(c->closing);
         conn_drive(c);
         return;
     }
