@@ -388,6 +388,45 @@ static void test_write_arguments(void **state)
                      WS_E_BUFFER_TOO_SMALL);
 }
 
+/* The small-frame path folds its argument checks into one test; whatever it
+ * does not take must still get the general path's answer. */
+static void test_write_small_refusals(void **state)
+{
+    (void)state;
+    uint8_t out[32];
+    memset(out, 0xEE, sizeof out);
+    ws_frame f = FRAME(true, 0, WS_OP_BINARY, false, 0, 0, 0, 0, 2);
+    f.rsv = 0x08; /* not an RSV bit: part of the opcode nibble on the wire */
+    assert_int_equal(ws_frame_write(&f, "ab", 2, out, sizeof out), WS_E_INVALID_ARGUMENT);
+    f.rsv = 0x80;
+    assert_int_equal(ws_frame_write(&f, "ab", 2, out, sizeof out), WS_E_INVALID_ARGUMENT);
+    f.rsv = 0;
+    f.opcode = 0x12; /* 2 in the low nibble, but not an opcode */
+    assert_int_equal(ws_frame_write(&f, "ab", 2, out, sizeof out), WS_E_INVALID_ARGUMENT);
+    for (unsigned op = 3; op < 8; op++) {
+        f.opcode = (uint8_t)op;
+        assert_int_equal(ws_frame_write(&f, "ab", 2, out, sizeof out), WS_E_INVALID_ARGUMENT);
+    }
+    f = (ws_frame)FRAME(false, 0, WS_OP_PING, true, 1, 2, 3, 4, 2);
+    assert_int_equal(ws_frame_write(&f, "ab", 2, out, sizeof out), WS_E_INVALID_ARGUMENT);
+    f.fin = true;
+    assert_int_equal(ws_frame_write(&f, "ab", 2, NULL, sizeof out), WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_frame_write(&f, "ab", 2, out, 7), WS_E_BUFFER_TOO_SMALL);
+    assert_int_equal(ws_frame_write(&f, "ab", 2, NULL, 0), WS_E_BUFFER_TOO_SMALL);
+    for (size_t i = 0; i < sizeof out; i++)
+        assert_int_equal(out[i], 0xEE);
+    /* A continuation without FIN is fine; an empty payload may be NULL. */
+    f = (ws_frame)FRAME(false, WS_RSV1, WS_OP_CONTINUATION, false, 0, 0, 0, 0, 0);
+    assert_int_equal(ws_frame_write(&f, NULL, 0, out, sizeof out), 2);
+    assert_int_equal(out[0], 0x40);
+    assert_int_equal(out[1], 0x00);
+    f = (ws_frame)FRAME(true, 0, WS_OP_PONG, true, 1, 2, 3, 4, 0);
+    assert_int_equal(ws_frame_write(&f, NULL, 0, out, sizeof out), 6);
+    static const uint8_t pong[] = {0x8A, 0x80, 1, 2, 3, 4};
+    assert_memory_equal(out, pong, sizeof pong);
+    assert_int_equal(ws_frame_write(&f, NULL, 0, out, 5), WS_E_BUFFER_TOO_SMALL);
+}
+
 /* ------------------------------------------------------------ round trips */
 
 static uint64_t test_seed(void)
@@ -524,8 +563,8 @@ int main(void)
         cmocka_unit_test(test_parse_rows),         cmocka_unit_test(test_parse_arguments),
         cmocka_unit_test(test_header_size),        cmocka_unit_test(test_write_header_rows),
         cmocka_unit_test(test_write_rfc_examples), cmocka_unit_test(test_write_big_binary),
-        cmocka_unit_test(test_write_arguments),    cmocka_unit_test(test_round_trip_random),
-        cmocka_unit_test(test_write_every_length),
+        cmocka_unit_test(test_write_arguments),    cmocka_unit_test(test_write_small_refusals),
+        cmocka_unit_test(test_round_trip_random),  cmocka_unit_test(test_write_every_length),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
