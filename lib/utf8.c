@@ -445,9 +445,61 @@ static WS_TARGET_AVX2 ALWAYS_INLINE size_t ascii_run_avx2(const uint8_t *p, size
     return i;
 }
 
+/* Control for _mm_shuffle_epi8: loaded from SHIFT_IN_ZEROS + o, it moves
+ * a vector up by 16 - o bytes, zeros coming in below. */
+static const uint8_t SHIFT_IN_ZEROS[32] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                           0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+                                           0,    1,    2,    3,    4,    5,    6,    7,
+                                           8,    9,    10,   11,   12,   13,   14,   15};
+
+/* The 16 bytes before p + o, 0 <= o < 16, as zeros where they fall before
+ * p (ASCII, which is what the validator's state, between sequences, means
+ * there), without reading before p. */
+static WS_TARGET_AVX2 ALWAYS_INLINE __m128i bytes_before_start(const uint8_t *p, size_t o)
+{
+    const __m128i first = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return _mm_shuffle_epi8(first,
+                            _mm_loadu_si128((const __m128i *)(const void *)(SHIFT_IN_ZEROS + o)));
+}
+
+/*
+ * valid_run_avx2 for 16 <= len < 64, too short for whole blocks and an
+ * overlapping last one read from memory: two checks, the first bytes and
+ * the last, with the bytes before the last block built from the first (see
+ * bytes_before_start); a 16-byte block goes through the 32-byte check with
+ * zeros after it. An error hands all of p to the DFA, which finds where it
+ * is; a sequence cut at the end is left to the DFA as in valid_run_avx2.
+ * Mixed texts through ws_utf8_validate, DFA alone -> this: 31 bytes 10.8 ->
+ * 8.9 ns, 48 bytes 25 -> 8.9 ns.
+ */
+static WS_TARGET_AVX2 size_t valid_run_short_avx2(const uint8_t *p, size_t len)
+{
+    const __m128i zero = _mm_setzero_si128();
+    __m256i errors;
+    if (len >= 32) {
+        const __m256i first = _mm256_loadu_si256((const __m256i *)(const void *)p);
+        const __m256i last = _mm256_loadu_si256((const __m256i *)(const void *)(p + len - 32));
+        const __m128i before_last =
+            len >= 48 ? _mm_loadu_si128((const __m128i *)(const void *)(p + len - 48))
+                      : bytes_before_start(p, len - 32);
+        errors = _mm256_or_si256(block_errors(first, _mm256_setzero_si256()),
+                                 block_errors(last, _mm256_set_m128i(before_last, zero)));
+    } else {
+        const __m128i first = _mm_loadu_si128((const __m128i *)(const void *)p);
+        const __m128i last = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
+        errors = _mm256_or_si256(
+            block_errors(_mm256_set_m128i(zero, first), _mm256_setzero_si256()),
+            block_errors(_mm256_set_m128i(zero, last),
+                         _mm256_set_m128i(bytes_before_start(p, len - 16), zero)));
+    }
+    return _mm256_testz_si256(errors, errors) ? back_to_boundary(p, len) : 0;
+}
+
 /* Length of a valid prefix of p that ends between sequences. */
 static WS_TARGET_AVX2 ALWAYS_INLINE size_t valid_run_avx2(const uint8_t *p, size_t len)
 {
+    if (len < 64)
+        return len >= 16 ? valid_run_short_avx2(p, len) : 0;
     size_t i = 0;
     __m256i prev = _mm256_setzero_si256();
     bool prev_ascii = true;
@@ -627,7 +679,7 @@ ws_status ws_utf8_feed_neon(ws_utf8 *v, const uint8_t *data, size_t len, size_t 
 #endif
 
 /* Below this, AVX2 does not pay for the feature check. */
-#define AVX2_MIN_LEN 128
+#define AVX2_MIN_LEN 24
 
 WS_API void ws_utf8_init(ws_utf8 *v) { v->state_ = (uint32_t)ACCEPT_VALUE; }
 
@@ -688,7 +740,7 @@ WS_API ws_status ws_utf8_finish(const ws_utf8 *v)
 /* Below this a whole text goes straight through the DFA: the fast paths'
  * set-up costs more than they skip (a 16-byte mixed text: 17 -> 11 ns per
  * whole-message event). */
-#define SMALL_TEXT 32
+#define SMALL_TEXT 24
 
 WS_API ws_status ws_utf8_validate(const uint8_t *data, size_t len)
 {

@@ -485,6 +485,57 @@ static void test_long_texts_with_one_fault(void **state)
     }
 }
 
+/* Texts of 1-80 bytes (the block validators' short path covers 16-63) with
+ * one fault at every position, or cut after every byte: the verdict and
+ * the failing byte are the reference's in every implementation, whole, and
+ * ws_utf8_validate agrees. Each text sits before a guard page, so a read
+ * past its end faults. */
+static void test_short_texts_every_fault(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {"Hello w\xc3\xb6rld, \xd0\x9f\xd1\x80\xd0\xb8 "
+                                        "\xe4\xbd\xa0\xe5\xa5\xbd \xf0\x9f\x98\x80 ok "
+                                        "\xe2\x82\xac\xc2\xa9 end of text, \xd0\x9a\xd0\xbe\xd0\xbd\xd0\xb5\xd1\x86 "
+                                        "\xe7\xb5\x82\xe3\x82\x8f\xe3\x82\x8a end of text.",
+                                        "\xf0\x9f\x98\x80\xf0\x9f\x98\x81\xe4\xbd\xa0"
+                                        "\xe5\xa5\xbd\xe4\xb8\x96\xe7\x95\x8c\xc3\xa9\xc3\xa8"
+                                        "\xf4\x8f\xbf\xbf\xee\x80\x80\xef\xbf\xbf\xed\x9f\xbf"
+                                        "\xe0\xa0\x80\xf0\x90\x80\x80\xc2\x80\xdf\xbf\x7f"
+                                        "abcdefghijklmnopqrstuvwxyz0123456789"};
+    static const uint8_t bad[] = {0xFF, 0x80, 0xC0, 0xED, 0xF4, 'a'};
+    impl impls[8];
+    size_t n = impl_list(impls);
+    uint8_t text[96];
+    for (size_t t = 0; t < sizeof seeds / sizeof seeds[0]; t++) {
+        const size_t avail = strlen(seeds[t]);
+        assert_true(avail >= 80);
+        for (size_t len = 1; len <= 80; len++) {
+            for (size_t at = 0; at <= len; at++) {
+                for (size_t b = 0; b < sizeof bad; b++) {
+                    memcpy(text, seeds[t], len);
+                    if (at < len)
+                        text[at] = bad[b];
+                    else if (b > 0)
+                        break; /* at == len: the clean (possibly cut) text, once */
+                    const long want = ref_validate(text, len);
+                    uint8_t *g = ws_test_guard_copy(text, len);
+                    for (size_t m = 0; m < n; m++) {
+                        if (!impls[m].usable)
+                            continue;
+                        const long got = run_pieces(impls[m].feed, g, len, NULL, 0);
+                        if (got != want)
+                            fail_msg("text %zu len %zu byte %zu = %02x [%s]: got %ld, reference %ld",
+                                     t, len, at, bad[b], impls[m].name, got, want);
+                    }
+                    assert_int_equal(ws_utf8_validate(g, len),
+                                     want == VALID ? WS_OK : WS_E_INVALID_UTF8);
+                    ws_test_guard_free(g, len);
+                }
+            }
+        }
+    }
+}
+
 /* Unmasking fused with validation (the stream parser's text path), the
  * dispatcher and the one-pass AVX2 variant: for long random texts with one
  * fault, masked at a random key offset and fed whole or in three pieces
@@ -579,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_random_against_reference),
         cmocka_unit_test(test_error_position_in_long_text),
         cmocka_unit_test(test_long_texts_with_one_fault),
+        cmocka_unit_test(test_short_texts_every_fault),
         cmocka_unit_test(test_unmask_feed),
         cmocka_unit_test(test_init_resets),
     };
