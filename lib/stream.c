@@ -408,7 +408,7 @@ static __attribute__((noinline)) ptrdiff_t next_at_boundary(ws_parser *p, uint8_
  * to unmasking a read's worth. */
 ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev)
 {
-    if (p->state_ != ST_PAYLOAD)
+    if (__builtin_expect(p->state_ != ST_PAYLOAD, 1))
         return next_at_boundary(p, buf, len, ev);
     if (len > 0)
         return p->message_opcode_ == WS_OP_TEXT ? payload_piece(p, buf, len, ev)
