@@ -360,9 +360,9 @@ WS_API void ws_utf8_init(ws_utf8 *v);
  * 8-byte words in portable C) and other bytes go through table-driven DFAs
  * without data-dependent branches, two of them interleaved over independent
  * windows of the text (about 3.5 GB/s on non-ASCII text); with AVX2
- * (chosen at run time for pieces of 128 bytes or more) whole 32-byte blocks
- * of any text are validated at once (over 15 GB/s), the DFA still finding
- * the exact failing byte.
+ * (chosen at run time for pieces of 24 bytes or more) whole 32-byte blocks
+ * of any text are validated at once (over 15 GB/s; a 125-byte non-ASCII
+ * text in about 15 ns), the DFA still finding the exact failing byte.
  */
 WS_API ws_status ws_utf8_feed(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 
