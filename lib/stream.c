@@ -345,16 +345,26 @@ static __attribute__((noinline)) ptrdiff_t next_event(ws_parser *p, uint8_t *buf
  * the option. The fast path writes no parser state (unless the text is
  * invalid), and small binary or ASCII messages take no call at all.
  */
+/* MESSAGE_END, or the failure the general path reports for a text cut in
+ * a sequence. Out of line: the call to ws_utf8_finish here made the frame
+ * boundary path below save five registers on every call (2-byte frames:
+ * about 0.5 ns of 6.8). */
+static __attribute__((noinline)) ptrdiff_t end_message(ws_parser *p, uint8_t *buf, size_t len,
+                                                       ws_event *ev)
+{
+    if (p->message_opcode_ == WS_OP_TEXT && ws_utf8_finish(&p->utf8_) != WS_OK)
+        return next_event(p, buf, len, ev);
+    *ev = (ws_event){.type = WS_EV_MESSAGE_END, .opcode = p->message_opcode_};
+    p->message_opcode_ = 0;
+    p->state_ = ST_HEADER;
+    return 0;
+}
+
 static __attribute__((noinline)) ptrdiff_t next_at_boundary(ws_parser *p, uint8_t *buf, size_t len,
                                                             ws_event *ev)
 {
-    if (p->state_ == ST_MESSAGE_END &&
-        (p->message_opcode_ != WS_OP_TEXT || ws_utf8_finish(&p->utf8_) == WS_OK)) {
-        *ev = (ws_event){.type = WS_EV_MESSAGE_END, .opcode = p->message_opcode_};
-        p->message_opcode_ = 0;
-        p->state_ = ST_HEADER;
-        return 0;
-    }
+    if (p->state_ == ST_MESSAGE_END)
+        return end_message(p, buf, len, ev);
     /* The first frame of a text or binary message, decoded here rather than
      * by ws_frame_parse: everything unusual (control frames,
      * continuations, a header cut short, anything to refuse) goes to the
