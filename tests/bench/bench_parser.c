@@ -682,6 +682,24 @@ static bool size_in_run(size_t payload)
     return !opt.quick || payload <= 65536;
 }
 
+/* The receive-side tables (recv, split) share their case setup: skip sizes
+ * outside a quick run and cases the filter excludes, else build the stream
+ * and limits that let every frame of it through. Returns false to skip. */
+static bool open_recv_case(content kind, size_t payload, stream *s, ws_limits *lim)
+{
+    if (!size_in_run(payload))
+        return false;
+    char name[48];
+    stream_name(name, sizeof name, kind, payload);
+    if (!case_enabled(name))
+        return false;
+    stream_build(s, kind, payload, stream_target(payload));
+    ws_limits_default(lim);
+    lim->max_frame_size = 0;
+    lim->max_message_size = 0;
+    return true;
+}
+
 static void verify_parser(lib_state *ls)
 {
     ls->verify = true;
@@ -704,20 +722,11 @@ static void run_recv(void)
     print_rule(181);
     for (size_t k = 0; k < sizeof recv_kinds / sizeof recv_kinds[0]; k++) {
         for (size_t z = 0; z < sizeof recv_sizes / sizeof recv_sizes[0]; z++) {
-            if (!size_in_run(recv_sizes[z])) {
-                continue;
-            }
-            char name[48];
-            stream_name(name, sizeof name, recv_kinds[k], recv_sizes[z]);
-            if (!case_enabled(name)) {
-                continue;
-            }
             stream s;
-            stream_build(&s, recv_kinds[k], recv_sizes[z], stream_target(recv_sizes[z]));
             ws_limits lim;
-            ws_limits_default(&lim);
-            lim.max_frame_size = 0;
-            lim.max_message_size = 0;
+            if (!open_recv_case(recv_kinds[k], recv_sizes[z], &s, &lim)) {
+                continue;
+            }
 
             lib_state ls = {.s = &s};
             ws_parser_init(&ls.parser, WS_ROLE_SERVER, &lim);
@@ -794,20 +803,11 @@ static void run_split(void)
     print_rule(80);
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
-            if (!size_in_run(sizes[z])) {
-                continue;
-            }
-            char name[48];
-            stream_name(name, sizeof name, kinds[k], sizes[z]);
-            if (!case_enabled(name)) {
-                continue;
-            }
             stream s;
-            stream_build(&s, kinds[k], sizes[z], stream_target(sizes[z]));
             ws_limits lim;
-            ws_limits_default(&lim);
-            lim.max_frame_size = 0;
-            lim.max_message_size = 0;
+            if (!open_recv_case(kinds[k], sizes[z], &s, &lim)) {
+                continue;
+            }
             lib_state whole = {.s = &s}, split = {.s = &s, .chunk = opt.chunk};
             ws_parser_init(&whole.parser, WS_ROLE_SERVER, &lim);
             ws_parser_init(&split.parser, WS_ROLE_SERVER, &lim);
