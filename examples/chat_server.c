@@ -8,7 +8,7 @@
  *               [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]
  *               [--handshake-timeout SECONDS] [--redis redis://HOST:PORT[/CHANNEL]]
  *
- * What to read here: the HTTP handler (the page, 404, 405) and the message
+ * What to read here: the HTTP handler (the page, HEAD, 404, 405) and the message
  * handler, which encodes each frame ONCE (frame_new) and queues the same
  * buffer to every client (server_broadcast): N clients cost N references,
  * not N copies. The protections (handshake timeout, header and message
@@ -96,32 +96,75 @@ static void usage(FILE *out, const char *prog)
             WS_DEFAULT_MAX_HEADER_BYTES);
 }
 
+/* The path of the request target without its query string. An
+ * absolute-form target ("http://host/x", RFC 9112 section 3.2.2, which a
+ * server MUST accept) is reduced to its path. */
+static void target_path(const ws_http_request *req, const char **path, size_t *len)
+{
+    const char *t = req->target;
+    size_t n = req->target_len;
+    const char *scheme = memchr(t, ':', n);
+    if (n > 0 && t[0] != '/' && scheme && (size_t)(t + n - scheme) >= 3 && memcmp(scheme, "://", 3) == 0) {
+        const char *authority = scheme + 3;
+        const char *slash = memchr(authority, '/', (size_t)(t + n - authority));
+        if (slash) {
+            n = (size_t)(t + n - slash);
+            t = slash;
+        } else {
+            t = "/"; /* "http://host" or "http://host?q" names the root */
+            n = 1;
+        }
+    }
+    size_t end = 0;
+    while (end < n && t[end] != '?')
+        end++;
+    *path = t;
+    *len = end;
+}
+
 static bool path_is(const ws_http_request *req, const char *path)
 {
     /* The query string does not select a different page. */
-    size_t len = 0;
-    while (len < req->target_len && req->target[len] != '?')
-        len++;
-    return len == strlen(path) && memcmp(req->target, path, len) == 0;
+    const char *p;
+    size_t len;
+    target_path(req, &p, &len);
+    return len == strlen(path) && memcmp(p, path, len) == 0;
+}
+
+static bool method_is(const ws_http_request *req, const char *method)
+{
+    return req->method_len == strlen(method) && memcmp(req->method, method, req->method_len) == 0;
 }
 
 static void on_http(conn *c, const ws_http_request *req, void *arg)
 {
     (void)arg;
     int status;
-    if (req->method_len != 3 || memcmp(req->method, "GET", 3) != 0) {
-        static const char body[] = "Only GET is supported here.\n";
-        conn_http_reply(c, 405, "text/plain; charset=utf-8", "Allow: GET\r\n", body,
+    /* RFC 9110 section 9.1: a general-purpose server MUST support HEAD. It
+     * gets GET's status and head, Content-Length included, without the body
+     * (ws_http_write_response writes only the head for a NULL body). */
+    bool head = method_is(req, "HEAD");
+    if (!head && !method_is(req, "GET")) {
+        static const char body[] = "Only GET and HEAD are supported here.\n";
+        conn_http_reply(c, 405, "text/plain; charset=utf-8", "Allow: GET, HEAD\r\n", body,
                         sizeof body - 1);
         status = 405;
+    } else if (req->minor_version >= 1 &&
+               !ws_http_find_header(req->headers, req->num_headers, "Host", NULL)) {
+        /* RFC 9112 section 3.2: an HTTP/1.1 request without Host MUST get 400. */
+        static const char body[] = "An HTTP/1.1 request needs a Host header.\n";
+        conn_http_reply(c, 400, "text/plain; charset=utf-8", NULL, head ? NULL : body,
+                        sizeof body - 1);
+        status = 400;
     } else if (path_is(req, "/") || path_is(req, "/index.html")) {
         conn_http_reply(c, 200, "text/html; charset=utf-8",
                         "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n",
-                        chat_html, chat_html_len);
+                        head ? NULL : chat_html, chat_html_len);
         status = 200;
     } else {
         static const char body[] = "Not found. The chat is at /.\n";
-        conn_http_reply(c, 404, "text/plain; charset=utf-8", NULL, body, sizeof body - 1);
+        conn_http_reply(c, 404, "text/plain; charset=utf-8", NULL, head ? NULL : body,
+                        sizeof body - 1);
         status = 404;
     }
     log_msg(conn_peer(c), "HTTP %.*s %.*s -> %d", (int)req->method_len, req->method,

@@ -1,0 +1,8 @@
+# Cases an independent tester found: what generic HTTP clients and real
+# WebSocket peers expect of the example programs.
+include(${CMAKE_CURRENT_LIST_DIR}/echo/harness.cmake)
+
+if(TARGET chat_server)
+  ws_add_python_interop(interop_audit_chat_http SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/chat_http_semantics.py
+    TIMEOUT 60 LABELS chat ARGS $<TARGET_FILE:chat_server>)
+endif()

@@ -1,0 +1,106 @@
+"""chat_server's plain HTTP answers as a generic HTTP client expects them
+(curl -I, link checkers, load balancer health checks, proxies).
+
+usage: chat_http_semantics.py CHAT_SERVER
+
+- HEAD / and HEAD /index.html -> 200 with GET's Content-Type and
+  Content-Length and no body (RFC 9110 section 9.1: a general-purpose server
+  MUST support GET and HEAD); HEAD /nope -> 404 without a body.
+- a method other than GET/HEAD -> 405 whose Allow lists GET and HEAD.
+- an absolute-form target (GET http://host/ HTTP/1.1, RFC 9112 section
+  3.2.2: a server MUST accept it) serves the page like GET /.
+- an HTTP/1.1 request without Host -> 400 (RFC 9112 section 3.2: MUST).
+  HTTP/1.0 without Host still gets the page.
+Every answer is followed by the server closing the connection.
+"""
+
+import socket
+import sys
+
+import wsharness as h
+
+
+def raw_exchange(port, request, timeout=10):
+    """Sends request, reads until the server closes; returns (head, body, closed)."""
+    sock = h.connect(port, timeout)
+    data, closed = b"", False
+    try:
+        sock.sendall(request)
+        sock.settimeout(timeout)
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+    finally:
+        sock.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ")[1]) if lines[0].startswith("HTTP/") else None
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body, closed
+
+
+def body(checks):
+    binary = sys.argv[1]
+    server = h.Server(binary)
+    port = server.port
+    host = f"Host: 127.0.0.1:{port}\r\n"
+
+    get = h.http_request(port, "GET", "/")
+    checks.check(get is not None and get.status == 200, "GET / -> 200", repr(get))
+    page_len = len(get.body) if get else -1
+
+    for path in ("/", "/index.html", "/?room=1"):
+        status, headers, rest, closed = raw_exchange(
+            port, f"HEAD {path} HTTP/1.1\r\n{host}\r\n".encode())
+        checks.check(status == 200, f"HEAD {path} -> 200", f"{status} {headers}")
+        checks.check(headers.get("content-type", "").startswith("text/html"),
+                     f"HEAD {path} has GET's Content-Type", repr(headers))
+        checks.check(headers.get("content-length") == str(page_len),
+                     f"HEAD {path} has GET's Content-Length ({page_len})", repr(headers))
+        checks.check(rest == b"", f"HEAD {path} has no body", f"{len(rest)} bytes")
+        checks.check(closed, f"HEAD {path}: the server closes the connection")
+
+    status, headers, rest, closed = raw_exchange(port, f"HEAD /nope HTTP/1.1\r\n{host}\r\n".encode())
+    checks.check(status == 404 and rest == b"", "HEAD /nope -> 404 without a body",
+                 f"{status} {len(rest)} bytes")
+
+    for method in ("POST", "PUT", "DELETE", "OPTIONS"):
+        status, headers, rest, closed = raw_exchange(
+            port, f"{method} / HTTP/1.1\r\n{host}Content-Length: 0\r\n\r\n".encode())
+        allow = {m.strip() for m in headers.get("allow", "").split(",")}
+        checks.check(status == 405, f"{method} / -> 405", f"{status}")
+        checks.check({"GET", "HEAD"} <= allow, f"{method} / -> Allow lists GET and HEAD", repr(headers))
+
+    status, headers, rest, closed = raw_exchange(
+        port, f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\n{host}\r\n".encode())
+    checks.check(status == 200 and len(rest) == page_len,
+                 "GET http://host:port/ (absolute form) -> 200 with the page", f"{status} {len(rest)}")
+    status, headers, rest, closed = raw_exchange(
+        port, f"GET http://127.0.0.1:{port}?x=1 HTTP/1.1\r\n{host}\r\n".encode())
+    checks.check(status == 200, "GET http://host:port?x=1 (absolute form, no path) -> 200", f"{status}")
+    status, headers, rest, closed = raw_exchange(
+        port, f"GET http://127.0.0.1:{port}/nope HTTP/1.1\r\n{host}\r\n".encode())
+    checks.check(status == 404, "GET http://host:port/nope -> 404", f"{status}")
+
+    status, headers, rest, closed = raw_exchange(port, b"GET / HTTP/1.1\r\n\r\n")
+    checks.check(status == 400 and closed, "HTTP/1.1 GET / without Host -> 400, then close", f"{status}")
+    status, headers, rest, closed = raw_exchange(port, b"GET / HTTP/1.0\r\n\r\n")
+    checks.check(status == 200 and len(rest) == page_len, "HTTP/1.0 GET / without Host -> 200",
+                 f"{status}")
+
+    # The WebSocket side is untouched: an upgrade still gets 101.
+    c = h.RawClient(port, "/")
+    checks.check(c.upgraded, "an upgrade on / still gets 101", repr(c.response))
+    c.close()
+
+
+h.run_main("chat_http_semantics", body)
