@@ -7,6 +7,7 @@
  *   chat_server [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...
  *               [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]
  *               [--handshake-timeout SECONDS] [--redis redis://HOST:PORT[/CHANNEL]]
+ *               [--protocol NAME]...
  *
  * What to read here: the HTTP handler (the page, HEAD, 404, 405) and the message
  * handler, which encodes each frame ONCE (frame_new) and queues the same
@@ -53,6 +54,7 @@ static void usage(FILE *out, const char *prog)
             "usage: %s [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...\n"
             "          [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]\n"
             "          [--handshake-timeout SECONDS] [--redis redis://HOST:PORT[/CHANNEL]]\n"
+            "          [--protocol NAME]...\n"
             "\n"
             "A WebSocket chat room. Open http://HOST:PORT/ in a browser for the chat page.\n"
             "Every text message is sent to every connected client (the sender too) as\n"
@@ -82,6 +84,10 @@ static void usage(FILE *out, const char *prog)
             "                     behind nginx (docs/scaling.md). If Redis goes away,\n"
             "                     local clients still hear each other; the server\n"
             "                     reconnects on its own%s\n"
+            "  --protocol NAME    a subprotocol to accept (repeatable, preferred first): the\n"
+            "                     101 names the first one the client offered. Without it\n"
+            "                     none is ever chosen, and a client that insists on one\n"
+            "                     (Chromium, Node ws given protocols) fails the handshake\n"
             "  --help             this text\n"
             "\n"
             "Other limits: HTTP request heads over %u bytes get 431; a client that falls\n"
@@ -259,6 +265,7 @@ int main(int argc, char **argv)
         case 'p':
         case 'H':
         case 'm':
+        case 'P':
             if (!cli_server_flag(prog, ch, optarg, (uint64_t)1 << 32, &opt))
                 return 2;
             break;

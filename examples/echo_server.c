@@ -1,7 +1,7 @@
 /*
  * echo_server - every message back to its sender, unchanged.
  *
- *   echo_server --port N [--host ADDR] [--max-message BYTES]
+ *   echo_server --port N [--host ADDR] [--max-message BYTES] [--protocol NAME]...
  *
  * The whole server is the on_message handler below; examples/common/server.c
  * does the rest with libwsframe: the HTTP upgrade, the stream parser (which
@@ -30,7 +30,7 @@
 static void usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s --port N [--host ADDR] [--max-message BYTES]\n"
+            "usage: %s --port N [--host ADDR] [--max-message BYTES] [--protocol NAME]...\n"
             "\n"
             "A WebSocket echo server: every text and binary message comes back unchanged,\n"
             "on any path. Pings are answered with pongs, close frames with the same code.\n"
@@ -40,6 +40,11 @@ static void usage(FILE *out, const char *prog)
             "  --max-message BYTES  largest message accepted, summed over its fragments\n"
             "                       (default %u); a bigger one is refused with close\n"
             "                       code 1009 before its payload is read\n"
+            "  --protocol NAME      a subprotocol to accept (repeatable, preferred first):\n"
+            "                       the 101 names the first one the client offered.\n"
+            "                       Without it none is ever chosen, and a client that\n"
+            "                       insists on one (Chromium, Node ws given protocols)\n"
+            "                       fails the handshake\n"
             "  --help               this text\n"
             "\n"
             "Once listening, prints \"listening on HOST:PORT\" on stdout (the real port when\n"
@@ -79,6 +84,7 @@ int main(int argc, char **argv)
         case 'p':
         case 'H':
         case 'm':
+        case 'P':
             if (!cli_server_flag(prog, ch, optarg, (uint64_t)1 << 40, &opt))
                 return 2;
             have_port |= ch == 'p';

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "server.h"
 
@@ -47,6 +48,17 @@ bool cli_server_flag(const char *prog, int ch, const char *arg, uint64_t max_mes
             return false;
         opt->limits.max_message_size = v;
         opt->limits.max_frame_size = v;
+        return true;
+    case 'P':
+        if (!ws_http_is_token(arg, strlen(arg))) {
+            fprintf(stderr, "%s: --protocol: \"%s\" is not a token (RFC 9110)\n", prog, arg);
+            return false;
+        }
+        if (opt->num_protocols == SERVER_MAX_PROTOCOLS) {
+            fprintf(stderr, "%s: at most %d --protocol flags\n", prog, SERVER_MAX_PROTOCOLS);
+            return false;
+        }
+        opt->protocols[opt->num_protocols++] = arg;
         return true;
     default:
         fprintf(stderr, "%s: cli_server_flag: not a server flag: %d\n", prog, ch);

@@ -19,13 +19,15 @@ struct server_options;
  *   --port N             0 to 65535; 0 picks a free port
  *   --host ADDR          the address to bind
  *   --max-message BYTES  1 to max_message; the limit on a message, summed
- *                        over its fragments, and so on any one frame */
+ *                        over its fragments, and so on any one frame
+ *   --protocol NAME      a subprotocol the server accepts (repeatable, most
+ *                        preferred first, up to SERVER_MAX_PROTOCOLS) */
 #define CLI_SERVER_LONGOPTS                                                                    \
     {"port", required_argument, NULL, 'p'}, {"host", required_argument, NULL, 'H'},            \
-        {"max-message", required_argument, NULL, 'm'}
+        {"max-message", required_argument, NULL, 'm'}, {"protocol", required_argument, NULL, 'P'}
 
 /* Store the value of one of those flags (ch is what getopt_long returned:
- * 'p', 'H' or 'm') in opt. On a bad value prints why, as cli_number does,
+ * 'p', 'H', 'm' or 'P') in opt. On a bad value prints why, as cli_number does,
  * and returns false. */
 bool cli_server_flag(const char *prog, int ch, const char *arg, uint64_t max_message,
                      struct server_options *opt);

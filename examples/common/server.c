@@ -554,8 +554,18 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
         return len;
     }
 
+    const char *protocol = NULL;
+    if (s->opt.num_protocols > 0 && hs.num_protocols > 0) {
+        st = ws_handshake_select_protocol(&req, s->opt.protocols, s->opt.num_protocols,
+                                          &s->opt.limits, &protocol);
+        if (st != WS_OK) {
+            reject(c, st);
+            return len;
+        }
+    }
+
     char resp[512];
-    int n = ws_handshake_write_response(&hs, NULL, NULL, NULL, resp, sizeof resp);
+    int n = ws_handshake_write_response(&hs, protocol, NULL, NULL, resp, sizeof resp);
     if (n < 0) {
         conn_kill(c, "cannot write 101 response: %s", ws_strerror(n));
         return len;
@@ -571,8 +581,8 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
     ws_writer_init(&c->writer, WS_ROLE_SERVER, 0, NULL, NULL);
     c->client = true;
     s->nclients++;
-    log_msg(conn_peer(c), "connected: WebSocket %.*s (%zu clients)", (int)hs.target_len, hs.target,
-            s->nclients);
+    log_msg(conn_peer(c), "connected: WebSocket %.*s%s%s (%zu clients)", (int)hs.target_len,
+            hs.target, protocol ? ", subprotocol " : "", protocol ? protocol : "", s->nclients);
     start_keepalive(c);
     if (s->h.on_open)
         s->h.on_open(c, s->h.arg);

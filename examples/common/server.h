@@ -47,6 +47,8 @@
 typedef struct server server;
 typedef struct conn conn;
 
+#define SERVER_MAX_PROTOCOLS 16
+
 typedef struct server_options {
     const char *host;            /* address to bind: "127.0.0.1", "::", "0.0.0.0" */
     uint16_t port;               /* 0: any free port (see server_address) */
@@ -59,6 +61,13 @@ typedef struct server_options {
     unsigned close_timeout_ms;     /* wait for the peer's close frame after ours */
     size_t max_queued_bytes;       /* per client send queue bound; beyond it: close 1008 */
     size_t read_pause_bytes;       /* stop reading from a client while it has this much queued */
+    /* Subprotocols the server speaks, most preferred first: the 101 names
+     * the first of them the client offered (ws_handshake_select_protocol).
+     * None, or none in common: the 101 has no Sec-WebSocket-Protocol, which
+     * Chromium and Node's ws treat as a failed handshake when they offered
+     * any. */
+    const char *protocols[SERVER_MAX_PROTOCOLS];
+    size_t num_protocols;
 } server_options;
 
 /* Defaults: host 127.0.0.1, port 0, ws_limits_default(), no client limit,

@@ -6,3 +6,7 @@ if(TARGET chat_server)
   ws_add_python_interop(interop_audit_chat_http SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/chat_http_semantics.py
     TIMEOUT 60 LABELS chat ARGS $<TARGET_FILE:chat_server>)
 endif()
+if(TARGET echo_server AND TARGET chat_server AND WS_NODE)
+  ws_add_python_interop(interop_audit_subprotocols SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/subprotocols.py
+    TIMEOUT 60 LABELS echo chat ARGS $<TARGET_FILE:echo_server> $<TARGET_FILE:chat_server>)
+endif()
