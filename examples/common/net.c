@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t cap)
@@ -26,6 +27,26 @@ void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t
         snprintf(out, cap, "[%s]:%s", h, port);
     else
         snprintf(out, cap, "%s:%s", h, port);
+}
+
+uint64_t net_raise_fd_limit(uint64_t wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 0;
+    rlim_t target = wanted == 0 || (rl.rlim_max != RLIM_INFINITY && wanted > rl.rlim_max)
+                        ? rl.rlim_max
+                        : (rlim_t)wanted;
+    /* An unlimited hard limit is still bounded by the kernel's nr_open. */
+    if (target == RLIM_INFINITY)
+        target = 1u << 20;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < target) {
+        rlim_t old = rl.rlim_cur;
+        rl.rlim_cur = target;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = old;
+    }
+    return (uint64_t)rl.rlim_cur;
 }
 
 int net_set_nonblocking(int fd)

@@ -28,6 +28,12 @@ uint16_t net_local_port(int fd);
 /* Format sa as "host:port" / "[host]:port" into out. */
 void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t cap);
 
+/* Raise the soft RLIMIT_NOFILE to wanted (0: to the hard limit), never
+ * above the hard limit and never lowering it. Many systems start processes
+ * at 1024 descriptors, fewer than a server with thousands of clients needs.
+ * Returns the soft limit in force afterwards (0 if unknown). */
+uint64_t net_raise_fd_limit(uint64_t wanted);
+
 /* O_NONBLOCK on fd. Returns 0 or -1. */
 int net_set_nonblocking(int fd);
 

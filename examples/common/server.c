@@ -917,6 +917,15 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     /* A peer that disappears mid-write must cost us an EPIPE, not the
      * process. */
     signal(SIGPIPE, SIG_IGN);
+    /* Every client and every connection still handshaking is a descriptor.
+     * Short of them, accept() fails with EMFILE and clients wait in the
+     * backlog with neither a 101 nor a 503; many systems start processes at
+     * 1024. The 64 spare are for the listener, the loop and stdio. */
+    uint64_t fds_wanted = o->max_clients ? (uint64_t)o->max_clients + MAX_PENDING + 64 : 0;
+    uint64_t fds = net_raise_fd_limit(fds_wanted);
+    if (fds && fds_wanted && fds < fds_wanted)
+        log_msg(NULL, "file descriptor limit %llu (hard limit) is below the %llu that %zu clients need",
+                (unsigned long long)fds, (unsigned long long)fds_wanted, o->max_clients);
     s->lfd = net_listen(o->host, o->port, s->addr, sizeof s->addr, err, err_cap);
     if (s->lfd < 0) {
         free(s->scratch);
