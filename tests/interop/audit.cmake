@@ -10,3 +10,11 @@ if(TARGET echo_server AND TARGET chat_server AND WS_NODE)
   ws_add_python_interop(interop_audit_subprotocols SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/subprotocols.py
     TIMEOUT 60 LABELS echo chat ARGS $<TARGET_FILE:echo_server> $<TARGET_FILE:chat_server>)
 endif()
+if(TARGET chat_server)
+  ws_add_python_interop(interop_audit_fd_limit SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/fd_limit.py
+    TIMEOUT 60 LABELS chat ARGS $<TARGET_FILE:chat_server>)
+endif()
+if(TARGET echo_server)
+  ws_add_python_interop(interop_audit_echo_fragments SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/echo_fragments.py
+    TIMEOUT 120 LABELS echo ARGS $<TARGET_FILE:echo_server>)
+endif()
