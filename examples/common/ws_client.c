@@ -314,6 +314,10 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
         limits.max_message_size = cfg->max_message;
         limits.max_frame_size = cfg->max_message;
     }
+    /* The message size bounds what the server can make us hold; a fragment
+     * count limit would only refuse servers that stream a message in small
+     * frames (Node ws with fin: false, Python websockets from an iterator). */
+    limits.max_fragments = 0;
     ws_parser_init(&c->parser, WS_ROLE_CLIENT, &limits);
     ws_writer_init(&c->writer, WS_ROLE_CLIENT, 0, next_mask_key, NULL);
     ws_closing_init(&c->closing, WS_ROLE_CLIENT);

@@ -18,3 +18,7 @@ if(TARGET echo_server)
   ws_add_python_interop(interop_audit_echo_fragments SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/echo_fragments.py
     TIMEOUT 120 LABELS echo ARGS $<TARGET_FILE:echo_server>)
 endif()
+if(TARGET chat_client)
+  ws_add_python_interop(interop_audit_client_fragments SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/client_fragments.py
+    TIMEOUT 60 LABELS client ARGS $<TARGET_FILE:chat_client>)
+endif()
