@@ -649,6 +649,15 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
             o->protocols[o->num_protocols++] = optarg;
             break;
         case OPT_ORIGIN:
+            /* Refused here as a bad argument (exit 1), not later by the
+             * library as a failed handshake (exit 2). */
+            for (const char *p = optarg; *p; p++) {
+                if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+                    complain("--origin: an Origin cannot contain control characters or line "
+                             "breaks");
+                    return EXIT_USAGE;
+                }
+            }
             o->origin = optarg;
             break;
         case 'b':
