@@ -137,6 +137,14 @@ static bool path_is(const ws_http_request *req, const char *path)
     return len == strlen(path) && memcmp(p, path, len) == 0;
 }
 
+static size_t count_headers(const ws_http_request *req, const char *name)
+{
+    size_t n = 0, pos = 0;
+    while (ws_http_find_header(req->headers, req->num_headers, name, &pos))
+        n++;
+    return n;
+}
+
 static bool method_is(const ws_http_request *req, const char *method)
 {
     return req->method_len == strlen(method) && memcmp(req->method, method, req->method_len) == 0;
@@ -155,10 +163,11 @@ static void on_http(conn *c, const ws_http_request *req, void *arg)
         conn_http_reply(c, 405, "text/plain; charset=utf-8", "Allow: GET, HEAD\r\n", body,
                         sizeof body - 1);
         status = 405;
-    } else if (req->minor_version >= 1 &&
-               !ws_http_find_header(req->headers, req->num_headers, "Host", NULL)) {
-        /* RFC 9112 section 3.2: an HTTP/1.1 request without Host MUST get 400. */
-        static const char body[] = "An HTTP/1.1 request needs a Host header.\n";
+    } else if (count_headers(req, "Host") > 1 ||
+               (req->minor_version >= 1 && count_headers(req, "Host") == 0)) {
+        /* RFC 9112 section 3.2: an HTTP/1.1 request without Host, or any
+         * request with more than one, MUST get 400. */
+        static const char body[] = "An HTTP/1.1 request needs exactly one Host header.\n";
         conn_http_reply(c, 400, "text/plain; charset=utf-8", NULL, head ? NULL : body,
                         sizeof body - 1);
         status = 400;

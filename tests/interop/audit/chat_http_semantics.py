@@ -9,7 +9,8 @@ usage: chat_http_semantics.py CHAT_SERVER
 - a method other than GET/HEAD -> 405 whose Allow lists GET and HEAD.
 - an absolute-form target (GET http://host/ HTTP/1.1, RFC 9112 section
   3.2.2: a server MUST accept it) serves the page like GET /.
-- an HTTP/1.1 request without Host -> 400 (RFC 9112 section 3.2: MUST).
+- an HTTP/1.1 request without Host, or one with two, -> 400 (RFC 9112
+  section 3.2: MUST).
   HTTP/1.0 without Host still gets the page.
 Every answer is followed by the server closing the connection.
 """
@@ -93,6 +94,8 @@ def body(checks):
 
     status, headers, rest, closed = raw_exchange(port, b"GET / HTTP/1.1\r\n\r\n")
     checks.check(status == 400 and closed, "HTTP/1.1 GET / without Host -> 400, then close", f"{status}")
+    status, headers, rest, closed = raw_exchange(port, f"GET / HTTP/1.1\r\n{host}Host: other\r\n\r\n".encode())
+    checks.check(status == 400 and closed, "GET / with two Host headers -> 400, then close", f"{status}")
     status, headers, rest, closed = raw_exchange(port, b"GET / HTTP/1.0\r\n\r\n")
     checks.check(status == 200 and len(rest) == page_len, "HTTP/1.0 GET / without Host -> 200",
                  f"{status}")
