@@ -47,13 +47,12 @@ static inline uint32_t ws_mask_rotated_key(const uint8_t key[4], size_t key_offs
 {
     uint32_t k;
     memcpy(&k, key, 4);
+    /* A rotate, with no branch for 0 (the & 31 keeps both shifts defined). */
     const unsigned bits = (unsigned)(key_offset & 3) * 8;
-    if (bits == 0)
-        return k;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return k << bits | k >> (32 - bits);
+    return k << bits | k >> (-bits & 31);
 #else
-    return k >> bits | k << (32 - bits);
+    return k >> bits | k << (-bits & 31);
 #endif
 }
 
@@ -79,55 +78,174 @@ static inline uint64_t ws_unmask_whole(uint8_t *p, size_t n, const uint8_t key[4
         ws_mask(p, n, key, 0);
         return WS_HIGH_BITS;
     }
+    /* Each size class is a first and a last block that may overlap, both
+     * loaded before either is stored: no loop below 32 bytes and no byte
+     * steps. The last block's key is the key at its offset, n - width. */
     uint32_t k4;
     memcpy(&k4, key, 4);
-    /* Both halves are the key in memory order, whatever the endianness. */
-    const uint64_t k8 = (uint64_t)k4 << 32 | k4;
-    uint64_t seen = 0;
-    size_t i = 0;
-#ifdef WS_HAVE_SSE2
     if (n >= 16) {
+#ifdef WS_HAVE_SSE2
         const __m128i k16 = _mm_set1_epi32((int)k4);
-        __m128i any = _mm_setzero_si128();
-        for (; i + 16 <= n; i += 16) {
+        const __m128i last = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
+                                           _mm_set1_epi32((int)ws_mask_rotated_key(key, n)));
+        __m128i any = last;
+        for (size_t i = 0; i + 16 < n; i += 16) {
             __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), k16);
             _mm_storeu_si128((__m128i *)(void *)(p + i), w);
             any = _mm_or_si128(any, w);
         }
-        seen = (uint64_t)(_mm_movemask_epi8(any) != 0) << 7;
-    }
+        _mm_storeu_si128((__m128i *)(void *)(p + n - 16), last);
+        return (uint64_t)(_mm_movemask_epi8(any) != 0) << 7;
+#else
+        const uint64_t k8 = (uint64_t)k4 << 32 | k4;
+        const uint32_t k_last4 = ws_mask_rotated_key(key, n);
+        uint64_t last;
+        memcpy(&last, p + n - 8, 8);
+        last ^= (uint64_t)k_last4 << 32 | k_last4;
+        uint64_t seen = last;
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            w ^= k8;
+            memcpy(p + i, &w, 8);
+            seen |= w;
+        }
+        memcpy(p + n - 8, &last, 8);
+        return seen;
 #endif
-    for (; i + 8 <= n; i += 8) {
+    }
+    if (n >= 8) {
+        const uint32_t k_last4 = ws_mask_rotated_key(key, n);
+        uint64_t a, b;
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n - 8, 8);
+        a ^= (uint64_t)k4 << 32 | k4;
+        b ^= (uint64_t)k_last4 << 32 | k_last4;
+        memcpy(p, &a, 8);
+        memcpy(p + n - 8, &b, 8);
+        return a | b;
+    }
+    if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        a ^= k4;
+        b ^= ws_mask_rotated_key(key, n);
+        memcpy(p, &a, 4);
+        memcpy(p + n - 4, &b, 4);
+        return a | b;
+    }
+    if (n >= 2) {
+        /* n - 2 is 0 or 1: the key's first two bytes or its second and third. */
+        uint16_t a, b, ka, kb;
+        memcpy(&ka, key, 2);
+        memcpy(&kb, key + (n - 2), 2);
+        memcpy(&a, p, 2);
+        memcpy(&b, p + n - 2, 2);
+        a = (uint16_t)(a ^ ka);
+        b = (uint16_t)(b ^ kb);
+        memcpy(p, &a, 2);
+        memcpy(p + n - 2, &b, 2);
+        return (uint64_t)(a | b);
+    }
+    if (n == 1) {
+        p[0] = (uint8_t)(p[0] ^ key[0]);
+        return p[0];
+    }
+    return 0;
+}
+
+/* x rotated right by bits (0..63); one instruction where there is one. */
+static inline uint64_t ws_rotr64(uint64_t x, unsigned bits)
+{
+    return x >> (bits & 63) | x << (-bits & 63);
+}
+
+/* The largest payload ws_unmask_after_header takes: one with a 7-bit length. */
+#define WS_UNMASK_SMALL_MAX 125
+
+/*
+ * ws_unmask_whole for the payload of a masked frame with a 7-bit length
+ * (n <= WS_UNMASK_SMALL_MAX), found whole right after its 6-byte header and
+ * key: returns the same "seen" word. It uses that header so as to have no
+ * byte loop and at most one branch per size class: a 2-8 byte payload is
+ * one 8-byte word that ends where the payload does and starts inside the
+ * header, whose bytes it XORs with 0 and stores back unchanged; 9-15 bytes
+ * are two overlapping words, 16 and more vectors with an overlapping last
+ * one. The caller must own the 6 bytes before data (they are read and
+ * rewritten with their own values). The word tricks assume a
+ * little-endian word; elsewhere this is ws_unmask_whole.
+ */
+static inline uint64_t ws_unmask_after_header(uint8_t *data, size_t n, const uint8_t key[4])
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n < 2) {
+        if (n == 0)
+            return 0;
+        data[0] = (uint8_t)(data[0] ^ key[0]);
+        return data[0];
+    }
+    /* Byte j of a word that ends at data + n is payload byte n - 8 + j,
+     * whose key byte is key[(n + j) & 3]: the repeated key rotated by
+     * n & 3 bytes. Each size class builds only the keys it uses (built
+     * up front, they cost saved registers). */
+    const unsigned end_rotation = (unsigned)(n & 3) * 8;
+    uint32_t k4;
+    memcpy(&k4, key, 4);
+    if (n <= 8) {
+        const uint64_t k_end = ws_rotr64((uint64_t)k4 << 32 | k4, end_rotation);
+        const uint64_t in_payload = ~0ull << (64 - 8 * n);
         uint64_t w;
-        memcpy(&w, p + i, 8);
+        memcpy(&w, data + n - 8, 8);
+        w ^= k_end & in_payload;
+        memcpy(data + n - 8, &w, 8);
+        return w & in_payload;
+    }
+    if (n < 16) {
+        const uint64_t k8 = (uint64_t)k4 << 32 | k4;
+        uint64_t a, b;
+        memcpy(&a, data, 8);
+        memcpy(&b, data + n - 8, 8);
+        a ^= k8;
+        b ^= ws_rotr64(k8, end_rotation);
+        memcpy(data, &a, 8);
+        memcpy(data + n - 8, &b, 8);
+        return a | b;
+    }
+    /* The last block is loaded before anything is stored, so where it
+     * overlaps the one before, both store the same unmasked bytes. */
+    const uint32_t k_end = (uint32_t)ws_rotr64((uint64_t)k4 << 32 | k4, end_rotation);
+#ifdef WS_HAVE_SSE2
+    const __m128i k16 = _mm_set1_epi32((int)k4);
+    const __m128i last = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(data + n - 16)),
+                                       _mm_set1_epi32((int)k_end));
+    __m128i any = last;
+    for (size_t i = 0; i + 16 < n; i += 16) {
+        __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(data + i)), k16);
+        _mm_storeu_si128((__m128i *)(void *)(data + i), w);
+        any = _mm_or_si128(any, w);
+    }
+    _mm_storeu_si128((__m128i *)(void *)(data + n - 16), last);
+    return (uint64_t)(_mm_movemask_epi8(any) != 0) << 7;
+#else
+    const uint64_t k8 = (uint64_t)k4 << 32 | k4;
+    uint64_t last;
+    memcpy(&last, data + n - 8, 8);
+    last ^= (uint64_t)k_end << 32 | k_end;
+    uint64_t seen = last;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        uint64_t w;
+        memcpy(&w, data + i, 8);
         w ^= k8;
-        memcpy(p + i, &w, 8);
+        memcpy(data + i, &w, 8);
         seen |= w;
     }
-    /* i is a multiple of 8, so the key is in phase again: at most one step
-     * of each width, no loop. */
-    if (n - i >= 4) {
-        uint32_t w;
-        memcpy(&w, p + i, 4);
-        w ^= k4;
-        memcpy(p + i, &w, 4);
-        seen |= w;
-        i += 4;
-    }
-    if (n - i >= 2) {
-        uint16_t w, k2;
-        memcpy(&w, p + i, 2);
-        memcpy(&k2, key, 2);
-        w = (uint16_t)(w ^ k2);
-        memcpy(p + i, &w, 2);
-        seen |= w;
-        i += 2;
-    }
-    if (i < n) {
-        p[i] = (uint8_t)(p[i] ^ key[i & 3]);
-        seen |= p[i];
-    }
+    memcpy(data + n - 8, &last, 8);
     return seen;
+#endif
+#else
+    return ws_unmask_whole(data, n, key);
+#endif
 }
 
 #endif

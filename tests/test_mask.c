@@ -227,6 +227,36 @@ static void test_unmask_whole(void **state)
     }
 }
 
+/* ws_unmask_after_header: the same bytes and ASCII hint as the reference
+ * for every 7-bit length, with the payload ending at the last byte before
+ * a PROT_NONE page (no read past it) and right after its 6-byte header,
+ * which must come out unchanged (the short lengths load and store words
+ * that start inside it). */
+static void test_unmask_after_header(void **state)
+{
+    (void)state;
+    const uint8_t key[4] = {0x9a, 0x10, 0x7f, 0xc3};
+    uint8_t plain[WS_UNMASK_SMALL_MAX], frame[6 + WS_UNMASK_SMALL_MAX];
+    for (size_t len = 0; len <= WS_UNMASK_SMALL_MAX; len++) {
+        for (size_t high = 0; high <= len; high++) { /* high == len: all ASCII */
+            for (size_t i = 0; i < len; i++)
+                plain[i] = (uint8_t)(' ' + (i * 7 + len) % 90);
+            if (high < len)
+                plain[high] = 0x80 | (uint8_t)high;
+            frame[0] = 0x81;
+            frame[1] = (uint8_t)(0x80 | len);
+            memcpy(frame + 2, key, 4);
+            reference(frame + 6, plain, len, key, 0);
+            uint8_t *g = ws_test_guard_copy(frame, 6 + len);
+            uint64_t seen = ws_unmask_after_header(g + 6, len, g + 2);
+            assert_memory_equal(g, frame, 6); /* the header, key included */
+            assert_memory_equal(g + 6, plain, len);
+            assert_int_equal((seen & WS_HIGH_BITS) != 0, high < len);
+            ws_test_guard_free(g, 6 + len);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_piecewise_equals_whole),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_unmask_whole),
+        cmocka_unit_test(test_unmask_after_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
