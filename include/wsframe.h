@@ -507,6 +507,7 @@ typedef struct ws_parser {
     uint8_t mask_offset_;
     uint8_t rsv_allowed_;
     uint8_t options_; /* WS_PARSER_* flags */
+    uint8_t small_max_; /* the largest 7-bit payload length within both limits */
 } ws_parser;
 
 /*

@@ -496,6 +496,71 @@ static void test_frame_limit_refused_at_header(void **state)
     sh_free(&s);
 }
 
+/* A frame with a 7-bit length takes ws_parser_next's small-frame path,
+ * which checks both limits with one compare (ws_parser_init folds them):
+ * at every limit a small frame can meet, each kind, the frame at the limit
+ * passes and one byte more fails at its header, in both modes (see
+ * check_stream). */
+static void test_limits_on_small_frames(void **state)
+{
+    (void)state;
+    static const uint64_t limits[] = {1, 2, 7, 8, 9, 15, 16, 17, 100, 124, 125, 126};
+    uint8_t data[127];
+    memset(data, 'x', sizeof data);
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++) {
+        for (int kind = 0; kind < 2; kind++) {
+            const uint64_t limit = limits[i];
+            ws_limits lim;
+            ws_limits_default(&lim);
+            if (kind == 0)
+                lim.max_frame_size = limit;
+            else
+                lim.max_message_size = limit;
+            sh_config cfg = {WS_ROLE_SERVER, &lim};
+            sh_bytes s = {0};
+            char m[64];
+            sh_frame(&s, true, WS_OP_TEXT, true, 1, data, (size_t)limit);
+            assert_int_equal(check_stream(&cfg, &s, msg_log(m, sizeof m, 'T', data, (size_t)limit)), 0);
+            sh_free(&s);
+            sh_frame(&s, true, WS_OP_BINARY, true, 1, data, (size_t)limit + 1);
+            const ws_status want = kind == 0 ? WS_E_FRAME_TOO_BIG : WS_E_MESSAGE_TOO_BIG;
+            assert_int_equal(check_stream(&cfg, &s, kind == 0 ? "!FRAME_TOO_BIG" : "!MESSAGE_TOO_BIG"),
+                             want);
+            assert_int_equal(sh_fail_point(&cfg, s.p, s.len), (limit + 1 < 126 ? 2 : 4) + 4);
+            sh_free(&s);
+        }
+    }
+}
+
+/* A small message found whole is unmasked with words that start inside its
+ * header (ws_unmask_after_header): the header's bytes stay as they were,
+ * at every small length. */
+static void test_whole_small_message_leaves_header_alone(void **state)
+{
+    (void)state;
+    uint8_t data[125];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(0x20 + i % 90);
+    for (size_t n = 0; n <= sizeof data; n++) {
+        sh_bytes s = {0};
+        sh_frame(&s, true, n % 2 ? WS_OP_TEXT : WS_OP_BINARY, true, (uint32_t)n + 1, data, n);
+        uint8_t *buf = ws_test_guard_copy(s.p, s.len);
+        ws_parser p;
+        ws_parser_init(&p, WS_ROLE_SERVER, NULL);
+        ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+        ws_event ev;
+        assert_int_equal(ws_parser_next(&p, buf, s.len, &ev), (ptrdiff_t)s.len);
+        assert_int_equal(ev.type, WS_EV_MESSAGE);
+        assert_int_equal(ev.len, n);
+        assert_ptr_equal(ev.data, buf + 6);
+        assert_memory_equal(buf, s.p, 6);
+        if (n)
+            assert_memory_equal(buf + 6, data, n);
+        ws_test_guard_free(buf, s.len);
+        sh_free(&s);
+    }
+}
+
 static void test_message_limit_counts_fragments_sum(void **state)
 {
     (void)state;
@@ -879,6 +944,8 @@ int main(void)
         cmocka_unit_test(test_utf8_truncated_at_message_end),
         cmocka_unit_test(test_binary_is_not_validated),
         cmocka_unit_test(test_frame_limit_refused_at_header),
+        cmocka_unit_test(test_limits_on_small_frames),
+        cmocka_unit_test(test_whole_small_message_leaves_header_alone),
         cmocka_unit_test(test_message_limit_counts_fragments_sum),
         cmocka_unit_test(test_fragment_limit_counts_empty_fragments),
         cmocka_unit_test(test_zero_limits_mean_unlimited),
