@@ -1,12 +1,17 @@
 /* The frame header layer (RFC 6455 section 5.2): parse every rule as its own
  * row, whole and one byte at a time, always just before a guard page; write
  * headers and whole frames byte-exact; round trips over random frames. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "testutil.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "frame.h"
 
 #define SERVER WS_ROLE_SERVER
 #define CLIENT WS_ROLE_CLIENT
@@ -557,6 +562,210 @@ static void test_write_every_length(void **state)
     }
 }
 
+/* ------------------------------------------- against a reference encoder */
+
+/* ws_frame_write's contract spelled out the slow way: which frames it
+ * accepts, and their bytes, one at a time. */
+static bool ref_writable(const ws_frame *f)
+{
+    const bool control = f->opcode >= WS_OP_CLOSE && f->opcode <= WS_OP_PONG;
+    if (!(f->opcode <= WS_OP_BINARY || control) || (f->rsv & ~ALL_RSV) != 0 ||
+        f->payload_len > MAX_LEN63)
+        return false;
+    return !control || (f->fin && f->payload_len <= WS_MAX_CONTROL_PAYLOAD);
+}
+
+static size_t ref_encode(const ws_frame *f, const uint8_t *payload, size_t len, uint8_t *out)
+{
+    size_t pos = 0;
+    out[pos++] = (uint8_t)((f->fin ? 0x80 : 0) | f->rsv | f->opcode);
+    const uint8_t mask_bit = f->masked ? 0x80 : 0;
+    if (len <= 125) {
+        out[pos++] = (uint8_t)(mask_bit | len);
+    } else if (len <= 0xFFFF) {
+        out[pos++] = (uint8_t)(mask_bit | 126);
+        out[pos++] = (uint8_t)(len >> 8);
+        out[pos++] = (uint8_t)len;
+    } else {
+        out[pos++] = (uint8_t)(mask_bit | 127);
+        for (int shift = 56; shift >= 0; shift -= 8)
+            out[pos++] = (uint8_t)((uint64_t)len >> shift);
+    }
+    if (f->masked) {
+        for (size_t i = 0; i < 4; i++)
+            out[pos++] = f->mask[i];
+    }
+    for (size_t i = 0; i < len; i++)
+        out[pos++] = (uint8_t)(payload[i] ^ (f->masked ? f->mask[i % 4] : 0));
+    return pos;
+}
+
+typedef ptrdiff_t (*frame_writer)(const ws_frame *, const void *, size_t, uint8_t *, size_t);
+
+static const struct {
+    const char *name;
+    frame_writer write;
+} writers[] = {{"ws_frame_write", ws_frame_write}, {"no AVX2", ws_frame_write_no_avx2}};
+
+/* len bytes between two PROT_NONE pages, flush against the first (at_end
+ * false) or the second: a read before or after the payload faults. */
+typedef struct fenced {
+    uint8_t *base, *data;
+    size_t total;
+} fenced;
+
+static fenced fenced_copy(const uint8_t *data, size_t len, bool at_end)
+{
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    const size_t body = (len + page - 1) / page * page + page;
+    fenced f;
+    f.total = body + 2 * page;
+    f.base = mmap(NULL, f.total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(f.base != MAP_FAILED);
+    assert_int_equal(mprotect(f.base, page, PROT_NONE), 0);
+    assert_int_equal(mprotect(f.base + page + body, page, PROT_NONE), 0);
+    f.data = at_end ? f.base + page + body - len : f.base + page;
+    if (len)
+        memcpy(f.data, data, len);
+    return f;
+}
+
+static void fenced_free(fenced *f) { munmap(f->base, f->total); }
+
+#define CANARY 0xEE
+#define SLACK 8 /* canary bytes on each side of the output */
+
+/* One frame through each writer, payload fenced on both sides, out exactly
+ * the frame's size with canaries around it; then one byte short. */
+static void check_against_reference(const ws_frame *f, const uint8_t *payload, size_t len,
+                                    uint8_t *want, uint8_t *out, size_t align)
+{
+    const bool ok = ref_writable(f);
+    const size_t n = ok ? ref_encode(f, payload, len, want) : 0;
+    for (int end = 0; end < 2; end++) {
+        fenced src = fenced_copy(payload, len, end != 0);
+        for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
+            const size_t cap = ok ? n : ws_frame_header_size(len, f->masked) + len;
+            memset(out, CANARY, align + cap + 2 * SLACK);
+            uint8_t *dst = out + SLACK + align;
+            ptrdiff_t r = writers[w].write(f, src.data, len, dst, cap);
+            if (r != (ok ? (ptrdiff_t)n : WS_E_INVALID_ARGUMENT))
+                fail_msg("%s: fin %d rsv %#x opcode %#x masked %d len %zu: got %td",
+                         writers[w].name, f->fin, f->rsv, f->opcode, f->masked, len, r);
+            if (ok && memcmp(dst, want, n) != 0)
+                fail_msg("%s: len %zu masked %d opcode %#x: bytes differ from the reference",
+                         writers[w].name, len, f->masked, f->opcode);
+            for (size_t i = 0; i < SLACK + align; i++)
+                assert_int_equal(out[i], CANARY);
+            for (size_t i = ok ? n : 0; i < cap + SLACK; i++)
+                assert_int_equal(dst[i], CANARY);
+            if (ok) {
+                memset(out, CANARY, align + cap + 2 * SLACK);
+                assert_int_equal(writers[w].write(f, src.data, len, dst, n - 1),
+                                 WS_E_BUFFER_TOO_SMALL);
+                for (size_t i = 0; i < align + cap + 2 * SLACK; i++)
+                    assert_int_equal(out[i], CANARY);
+            }
+        }
+        fenced_free(&src);
+    }
+}
+
+/* Every length of the small-frame path and the first of the 16-bit one,
+ * and both sides of the 16/64-bit boundary, masked and not, at a few
+ * output alignments: byte for byte what the reference writes, nothing read
+ * outside the payload, nothing written outside the frame. */
+static void test_write_lengths_vs_reference(void **state)
+{
+    (void)state;
+    static const size_t large[] = {65530, 65531, 65532, 65533, 65534, 65535,
+                                   65536, 65537, 65538, 65539, 65540, 65541};
+    enum { MAX = 65541 };
+    uint8_t *payload = malloc(MAX), *want = malloc(MAX + WS_MAX_HEADER_SIZE);
+    uint8_t *out = malloc(MAX + WS_MAX_HEADER_SIZE + 2 * SLACK + 8);
+    assert_non_null(payload);
+    assert_non_null(want);
+    assert_non_null(out);
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 0x1e57);
+    ws_test_rng_fill(&rng, payload, MAX);
+    for (size_t k = 0; k <= 130 + sizeof large / sizeof large[0]; k++) {
+        const size_t len = k <= 130 ? k : large[k - 131];
+        for (int masked = 0; masked < 2; masked++) {
+            for (size_t align = 0; align < (len <= 130 ? 8u : 2u); align++) {
+                ws_frame f = {.fin = true, .opcode = WS_OP_BINARY, .masked = masked != 0,
+                              .payload_len = len};
+                ws_test_rng_fill(&rng, f.mask, 4);
+                check_against_reference(&f, payload, len, want, out, align);
+            }
+        }
+    }
+    free(payload);
+    free(want);
+    free(out);
+}
+
+/* Every value of rsv and opcode with either fin and mask flag, at lengths
+ * around the small-frame path's edges: accepted exactly when the reference
+ * accepts, with its bytes. The small-frame path tests these four fields as
+ * one word, so each bit of each field is worth a case. */
+static void test_write_every_head_vs_reference(void **state)
+{
+    (void)state;
+    static const size_t lengths[] = {0, 1, 33, 125, 126};
+    uint8_t payload[126], want[126 + WS_MAX_HEADER_SIZE];
+    uint8_t out[126 + WS_MAX_HEADER_SIZE + 2 * SLACK];
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 0x4ead);
+    ws_test_rng_fill(&rng, payload, sizeof payload);
+    for (unsigned bits = 0; bits < 4; bits++) {
+        for (unsigned rsv = 0; rsv < 256; rsv++) {
+            for (unsigned op = 0; op < 256; op++) {
+                for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+                    ws_frame f = {.fin = (bits & 1) != 0, .rsv = (uint8_t)rsv,
+                                  .opcode = (uint8_t)op, .masked = (bits & 2) != 0,
+                                  .mask = {0x12, 0x34, 0x56, (uint8_t)op},
+                                  .payload_len = lengths[i]};
+                    const size_t len = lengths[i];
+                    const bool ok = ref_writable(&f);
+                    const size_t n = ok ? ref_encode(&f, payload, len, want) : 0;
+                    for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
+                        memset(out, CANARY, sizeof out);
+                        ptrdiff_t r = writers[w].write(&f, payload, len, out + SLACK,
+                                                       sizeof out - 2 * SLACK);
+                        if (r != (ok ? (ptrdiff_t)n : WS_E_INVALID_ARGUMENT))
+                            fail_msg("%s: fin %d rsv %#x opcode %#x masked %d len %zu: got %td",
+                                     writers[w].name, f.fin, rsv, op, f.masked, len, r);
+                        if (ok && memcmp(out + SLACK, want, n) != 0)
+                            fail_msg("%s: fin %d rsv %#x opcode %#x masked %d len %zu: bytes "
+                                     "differ",
+                                     writers[w].name, f.fin, rsv, op, f.masked, len);
+                        for (size_t j = 0; j < sizeof out; j++) {
+                            if ((j < SLACK || j >= SLACK + n) && out[j] != CANARY)
+                                fail_msg("%s: opcode %#x len %zu: byte %zu written",
+                                         writers[w].name, op, len, j);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    /* The exhaustive run covers the fast path's head word; a few with the
+     * fenced payload and exact capacity too. */
+    static const uint8_t heads[][3] = {{1, 0, WS_OP_PING},   {1, 0x70, WS_OP_PONG},
+                                       {1, 0, WS_OP_CLOSE},  {0, 0x40, WS_OP_CONTINUATION},
+                                       {0, 0x10, WS_OP_TEXT}, {1, 0x20, WS_OP_TEXT}};
+    for (size_t h = 0; h < sizeof heads / sizeof heads[0]; h++) {
+        for (size_t len = 0; len <= 126; len++) {
+            for (int masked = 0; masked < 2; masked++) {
+                ws_frame f = {.fin = heads[h][0] != 0, .rsv = heads[h][1], .opcode = heads[h][2],
+                              .masked = masked != 0, .mask = {9, 8, 7, 6}, .payload_len = len};
+                check_against_reference(&f, payload, len, want, out, len % 4);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -565,6 +774,8 @@ int main(void)
         cmocka_unit_test(test_write_rfc_examples), cmocka_unit_test(test_write_big_binary),
         cmocka_unit_test(test_write_arguments),    cmocka_unit_test(test_write_small_refusals),
         cmocka_unit_test(test_round_trip_random),  cmocka_unit_test(test_write_every_length),
+        cmocka_unit_test(test_write_lengths_vs_reference),
+        cmocka_unit_test(test_write_every_head_vs_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
