@@ -31,10 +31,10 @@ static int check_writer(const ws_writer *w)
 
 /* One frame; the capacity was checked by the caller, so this cannot fail
  * except on a bug, which the returned status then reports. */
-static ptrdiff_t write_frame(ws_writer *w, uint8_t opcode, bool fin, const uint8_t *data,
-                             size_t len, uint8_t *out, size_t cap)
+static ptrdiff_t write_frame(ws_writer *w, bool masked, uint8_t opcode, bool fin,
+                             const uint8_t *data, size_t len, uint8_t *out, size_t cap)
 {
-    ws_frame f = {.fin = fin, .opcode = opcode, .masked = masks(w), .payload_len = len};
+    ws_frame f = {.fin = fin, .opcode = opcode, .masked = masked, .payload_len = len};
     if (f.masked)
         w->next_key_(w->key_ctx_, f.mask);
     return ws_frame_write(&f, data, len, out, cap);
@@ -64,8 +64,42 @@ size_t ws_message_size(const ws_writer *w, size_t len)
     return rest ? add_sat(size, frame_size(rest, masks(w))) : size;
 }
 
-ptrdiff_t ws_message_write(ws_writer *w, ws_opcode opcode, const void *data, size_t len,
-                           uint8_t *out, size_t cap)
+/* A checked message: one frame when it fits a 7-bit length (a client's,
+ * or a server's that did not take the path for those), else frames of at
+ * most max_frame_payload bytes or one with a 16- or 64-bit length. */
+static ptrdiff_t write_message_frames(ws_writer *w, uint8_t opcode, const uint8_t *src,
+                                      size_t len, uint8_t *out, size_t cap)
+{
+    if (len <= WS_MAX_CONTROL_PAYLOAD &&
+        (w->max_frame_payload_ == 0 || len <= w->max_frame_payload_)) {
+        if (cap < (masks(w) ? 6 : 2) + len)
+            return WS_E_BUFFER_TOO_SMALL;
+        return write_frame(w, masks(w), opcode, true, src, len, out, cap);
+    }
+    size_t total = ws_message_size(w, len);
+    if (total > cap || total > PTRDIFF_MAX)
+        return WS_E_BUFFER_TOO_SMALL;
+
+    size_t max = w->max_frame_payload_ ? w->max_frame_payload_ : len;
+    size_t done = 0, pos = 0;
+    uint8_t op = opcode;
+    do {
+        size_t n = len - done < max ? len - done : max;
+        ptrdiff_t r = write_frame(w, masks(w), op, done + n == len, src ? src + done : NULL, n,
+                                  out + pos, cap - pos);
+        if (r < 0)
+            return r;
+        pos += (size_t)r;
+        done += n;
+        op = WS_OP_CONTINUATION;
+    } while (done < len);
+    return (ptrdiff_t)pos;
+}
+
+/* ws_message_write's checks in the documented order, and the frames. */
+static __attribute__((noinline)) ptrdiff_t write_message_checked(ws_writer *w, ws_opcode opcode,
+                                                                 const void *data, size_t len,
+                                                                 uint8_t *out, size_t cap)
 {
     int st = check_writer(w);
     if (st != WS_OK)
@@ -75,25 +109,30 @@ ptrdiff_t ws_message_write(ws_writer *w, ws_opcode opcode, const void *data, siz
         return WS_E_INVALID_ARGUMENT;
     if (opcode == WS_OP_TEXT && ws_utf8_validate(data, len) != WS_OK)
         return WS_E_INVALID_UTF8;
-    size_t total = ws_message_size(w, len);
-    if (total > cap || total > PTRDIFF_MAX)
-        return WS_E_BUFFER_TOO_SMALL;
+    return write_message_frames(w, (uint8_t)opcode, data, len, out, cap);
+}
 
-    const uint8_t *src = data;
-    size_t max = w->max_frame_payload_ ? w->max_frame_payload_ : len;
-    size_t done = 0, pos = 0;
-    uint8_t op = (uint8_t)opcode;
-    do {
-        size_t n = len - done < max ? len - done : max;
-        ptrdiff_t r = write_frame(w, op, done + n == len, src ? src + done : NULL, n, out + pos,
-                                  cap - pos);
-        if (r < 0)
-            return r;
-        pos += (size_t)r;
-        done += n;
-        op = WS_OP_CONTINUATION;
-    } while (done < len);
-    return (ptrdiff_t)pos;
+/* A message in one frame with a 7-bit length, the common case, first: no
+ * fragmenting loop, no size arithmetic. Each test is one the full checks
+ * make; whatever fails one goes there. */
+ptrdiff_t ws_message_write(ws_writer *w, ws_opcode opcode, const void *data, size_t len,
+                           uint8_t *out, size_t cap)
+{
+    if (!w->close_sent_ && w->message_opcode_ == 0 && data != NULL &&
+        len <= WS_MAX_CONTROL_PAYLOAD &&
+        (w->max_frame_payload_ == 0 || len <= w->max_frame_payload_)) {
+        const bool masked = masks(w);
+        if ((!masked || w->next_key_ != NULL) && cap >= (masked ? 6 : 2) + len) {
+            if (opcode == WS_OP_BINARY)
+                return write_frame(w, masked, WS_OP_BINARY, true, data, len, out, cap);
+            if (opcode == WS_OP_TEXT) {
+                if (ws_utf8_validate(data, len) != WS_OK)
+                    return WS_E_INVALID_UTF8;
+                return write_frame(w, masked, WS_OP_TEXT, true, data, len, out, cap);
+            }
+        }
+    }
+    return write_message_checked(w, opcode, data, len, out, cap);
 }
 
 ptrdiff_t ws_fragment_write(ws_writer *w, ws_opcode opcode, bool fin, const void *data, size_t len,
@@ -120,8 +159,8 @@ ptrdiff_t ws_fragment_write(ws_writer *w, ws_opcode opcode, bool fin, const void
     if (total > cap || total > PTRDIFF_MAX)
         return WS_E_BUFFER_TOO_SMALL;
 
-    ptrdiff_t r = write_frame(w, first ? (uint8_t)opcode : WS_OP_CONTINUATION, fin, data, len, out,
-                              cap);
+    ptrdiff_t r = write_frame(w, masks(w), first ? (uint8_t)opcode : WS_OP_CONTINUATION, fin, data,
+                              len, out, cap);
     if (r < 0)
         return r;
     w->utf8_ = utf8;
@@ -141,7 +180,7 @@ static ptrdiff_t write_control(ws_writer *w, uint8_t opcode, const void *payload
         return WS_E_INVALID_ARGUMENT;
     if (frame_size(len, masks(w)) > cap)
         return WS_E_BUFFER_TOO_SMALL;
-    return write_frame(w, opcode, true, payload, len, out, cap);
+    return write_frame(w, masks(w), opcode, true, payload, len, out, cap);
 }
 
 ptrdiff_t ws_ping_write(ws_writer *w, const void *payload, size_t len, uint8_t *out, size_t cap)

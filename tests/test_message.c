@@ -4,6 +4,7 @@
 #define _DEFAULT_SOURCE
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "stream_harness.h"
@@ -315,6 +316,142 @@ static void test_masked_control_round_trip(void **state)
     assert_string_equal(log.text, exp);
 }
 
+/* ws_message_write's output spelled out the slow way: frames of at most
+ * max bytes (all of it when max is 0), keys from sh_key(1), sh_key(2)...
+ * as next_counted_key hands them out. */
+static size_t ref_message(bool client, size_t max, uint8_t opcode, const uint8_t *data, size_t len,
+                          uint8_t *out)
+{
+    size_t pos = 0, done = 0;
+    uint32_t keyno = 0;
+    do {
+        const size_t n = (max == 0 || len - done < max) ? len - done : max;
+        out[pos++] = (uint8_t)((done + n == len ? 0x80 : 0) | (done == 0 ? opcode : 0));
+        const uint8_t mask_bit = client ? 0x80 : 0;
+        if (n <= 125) {
+            out[pos++] = (uint8_t)(mask_bit | n);
+        } else if (n <= 0xFFFF) {
+            out[pos++] = (uint8_t)(mask_bit | 126);
+            out[pos++] = (uint8_t)(n >> 8);
+            out[pos++] = (uint8_t)n;
+        } else {
+            out[pos++] = (uint8_t)(mask_bit | 127);
+            for (int shift = 56; shift >= 0; shift -= 8)
+                out[pos++] = (uint8_t)((uint64_t)n >> shift);
+        }
+        uint8_t key[4] = {0, 0, 0, 0};
+        if (client) {
+            sh_key(++keyno, key);
+            memcpy(out + pos, key, 4);
+            pos += 4;
+        }
+        for (size_t i = 0; i < n; i++)
+            out[pos++] = (uint8_t)(data[done + i] ^ key[i % 4]);
+        done += n;
+    } while (done < len);
+    return pos;
+}
+
+/* Every length up to 130 and a few beyond, with max_frame_payload at, just
+ * below and just above it, both roles and both opcodes: the reference's
+ * bytes, nothing written past them, exactly one key per frame; one byte
+ * less room is an error with nothing written and no key taken. */
+static void test_messages_vs_reference(void **state)
+{
+    (void)state;
+    static const size_t extra[] = {200, 1000, 65535, 65536, 65537};
+    enum { MAX_LEN = 65537, SLACK = 8 };
+    uint8_t *data = malloc(MAX_LEN), *want = malloc(2 * MAX_LEN), *out = malloc(2 * MAX_LEN);
+    assert_non_null(data);
+    assert_non_null(want);
+    assert_non_null(out);
+    for (size_t i = 0; i < MAX_LEN; i++)
+        data[i] = (uint8_t)('a' + i % 26); /* ASCII, so valid text too */
+    for (size_t k = 0; k <= 130 + sizeof extra / sizeof extra[0]; k++) {
+        const size_t len = k <= 130 ? k : extra[k - 131];
+        const size_t maxes[] = {0, len > 1 ? len - 1 : 1, len ? len : 1, len + 1, 125, 126};
+        for (size_t m = 0; m < sizeof maxes / sizeof maxes[0]; m++) {
+            if (maxes[m] != 0 && len / maxes[m] > 1000)
+                continue;
+            for (int client = 0; client < 2; client++) {
+                for (int text = 0; text < 2; text++) {
+                    const uint8_t op = text ? WS_OP_TEXT : WS_OP_BINARY;
+                    const size_t n = ref_message(client, maxes[m], op, data, len, want);
+                    size_t calls = 0;
+                    ws_writer w;
+                    ws_writer_init(&w, client ? WS_ROLE_CLIENT : WS_ROLE_SERVER, maxes[m],
+                                   next_counted_key, &calls);
+                    assert_int_equal(ws_message_size(&w, len), n);
+                    memset(out, 0xEE, n + SLACK);
+                    ptrdiff_t r = ws_message_write(&w, (ws_opcode)op, data, len, out, n);
+                    if (r != (ptrdiff_t)n || memcmp(out, want, n) != 0)
+                        fail_msg("len %zu max %zu client %d text %d: got %td, want %zu", len,
+                                 maxes[m], client, text, r, n);
+                    for (size_t i = n; i < n + SLACK; i++)
+                        assert_int_equal(out[i], 0xEE);
+                    const size_t frames =
+                        (maxes[m] == 0 || len == 0) ? 1 : (len + maxes[m] - 1) / maxes[m];
+                    assert_int_equal(calls, client ? frames : 0);
+
+                    calls = 0;
+                    memset(out, 0xEE, n + SLACK);
+                    assert_int_equal(ws_message_write(&w, (ws_opcode)op, data, len, out, n - 1),
+                                     WS_E_BUFFER_TOO_SMALL);
+                    for (size_t i = 0; i < n + SLACK; i++)
+                        assert_int_equal(out[i], 0xEE);
+                    assert_int_equal(calls, 0);
+                }
+            }
+        }
+    }
+    free(data);
+    free(want);
+    free(out);
+}
+
+/* The small single-frame path checks the same things as the rest, and
+ * answers in the same order: a closed writer before a bad opcode, a bad
+ * opcode before bad UTF-8, bad UTF-8 before a short buffer. */
+static void test_small_message_errors_in_order(void **state)
+{
+    (void)state;
+    const uint8_t bad[] = {'a', 0xC0, 0x80};
+    uint8_t out[64];
+    for (int client = 0; client < 2; client++) {
+        size_t calls = 0;
+        ws_writer w;
+        ws_writer_init(&w, client ? WS_ROLE_CLIENT : WS_ROLE_SERVER, 0, next_counted_key,
+                       &calls);
+        assert_int_equal(ws_message_write(&w, WS_OP_TEXT, bad, sizeof bad, out, 1),
+                         WS_E_INVALID_UTF8);
+        assert_int_equal(ws_message_write(&w, WS_OP_TEXT, bad, sizeof bad, out, sizeof out),
+                         WS_E_INVALID_UTF8);
+        assert_int_equal(ws_message_write(&w, WS_OP_PING, bad, sizeof bad, out, sizeof out),
+                         WS_E_INVALID_ARGUMENT);
+        assert_int_equal(ws_message_write(&w, WS_OP_BINARY, NULL, 1, out, sizeof out),
+                         WS_E_INVALID_ARGUMENT);
+        assert_int_equal(ws_message_write(&w, WS_OP_BINARY, NULL, 0, out, sizeof out),
+                         client ? 6 : 2);
+        /* A fragmented message in progress. */
+        assert_true(ws_fragment_write(&w, WS_OP_TEXT, false, "a", 1, out, sizeof out) > 0);
+        assert_int_equal(ws_message_write(&w, WS_OP_BINARY, "b", 1, out, sizeof out),
+                         WS_E_INVALID_ARGUMENT);
+        assert_true(ws_fragment_write(&w, WS_OP_TEXT, true, "b", 1, out, sizeof out) > 0);
+        assert_int_equal(ws_message_write(&w, WS_OP_BINARY, "b", 1, out, sizeof out),
+                         client ? 7 : 3);
+        assert_true(ws_close_frame_write(&w, 1000, NULL, 0, out, sizeof out) > 0);
+        calls = 0;
+        assert_int_equal(ws_message_write(&w, WS_OP_PING, bad, sizeof bad, out, 1), WS_E_CLOSING);
+        assert_int_equal(ws_message_write(&w, WS_OP_BINARY, "b", 1, out, sizeof out),
+                         WS_E_CLOSING);
+        assert_int_equal(calls, 0);
+    }
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 0, NULL, NULL);
+    assert_int_equal(ws_message_write(&w, WS_OP_TEXT, bad, sizeof bad, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +467,8 @@ int main(void)
         cmocka_unit_test(test_nothing_after_close),
         cmocka_unit_test(test_client_needs_keys),
         cmocka_unit_test(test_masked_control_round_trip),
+        cmocka_unit_test(test_messages_vs_reference),
+        cmocka_unit_test(test_small_message_errors_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
