@@ -604,6 +604,106 @@ static void test_unmask_feed(void **state)
     }
 }
 
+/* The one-shot paths for a whole text: ws_utf8_validate, and masked,
+ * ws_utf8_unmask_validate and ws_utf8_unmask_feed from a fresh validator
+ * (at a key offset other than 0 too), each with its AVX2 variant and the
+ * path taken without it (_stepwise, _two_pass). Texts of
+ * 0-300 bytes (across every 32-byte block edge and the one-shot range's
+ * end at 256) of mixed text and of ASCII, clean, cut after every byte, and
+ * with one fault at every position: the verdict, and for the feed the
+ * failing byte, are the reference's; a valid text (and with AVX2 any text)
+ * comes out unmasked. Each text sits before a guard page. */
+static void check_whole(uint8_t *g, const uint8_t *text, size_t len, long want)
+{
+    static const uint8_t key[4] = {0x5a, 0xc3, 0x0f, 0x96};
+    const ws_status want_status = want == VALID ? WS_OK : WS_E_INVALID_UTF8;
+    memcpy(g, text, len);
+    assert_int_equal(ws_utf8_validate(g, len), want_status);
+    assert_int_equal(ws_utf8_validate_stepwise(g, len), want_status);
+    const bool avx2 = false
+#ifdef WS_HAVE_AVX2
+                      || (ws_cpu_has_avx2() && len >= 4)
+#endif
+        ;
+#ifdef WS_HAVE_AVX2
+    if (avx2 && ws_utf8_whole_valid_avx2(g, len) != want_status)
+        fail_msg("whole_valid_avx2 len %zu: reference %ld", len, want);
+#endif
+    for (int variant = 0; variant < (avx2 ? 3 : 2); variant++) {
+        ws_mask(g, len, key, 0);
+        ws_status st = WS_OK;
+#ifdef WS_HAVE_AVX2
+        if (variant == 2)
+            st = ws_utf8_unmask_whole_avx2(g, len, key);
+        else
+#endif
+            st = variant == 0 ? ws_utf8_unmask_validate(g, len, key)
+                              : ws_utf8_unmask_validate_stepwise(g, len, key);
+        if (st != want_status)
+            fail_msg("unmask_validate variant %d len %zu: got %d, reference %ld", variant, len,
+                     st, want);
+        if (want == VALID || want == TRUNCATED || variant == 2)
+            assert_memory_equal(g, text, len);
+        else
+            memcpy(g, text, len);
+    }
+    for (size_t f = 0; f < 4; f++) {
+        const size_t ko = f & 1 ? 3 : 0;
+        ws_mask(g, len, key, ko);
+        ws_utf8 v;
+        ws_utf8_init(&v);
+        size_t key_offset = ko, at = (size_t)-1;
+        long got;
+        if ((f < 2 ? ws_utf8_unmask_feed : ws_utf8_unmask_feed_two_pass)(&v, g, len, key,
+                                                                         &key_offset, &at) != WS_OK)
+            got = (long)at;
+        else
+            got = ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
+        if (got != want)
+            fail_msg("unmask_feed %zu key offset %zu len %zu: got %ld, reference %ld", f, ko, len,
+                     got, want);
+        if (got == VALID || got == TRUNCATED) {
+            assert_int_equal(key_offset, (ko + len) & 3);
+            assert_memory_equal(g, text, len);
+        }
+        memcpy(g, text, len);
+    }
+}
+
+static void test_whole_texts_every_fault(void **state)
+{
+    (void)state;
+    enum { MAX = 300 };
+    static const uint8_t bad[] = {0xFF, 0x80, 0xC0, 0xED, 0xF4, 'a'};
+    uint8_t seeds[2][MAX + 4], text[MAX];
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 0x5e11);
+    for (size_t len = 0; len < MAX;) /* mixed text of 1-4 byte sequences */
+        len += encode((uint32_t)ws_test_rng_below(&rng, 4) == 0 ? 0x41
+                      : ws_test_rng_below(&rng, 3) == 0    ? 0xE9
+                      : ws_test_rng_below(&rng, 2) == 0    ? 0x4E2D
+                                                           : 0x1F600,
+                      seeds[0] + len);
+    for (size_t k = 0; k < MAX; k++)
+        seeds[1][k] = (uint8_t)('a' + k % 26);
+    for (size_t t = 0; t < 2; t++) {
+        for (size_t len = 0; len <= MAX; len++) {
+            uint8_t *g = ws_test_guard_copy(seeds[t], len);
+            for (size_t at = 0; at <= len; at++) {
+                for (size_t b = 0; b < sizeof bad; b++) {
+                    memcpy(text, seeds[t], len);
+                    if (at < len)
+                        text[at] = bad[b];
+                    else if (b > 0)
+                        break; /* at == len: the clean (possibly cut) text, once */
+                    check_whole(g, text, len, ref_validate(text, len));
+                }
+            }
+            ws_test_guard_free(g, len);
+        }
+    }
+}
+
 static void test_init_resets(void **state)
 {
     (void)state;
@@ -632,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_long_texts_with_one_fault),
         cmocka_unit_test(test_short_texts_every_fault),
         cmocka_unit_test(test_unmask_feed),
+        cmocka_unit_test(test_whole_texts_every_fault),
         cmocka_unit_test(test_init_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
