@@ -531,7 +531,7 @@ static void on_signal(loop *l, int signo, void *arg)
 
 static void usage(FILE *to)
 {
-    fputs("usage: chat_client [options] ws://host[:port][/path]\n"
+    fputs("usage: chat_client [options] ws://host[:port][/path][?query]\n"
           "\n"
           "Sends each line of stdin as a WebSocket message and prints each message\n"
           "received on its own line. End of input closes the connection (code 1000).\n"
