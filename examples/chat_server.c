@@ -250,6 +250,9 @@ int main(int argc, char **argv)
     opt.port = DEFAULT_PORT;
     opt.limits.max_message_size = DEFAULT_MAX_MESSAGE;
     opt.limits.max_frame_size = DEFAULT_MAX_MESSAGE;
+    /* Chat messages are small: a message of more than 1024 frames is
+     * someone filling the room with empty fragments. */
+    opt.limits.max_fragments = 1024;
     opt.max_clients = DEFAULT_MAX_CLIENTS;
     opt.ping_interval_ms = DEFAULT_PING_INTERVAL_S * 1000u;
     opt.handshake_timeout_ms = DEFAULT_HANDSHAKE_TIMEOUT_S * 1000u;

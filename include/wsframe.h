@@ -122,7 +122,8 @@ WS_API const char *ws_version(void);
     X(WS_E_HTTP_NUL, -44, 0, 400, "The HTTP header contains a NUL byte.")                          \
     X(WS_E_HTTP_OBS_FOLD, -45, 0, 400,                                                             \
       "The HTTP header uses obsolete line folding, which is not allowed.")                         \
-    X(WS_E_HTTP_VERSION, -46, 0, 505, "The HTTP version is not HTTP/1.1 or later.")                \
+    X(WS_E_HTTP_VERSION, -46, 0, 505,                                                              \
+      "The HTTP version is not 1.1 (or a later HTTP/1.x), which a WebSocket upgrade needs.")       \
     X(WS_E_HTTP_BARE_LF, -47, 0, 400,                                                              \
       "The HTTP header ends a line with a line feed that has no carriage return before it.")      \
     X(WS_E_HTTP_HEADER_NAME, -48, 0, 400,                                                          \
@@ -148,6 +149,11 @@ WS_API const char *ws_version(void);
       "Sec-WebSocket-Extensions lists more extensions or parameters than the configured limit.")   \
     X(WS_E_HS_BAD_TOKEN_LIST, -60, 0, 400, "A header that holds a list of tokens is malformed.")   \
     X(WS_E_HS_BAD_EXTENSION, -61, 0, 400, "Sec-WebSocket-Extensions is malformed.")                \
+    X(WS_E_HS_BAD_TARGET, -62, 0, 400,                                                             \
+      "The request target is neither a path (/...) nor an absolute URI.")                          \
+    X(WS_E_HS_REPEATED_VERSION, -63, 0, 400, "Sec-WebSocket-Version appears more than once.")      \
+    X(WS_E_HTTP_URI_TOO_LONG, -64, 0, 414,                                                         \
+      "The request line does not fit in the configured HTTP head size.")                           \
     /* opening handshake, client side (RFC 6455 section 4.1) */                                    \
     X(WS_E_HS_STATUS, -70, 0, 0, "The server did not answer 101 Switching Protocols.")             \
     X(WS_E_HS_BAD_ACCEPT, -71, 0, 0,                                                               \
@@ -163,7 +169,9 @@ WS_API const char *ws_version(void);
     X(WS_E_URL_HOST, -81, 0, 0, "The URL has no host, or its host is malformed.")                  \
     X(WS_E_URL_PORT, -82, 0, 0, "The URL's port is not a number from 1 to 65535.")                 \
     X(WS_E_URL_FRAGMENT, -83, 0, 0, "A WebSocket URL must not contain a fragment (#).")            \
-    X(WS_E_URL_SYNTAX, -84, 0, 0, "The URL contains characters that are not allowed.")
+    X(WS_E_URL_SYNTAX, -84, 0, 0, "The URL contains characters that are not allowed.")           \
+    X(WS_E_URL_USERINFO, -85, 0, 0,                                                                \
+      "A WebSocket URL must not contain credentials (user:password@ before the host).")
 
 /* Every outcome of every function in the library. */
 typedef enum ws_status {
@@ -441,11 +449,14 @@ typedef struct ws_limits {
     uint32_t max_extensions;   /* extensions offered, and parameters of each */
 } ws_limits;
 
-/* Defaults: frame 16 MiB, message 16 MiB, 1024 fragments, 8 KiB of HTTP
- * head, 64 headers, 32 protocols, 16 extensions. */
+/* Defaults: frame 16 MiB, message 16 MiB, 2^20 fragments, 8 KiB of HTTP
+ * head, 64 headers, 32 protocols, 16 extensions. The fragment limit bounds
+ * a message of empty fragments (which never reaches the size limit) at
+ * 6 MiB of frames, and still passes legal streams: Autobahn cases 9.3 and
+ * 9.4 send 4 MiB messages in 65,536 fragments of 64 bytes. */
 #define WS_DEFAULT_MAX_FRAME_SIZE (16u * 1024u * 1024u)
 #define WS_DEFAULT_MAX_MESSAGE_SIZE (16u * 1024u * 1024u)
-#define WS_DEFAULT_MAX_FRAGMENTS 1024u
+#define WS_DEFAULT_MAX_FRAGMENTS (1u << 20)
 #define WS_DEFAULT_MAX_HEADER_BYTES 8192u
 #define WS_DEFAULT_MAX_HEADERS 64u
 #define WS_DEFAULT_MAX_PROTOCOLS 32u
@@ -909,6 +920,10 @@ typedef struct ws_http_response {
  *              effective header limit is the smaller of max_headers and
  *              limits->max_headers.
  *
+ * Empty lines (CRLF) before the request line are skipped, as RFC 9112
+ * section 2.2 asks of a server (some clients send one after a request
+ * body); they count towards the head and its limit.
+ *
  * Returns the length of the head, up to and including the blank line; any
  * bytes after it (a request body, or WebSocket frames a client sent early)
  * are untouched and belong to the caller. Returns WS_INCOMPLETE while the
@@ -917,6 +932,8 @@ typedef struct ws_http_response {
  * ws_handshake_write_rejection(), then close):
  *   WS_E_HTTP_HEADER_TOO_LARGE  the head exceeds max_header_bytes (reported
  *                               as soon as len passes the limit);
+ *   WS_E_HTTP_URI_TOO_LONG      the same, when not even the request line
+ *                               ends within the limit (HTTP 414);
  *   WS_E_HTTP_TOO_MANY_HEADERS  more fields than the limit;
  *   WS_E_HTTP_NUL, WS_E_HTTP_BARE_CR, WS_E_HTTP_BARE_LF, WS_E_HTTP_OBS_FOLD
  *                               (reported as soon as the byte arrives);
@@ -1068,14 +1085,19 @@ typedef struct ws_handshake_request {
  *                              request as HTTP (a page, a 404) instead;
  *   WS_E_HS_METHOD             not GET (answer 405);
  *   WS_E_HTTP_VERSION          older than HTTP/1.1;
+ *   WS_E_HS_BAD_TARGET         the request target is neither a path
+ *                              ("/chat?room=1") nor an absolute URI
+ *                              ("ws://host/chat"): "*", say (RFC 6455
+ *                              section 4.1, RFC 9112 section 3.2);
  *   WS_E_HS_NO_HOST            no Host field, or more than one;
  *   WS_E_HS_NO_UPGRADE_TOKEN   Upgrade lacks the token "websocket";
  *   WS_E_HS_NO_CONNECTION_UPGRADE  Connection lacks the token "Upgrade";
  *   WS_E_HS_BAD_KEY            Sec-WebSocket-Key missing, repeated, or not
  *                              canonical base64 of exactly 16 bytes;
- *   WS_E_HS_BAD_VERSION        Sec-WebSocket-Version missing, repeated or
- *                              not "13" (answer 426 with
- *                              "Sec-WebSocket-Version: 13");
+ *   WS_E_HS_REPEATED_VERSION   Sec-WebSocket-Version appears more than
+ *                              once (RFC 6455 section 11.3.5: 400);
+ *   WS_E_HS_BAD_VERSION        Sec-WebSocket-Version missing or not "13"
+ *                              (answer 426 with "Sec-WebSocket-Version: 13");
  *   WS_E_HS_BAD_TOKEN_LIST, WS_E_HS_TOO_MANY_PROTOCOLS  a subprotocol that
  *                              is not a token, or more than max_protocols;
  *   WS_E_HS_BAD_EXTENSION, WS_E_HS_TOO_MANY_EXTENSIONS  a malformed
@@ -1307,9 +1329,12 @@ struct ws_url {
  *
  * Returns WS_OK or:
  *   WS_E_URL_SCHEME    not ws:// or wss:// (http://, wss:/x, ...);
- *   WS_E_URL_HOST      empty or malformed host, bad IPv6 literal, or
- *                      user:password@ (not supported);
- *   WS_E_URL_PORT      a port that is empty, not digits, 0 or above 65535;
+ *   WS_E_URL_HOST      empty or malformed host, or bad IPv6 literal;
+ *   WS_E_URL_USERINFO  user:password@ before the host (credentials do
+ *                      not belong in a WebSocket URL; not supported);
+ *   WS_E_URL_PORT      a port that is not digits, 0 or above 65535. An
+ *                      empty port ("ws://h:/") means the default, as in
+ *                      RFC 3986 section 3.2.3;
  *   WS_E_URL_FRAGMENT  a '#' anywhere (RFC 6455 section 3 forbids it);
  *   WS_E_URL_SYNTAX    a space, control character, non-ASCII byte or other
  *                      character RFC 3986 does not allow, or a bad %-escape.

@@ -51,6 +51,26 @@ static bool key_valid(const ws_http_header *h)
            ws_base64_decode(h->value, h->value_len, nonce, sizeof nonce) == 16;
 }
 
+/* RFC 6455 section 4.1 sends a resource name (origin-form, "/chat?x") and
+ * RFC 9112 section 3.2.2 lets a server take the absolute form too
+ * ("ws://host/chat"); "*" and authority forms belong to OPTIONS and
+ * CONNECT. */
+static bool target_is_path_or_uri(const char *t, size_t len)
+{
+    if (len > 0 && t[0] == '/')
+        return true;
+    /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" */
+    size_t i = 0;
+    for (; i < len; i++) {
+        unsigned c = (unsigned char)t[i];
+        bool alpha = (c | 0x20u) - 'a' < 26u;
+        bool more = c - '0' < 10u || c == '+' || c == '-' || c == '.';
+        if (!alpha && (i == 0 || !more))
+            break;
+    }
+    return i > 0 && len - i > 3 && memcmp(t + i, "://", 3) == 0;
+}
+
 /* Every element of every Sec-WebSocket-Protocol field is a token and there
  * are at most max of them (0: no limit). Returns the count or an error. */
 static int count_protocols(const ws_http_header *headers, size_t n, uint32_t max)
@@ -89,6 +109,8 @@ ws_status ws_handshake_check_request(const ws_http_request *req, const ws_limits
         return WS_E_HS_METHOD;
     if (req->minor_version < 1)
         return WS_E_HTTP_VERSION;
+    if (!target_is_path_or_uri(req->target, req->target_len))
+        return WS_E_HS_BAD_TARGET;
     const ws_http_header *host = single_header(h, n, "Host");
     if (!host || host->value_len == 0)
         return WS_E_HS_NO_HOST;
@@ -99,7 +121,9 @@ ws_status ws_handshake_check_request(const ws_http_request *req, const ws_limits
     const ws_http_header *key = single_header(h, n, "Sec-WebSocket-Key");
     if (!key_valid(key))
         return WS_E_HS_BAD_KEY;
-    const ws_http_header *version = single_header(h, n, "Sec-WebSocket-Version");
+    if (ws_http_count_header(h, n, "Sec-WebSocket-Version") > 1)
+        return WS_E_HS_REPEATED_VERSION;
+    const ws_http_header *version = ws_http_find_header(h, n, "Sec-WebSocket-Version", NULL);
     if (!version || version->value_len != 2 || memcmp(version->value, "13", 2) != 0)
         return WS_E_HS_BAD_VERSION;
     int protocols = count_protocols(h, n, l.max_protocols);

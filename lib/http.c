@@ -81,9 +81,13 @@ static int scan_head(const char *buf, size_t len, size_t from, size_t limit, enu
         }
     }
     /* No blank line in the first `limit` bytes: once that many are here, it
-     * can never fit. */
-    if (len >= limit)
+     * can never fit. A request line that does not even end within them is
+     * the request target's fault (HTTP 414, as other servers answer). */
+    if (len >= limit) {
+        if (kind == HEAD_REQUEST && memchr(b, '\n', limit) == NULL)
+            return WS_E_HTTP_URI_TOO_LONG;
         return WS_E_HTTP_HEADER_TOO_LARGE;
+    }
     return WS_INCOMPLETE;
 }
 
@@ -183,6 +187,26 @@ int ws_http_parse_request(const char *buf, size_t len, size_t last_len, const ws
     if ((!buf && len) || !req || (!headers && max_headers))
         return WS_E_INVALID_ARGUMENT;
     ws_limits l = ws_http_limits(limits);
+    /* RFC 9112 section 2.2: a server SHOULD ignore empty lines before the
+     * request line (a client may send a CRLF after a request body). They
+     * count towards the head, and its limit. */
+    size_t skip = 0;
+    while (skip < len && buf[skip] == '\r') {
+        if (skip + 1 == len)
+            return WS_INCOMPLETE;
+        if (buf[skip + 1] != '\n')
+            return WS_E_HTTP_BARE_CR;
+        skip += 2;
+    }
+    if (skip > 0) {
+        size_t limit = head_limit(&l);
+        if (skip >= limit)
+            return WS_E_HTTP_HEADER_TOO_LARGE;
+        l.max_header_bytes = (uint32_t)(limit - skip);
+        buf += skip;
+        len -= skip;
+        last_len = last_len > skip ? last_len - skip : 0;
+    }
     int head_len = find_head(buf, len, last_len, &l, HEAD_REQUEST);
     if (head_len < 0)
         return head_len;
@@ -218,7 +242,7 @@ int ws_http_parse_request(const char *buf, size_t len, size_t last_len, const ws
     status = parse_fields(p, end, field_limit(&l, max_headers), headers, &req->num_headers);
     if (status != WS_OK)
         return status;
-    return head_len;
+    return head_len + (int)skip;
 }
 
 int ws_http_parse_response(const char *buf, size_t len, size_t last_len, const ws_limits *limits,
@@ -441,6 +465,7 @@ const char *ws_http_reason_phrase(int status)
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
     case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";

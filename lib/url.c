@@ -135,7 +135,7 @@ ws_status ws_url_parse(const char *url, size_t len, ws_url *out)
         if (is_forbidden((unsigned char)url[k]))
             return WS_E_URL_SYNTAX;
         if (url[k] == '@')
-            return WS_E_URL_HOST; /* userinfo: credentials do not belong in a URL */
+            return WS_E_URL_USERINFO;
     }
 
     size_t host_end;
@@ -172,10 +172,9 @@ ws_status ws_url_parse(const char *url, size_t len, ws_url *out)
     }
 
     u.port = ws_url_default_port(u.secure);
-    if (host_end < auth_end) { /* url[host_end] == ':' */
+    /* An empty port is the default one (RFC 3986 section 3.2.3). */
+    if (host_end + 1 < auth_end) { /* url[host_end] == ':' */
         size_t p = host_end + 1;
-        if (p == auth_end)
-            return WS_E_URL_PORT;
         uint32_t port = 0;
         for (; p < auth_end; p++) {
             if (!is_digit((unsigned char)url[p]))

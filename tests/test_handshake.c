@@ -85,6 +85,21 @@ static const struct {
      LINE_VERSION "\r\n", WS_E_HS_METHOD},
     {"HTTP/1.0", "GET /chat HTTP/1.0\r\n" LINE_HOST LINE_UPGRADE LINE_CONNECTION LINE_KEY
      LINE_VERSION "\r\n", WS_E_HTTP_VERSION},
+    {"absolute-form target", "GET ws://example.com/chat HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE
+     LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_OK},
+    {"absolute-form http target", "GET http://a/ HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE
+     LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_OK},
+    /* RFC 9112 section 3.2.4: "*" is for OPTIONS only. */
+    {"asterisk target", "GET * HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE LINE_CONNECTION LINE_KEY
+     LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
+    {"authority-form target", "GET example.com:80 HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE
+     LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
+    {"relative path target", "GET chat HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE LINE_CONNECTION
+     LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
+    {"scheme without authority", "GET ws:/chat HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE
+     LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
+    {"scheme starting with a digit", "GET 1ws://a/ HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE
+     LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
     {"no Host", LINE_GET LINE_UPGRADE LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n",
      WS_E_HS_NO_HOST},
     {"two Hosts", VALID "Host: evil.example\r\n\r\n", WS_E_HS_NO_HOST},
@@ -127,7 +142,10 @@ static const struct {
      "Sec-WebSocket-Version: 8\r\n\r\n", WS_E_HS_BAD_VERSION},
     {"version list", LINE_GET LINE_HOST LINE_UPGRADE LINE_CONNECTION LINE_KEY
      "Sec-WebSocket-Version: 13, 8\r\n\r\n", WS_E_HS_BAD_VERSION},
-    {"version repeated", VALID LINE_VERSION "\r\n", WS_E_HS_BAD_VERSION},
+    /* RFC 6455 section 11.3.5: the field MUST NOT appear more than once. */
+    {"version repeated", VALID LINE_VERSION "\r\n", WS_E_HS_REPEATED_VERSION},
+    {"version 13 and 8 in two fields", VALID "Sec-WebSocket-Version: 8\r\n\r\n",
+     WS_E_HS_REPEATED_VERSION},
     {"version 013", LINE_GET LINE_HOST LINE_UPGRADE LINE_CONNECTION LINE_KEY
      "Sec-WebSocket-Version: 013\r\n\r\n", WS_E_HS_BAD_VERSION},
     {"protocol not a token", VALID "Sec-WebSocket-Protocol: chat, a/b\r\n\r\n",
@@ -376,6 +394,9 @@ static void test_write_rejection(void **state)
         {WS_E_HS_ORIGIN_FORBIDDEN, 403, NULL, NULL},
         {WS_E_HS_METHOD, 405, "Allow", "GET"},
         {WS_E_HTTP_HEADER_TOO_LARGE, 431, NULL, NULL},
+        {WS_E_HTTP_URI_TOO_LONG, 414, NULL, NULL},
+        {WS_E_HS_BAD_TARGET, 400, NULL, NULL},
+        {WS_E_HS_REPEATED_VERSION, 400, NULL, NULL},
         {WS_E_HTTP_VERSION, 505, NULL, NULL},
         {WS_E_HTTP_NUL, 400, NULL, NULL},
         {WS_E_RESERVED_OPCODE, 400, NULL, NULL},

@@ -135,8 +135,9 @@ static const struct {
     {"version without minor", "GET / HTTP/1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"HTTP/0.9 style", "GET /\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"method not a token", "G(T / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
-    {"empty request line", "\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
-    {"leading blank line", "\r\nGET / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
+    {"bare CR before the request line", "\r\rGET / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_BARE_CR},
+    {"bare LF before the request line", "\nGET / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
+    {"space before the request line", "\r\n GET / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"non-ASCII target", "GET /\xc3\xa9 HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 0, WS_E_HTTP_VERSION},
     {"HTTP/3.0", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", 0, WS_E_HTTP_VERSION},
@@ -221,6 +222,66 @@ static void test_header_bytes_limit(void **state)
     memcpy(big, start, n);
     memset(big + n, 'b', sizeof big - n);
     assert_int_equal(parse_req_guarded(big, sizeof big, NULL, &req, h, MAXH),
+                     WS_E_HTTP_HEADER_TOO_LARGE);
+}
+
+/* RFC 9112 section 2.2: empty lines before the request line are ignored;
+ * they are part of what the call consumes, and of the head's limit. */
+static void test_leading_empty_lines(void **state)
+{
+    (void)state;
+    ws_http_request req;
+    ws_http_header h[MAXH];
+    static const char *heads[] = {
+        "\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+        "\r\n\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof heads / sizeof heads[0]; i++) {
+        size_t len = strlen(heads[i]);
+        assert_int_equal(parse_req_guarded(heads[i], len, NULL, &req, h, MAXH), (int)len);
+        assert_int_equal(req.target_len, 2);
+        assert_int_equal(req.num_headers, 1);
+        check_request_chunking(heads[i], len, NULL, (int)len);
+    }
+    /* Only empty lines so far: wait for the request line. */
+    assert_int_equal(parse_req_guarded("\r\n\r\n", 4, NULL, &req, h, MAXH), WS_INCOMPLETE);
+
+    ws_limits l;
+    ws_limits_default(&l);
+    l.max_header_bytes = 40;
+    const char *over = "\r\n\r\nGET /a HTTP/1.1\r\nHost: xxxxxxxxxxxxx\r\n\r\n";
+    assert_int_equal(parse_req_guarded(over, strlen(over), &l, &req, h, MAXH),
+                     WS_E_HTTP_HEADER_TOO_LARGE);
+    check_request_chunking(over, strlen(over), &l, WS_E_HTTP_HEADER_TOO_LARGE);
+    char crlfs[40];
+    for (size_t i = 0; i < sizeof crlfs; i += 2)
+        memcpy(crlfs + i, "\r\n", 2);
+    assert_int_equal(parse_req_guarded(crlfs, sizeof crlfs, &l, &req, h, MAXH),
+                     WS_E_HTTP_HEADER_TOO_LARGE);
+    check_request_chunking(crlfs, sizeof crlfs, &l, WS_E_HTTP_HEADER_TOO_LARGE);
+}
+
+/* A request line that does not end within the head limit is a target that
+ * is too long: 414, not 431. */
+static void test_uri_too_long(void **state)
+{
+    (void)state;
+    char buf[120];
+    memcpy(buf, "GET /", 5);
+    memset(buf + 5, 'a', sizeof buf - 5);
+    ws_limits l;
+    ws_limits_default(&l);
+    l.max_header_bytes = 100;
+    ws_http_request req;
+    ws_http_header h[MAXH];
+    assert_int_equal(parse_req_guarded(buf, 100, &l, &req, h, MAXH), WS_E_HTTP_URI_TOO_LONG);
+    assert_int_equal(parse_req_guarded(buf, 99, &l, &req, h, MAXH), WS_INCOMPLETE);
+    check_request_chunking(buf, sizeof buf, &l, WS_E_HTTP_URI_TOO_LONG);
+    assert_int_equal(ws_status_http_code(WS_E_HTTP_URI_TOO_LONG), 414);
+    /* A response's status line gets no 414: that is a request's status. */
+    ws_http_response res;
+    memcpy(buf, "HTTP/1.1 200 ", 13);
+    assert_int_equal(ws_http_parse_response(buf, 100, 0, &l, &res, h, MAXH),
                      WS_E_HTTP_HEADER_TOO_LARGE);
 }
 
@@ -527,6 +588,8 @@ int main(void)
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_early_errors),
         cmocka_unit_test(test_header_bytes_limit),
+        cmocka_unit_test(test_leading_empty_lines),
+        cmocka_unit_test(test_uri_too_long),
         cmocka_unit_test(test_header_count_limit),
         cmocka_unit_test(test_last_len),
         cmocka_unit_test(test_find_header),

@@ -35,6 +35,10 @@ static const struct {
     {"ws://h/a/b;c=d@e:f?g/h?i", false, "h", false, 80, false, "/a/b;c=d@e:f?g/h?i", NULL},
     {"ws://my-host.example_x~/", false, "my-host.example_x~", false, 80, false, "/", NULL},
     {"ws://xn--bcher-kva.example/", false, "xn--bcher-kva.example", false, 80, false, "/", NULL},
+    /* RFC 3986 section 3.2.3: an empty port is the scheme's default. */
+    {"ws://h:/", false, "h", false, 80, false, "/", "ws://h/"},
+    {"wss://h:?q", true, "h", false, 443, false, "?q", "wss://h?q"},
+    {"ws://[::1]:/", false, "::1", true, 80, false, "/", "ws://[::1]/"},
 };
 
 static void test_good_urls(void **state)
@@ -84,7 +88,8 @@ static const struct {
     {"ws:///path", WS_E_URL_HOST},
     {"ws://:80/", WS_E_URL_HOST},
     {"ws://?q", WS_E_URL_HOST},
-    {"ws://user:pw@example.com/", WS_E_URL_HOST},
+    {"ws://user:pw@example.com/", WS_E_URL_USERINFO},
+    {"ws://user@example.com/", WS_E_URL_USERINFO},
     {"ws://[::1/", WS_E_URL_HOST},
     {"ws://[]/", WS_E_URL_HOST},
     {"ws://[::1]x/", WS_E_URL_HOST},
@@ -94,14 +99,12 @@ static const struct {
     {"ws://[g::1]/", WS_E_URL_HOST},
     {"ws://[fe80::1%25eth0]/", WS_E_URL_HOST},
     {"ws://a]b/", WS_E_URL_HOST},
-    {"ws://h:/", WS_E_URL_PORT},
     {"ws://h:0/", WS_E_URL_PORT},
     {"ws://h:65536/", WS_E_URL_PORT},
     {"ws://h:99999999999999999999/", WS_E_URL_PORT},
     {"ws://h:8a/", WS_E_URL_PORT},
     {"ws://h:-1/", WS_E_URL_PORT},
     {"ws://h:80:81/", WS_E_URL_PORT},
-    {"ws://[::1]:/", WS_E_URL_PORT},
     {"ws://h/#frag", WS_E_URL_FRAGMENT},
     {"ws://h#", WS_E_URL_FRAGMENT},
     {"wss://h/a?b#c", WS_E_URL_FRAGMENT},
