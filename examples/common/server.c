@@ -25,6 +25,8 @@
 #define MSG_KEEP (64u * 1024u)
 /* Header fields parsed per request. */
 #define MAX_HEADER_FIELDS 64u
+/* The longest client subprotocol echoed back when the server has no list. */
+#define MAX_PROTOCOL_NAME 255u
 /* After the last bytes to the peer: how long to wait for its TCP close
  * (draining its input) before closing anyway. */
 #define LINGER_MS 2000u
@@ -503,6 +505,29 @@ static void start_keepalive(conn *c)
 
 static size_t ws_input(conn *c, uint8_t *buf, size_t len);
 
+/* The first subprotocol the client offered, copied to out as a C string
+ * for ws_handshake_write_response; NULL if it does not fit.
+ * ws_handshake_check_request has already checked every offer is a token. */
+static const char *client_first_protocol(const ws_http_request *req, char *out, size_t cap)
+{
+    size_t field = 0;
+    const ws_http_header *h;
+    while ((h = ws_http_find_header(req->headers, req->num_headers, "Sec-WebSocket-Protocol",
+                                    &field))) {
+        size_t pos = 0;
+        const char *name;
+        size_t name_len;
+        if (ws_http_list_next(h->value, h->value_len, &pos, &name, &name_len) != 1)
+            continue; /* an empty field; the offers are in a later one */
+        if (name_len >= cap)
+            return NULL;
+        memcpy(out, name, name_len);
+        out[name_len] = '\0';
+        return out;
+    }
+    return NULL;
+}
+
 /* Parse the request head in buf and answer it. Returns the bytes consumed:
  * 0 while the head is incomplete (all of it is kept for the next read). */
 static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
@@ -555,6 +580,7 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
     }
 
     const char *protocol = NULL;
+    char first_offer[MAX_PROTOCOL_NAME + 1];
     if (s->opt.num_protocols > 0 && hs.num_protocols > 0) {
         st = ws_handshake_select_protocol(&req, s->opt.protocols, s->opt.num_protocols,
                                           &s->opt.limits, &protocol);
@@ -562,6 +588,8 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
             reject(c, st);
             return len;
         }
+    } else if (hs.num_protocols > 0) {
+        protocol = client_first_protocol(&req, first_offer, sizeof first_offer);
     }
 
     char resp[512];

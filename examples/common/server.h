@@ -62,10 +62,11 @@ typedef struct server_options {
     size_t max_queued_bytes;       /* per client send queue bound; beyond it: close 1008 */
     size_t read_pause_bytes;       /* stop reading from a client while it has this much queued */
     /* Subprotocols the server speaks, most preferred first: the 101 names
-     * the first of them the client offered (ws_handshake_select_protocol).
-     * None, or none in common: the 101 has no Sec-WebSocket-Protocol, which
-     * Chromium and Node's ws treat as a failed handshake when they offered
-     * any. */
+     * the first of them the client offered (ws_handshake_select_protocol);
+     * none in common: the 101 has no Sec-WebSocket-Protocol, which Chromium
+     * and Node's ws treat as a failed handshake. With no list at all the
+     * 101 names the client's first offer, as Node's ws server does, so a
+     * page that passes protocols to new WebSocket() still connects. */
     const char *protocols[SERVER_MAX_PROTOCOLS];
     size_t num_protocols;
 } server_options;

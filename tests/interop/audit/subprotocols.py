@@ -80,6 +80,27 @@ def body(checks):
     checks.check(r.get("protocol") == "chat" and r.get("reply") == "Server: hi",
                  "chat_server --protocol chat: Node ws offering [chat] connects and hears itself", repr(r))
 
+    # Without --protocol both answer with the client's first offer, as
+    # Node's ws server does: a page passing protocols still connects.
+    plain_echo = h.Server(echo_bin)
+    r = node_client(plain_echo.url("/"), ["superchat", "chat"], "plain")
+    checks.check(r.get("protocol") == "superchat" and r.get("reply") == "plain" and r.get("code") == 1000,
+                 "echo_server without --protocol: Node ws offering [superchat, chat] gets superchat (its first)",
+                 repr(r))
+    c = h.RawClient(plain_echo.port, "/", headers={"Sec-WebSocket-Protocol": ", , v2.chat, x"})
+    checks.check(c.upgraded and c.response.headers.get("sec-websocket-protocol") == "v2.chat",
+                 "echo_server without --protocol: empty list elements skipped, first offer named", repr(c.response))
+    c.close()
+    c = h.RawClient(plain_echo.port, "/")
+    checks.check(c.upgraded and "sec-websocket-protocol" not in c.response.headers,
+                 "echo_server without --protocol: no offer -> 101 without Sec-WebSocket-Protocol",
+                 repr(c.response))
+    c.close()
+    plain_chat = h.Server(chat_bin)
+    r = node_client(plain_chat.url("/"), ["chat"], "hey")
+    checks.check(r.get("protocol") == "chat" and r.get("reply") == "Server: hey",
+                 "chat_server without --protocol: Node ws offering [chat] connects and hears itself", repr(r))
+
     bad = subprocess.run([echo_bin, "--port", "0", "--protocol", "a b"], capture_output=True,
                          text=True, timeout=10)
     checks.check(bad.returncode == 2 and "--protocol" in bad.stderr,
