@@ -140,11 +140,9 @@ size_t ws_mask_sse2(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
  * the repeated key rotated to its phase, one rotate in registers (see
  * ws_mask_rotated_key).
  */
-WS_TARGET_AVX2 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
-                                   const uint8_t key[4], size_t key_offset)
+WS_TARGET_AVX2 static inline void mask_avx2_body(uint8_t *dst, const uint8_t *src, size_t len,
+                                                 const uint8_t key[4], size_t key_offset)
 {
-    if (len < 128)
-        return ws_mask_sse2(dst, src, len, key, key_offset);
     uint32_t k4;
     memcpy(&k4, key, 4);
     const uint64_t k8 = repeat_key64(k4);
@@ -174,7 +172,22 @@ WS_TARGET_AVX2 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
     STORE32(dst + tail + 32, t1);
     STORE32(dst + tail + 64, t2);
     STORE32(dst + tail + 96, t3);
+}
+
+WS_TARGET_AVX2 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len,
+                                   const uint8_t key[4], size_t key_offset)
+{
+    if (len < 128)
+        return ws_mask_sse2(dst, src, len, key, key_offset);
+    mask_avx2_body(dst, src, len, key, key_offset);
     return next_offset(key_offset, len);
+}
+
+WS_TARGET_AVX2 static size_t unmask_piece_avx2(uint8_t *data, size_t len, const uint8_t key[4],
+                                               size_t key_offset)
+{
+    mask_avx2_body(data, data, len, key, key_offset);
+    return len;
 }
 #endif
 
@@ -237,4 +250,21 @@ WS_API size_t ws_mask_copy(uint8_t *dst, const uint8_t *src, size_t len, const u
 WS_API size_t ws_mask(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset)
 {
     return mask_dispatch(data, data, len, key, key_offset);
+}
+
+/* Apart from ws_unmask_piece so that its AVX2 path saves no register. */
+static __attribute__((noinline)) size_t unmask_piece_other(uint8_t *data, size_t len,
+                                                           const uint8_t key[4], size_t key_offset)
+{
+    (void)mask_dispatch(data, data, len, key, key_offset);
+    return len;
+}
+
+size_t ws_unmask_piece(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset)
+{
+#ifdef WS_HAVE_AVX2
+    if (len >= AVX2_MIN_LEN && ws_cpu_has_avx2())
+        return unmask_piece_avx2(data, len, key, key_offset);
+#endif
+    return unmask_piece_other(data, len, key, key_offset);
 }

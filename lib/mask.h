@@ -37,6 +37,13 @@ size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
                     size_t key_offset);
 #endif
 
+/* ws_mask (in place) returning len, not the next key offset: the stream
+ * parser knows that offset before it unmasks, so a payload piece ends in a
+ * jump to this, with nothing kept across a call (per read of a payload cut
+ * into 1460-byte reads, that call and its saved register were a tenth of
+ * the parser's instructions outside the unmasking loop). */
+size_t ws_unmask_piece(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset);
+
 /* The key rotated by key_offset, as the uint32_t whose bytes in memory are
  * key[key_offset], key[key_offset + 1], ... Built in registers: a key
  * assembled in a stack array and reloaded as a wider word stalls store

@@ -158,7 +158,7 @@ static __attribute__((noinline)) ptrdiff_t payload_piece(ws_parser *p, uint8_t *
 /* payload_piece for a binary message, the large-payload-in-many-reads case
  * made lean: the next key offset is known before unmasking ((offset + n) mod
  * 4), so all state and the event are written first and the unmasking is the
- * last thing done, with nothing but n to keep across the call. */
+ * last thing done, a jump to ws_unmask_piece, which returns n. */
 static __attribute__((noinline)) ptrdiff_t binary_piece(ws_parser *p, uint8_t *data, size_t avail,
                                                         ws_event *ev)
 {
@@ -170,13 +170,13 @@ static __attribute__((noinline)) ptrdiff_t binary_piece(ws_parser *p, uint8_t *d
         p->state_ = (p->flags_ & FL_FIN) ? ST_MESSAGE_END : ST_HEADER;
     p->mask_offset_ = (uint8_t)((key_offset + n) & 3);
     *ev = (ws_event){.type = WS_EV_DATA, .opcode = p->message_opcode_, .data = data, .len = n};
-    if (masked) {
-        if (key_offset == 0 && n < WS_UNMASK_INLINE_MAX)
-            (void)ws_unmask_whole(data, n, p->mask_);
-        else
-            (void)ws_mask(data, n, p->mask_, key_offset);
+    if (!masked)
+        return (ptrdiff_t)n;
+    if (key_offset == 0 && n < WS_UNMASK_INLINE_MAX) {
+        (void)ws_unmask_whole(data, n, p->mask_);
+        return (ptrdiff_t)n;
     }
-    return (ptrdiff_t)n;
+    return (ptrdiff_t)ws_unmask_piece(data, n, p->mask_, key_offset);
 }
 
 #define FIN_TEXT (0x80u | WS_OP_TEXT)

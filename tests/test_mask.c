@@ -32,6 +32,16 @@ static size_t public_in_place(uint8_t *dst, const uint8_t *src, size_t len, cons
     return ws_mask(dst, len, key, key_offset);
 }
 
+/* ws_unmask_piece is in place and returns len; the next key offset is the
+ * caller's sum. */
+static size_t piece_in_place(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
+                             size_t key_offset)
+{
+    memmove(dst, src, len);
+    assert_int_equal(ws_unmask_piece(dst, len, key, key_offset), len);
+    return (key_offset + len) % 4;
+}
+
 static size_t impl_list(impl *out)
 {
     size_t n = 0;
@@ -47,6 +57,7 @@ static size_t impl_list(impl *out)
 #endif
     out[n++] = (impl){"ws_mask_copy", public_copy, true};
     out[n++] = (impl){"ws_mask", public_in_place, true};
+    out[n++] = (impl){"ws_unmask_piece", piece_in_place, true};
     return n;
 }
 
