@@ -114,7 +114,10 @@ WS_API int ws_frame_parse(const uint8_t *buf, size_t len, ws_role role, unsigned
     return (int)header_len;
 }
 
-WS_API size_t ws_frame_header_size(uint64_t payload_len, bool masked)
+/* ws_frame_header_size for this file's writers: the exported function is
+ * a call from here, since a shared library's exported symbol may be
+ * interposed. */
+static inline size_t header_size(uint64_t payload_len, bool masked)
 {
     size_t size = 2;
     if (payload_len > 0xFFFFu)
@@ -122,6 +125,17 @@ WS_API size_t ws_frame_header_size(uint64_t payload_len, bool masked)
     else if (payload_len >= LEN7_16BIT)
         size += 2;
     return size + (masked ? 4 : 0);
+}
+
+WS_API size_t ws_frame_header_size(uint64_t payload_len, bool masked)
+{
+    return header_size(payload_len, masked);
+}
+
+/* The first header byte of a frame whose fields are checked. */
+static inline uint8_t first_header_byte(const ws_frame *frame)
+{
+    return (uint8_t)((frame->fin ? FIN_BIT : 0) | frame->rsv | frame->opcode);
 }
 
 /* The argument checks shared by both writers. */
@@ -164,9 +178,19 @@ static size_t encode_header(const ws_frame *frame, uint8_t *out)
 
 WS_API int ws_frame_write_header(const ws_frame *frame, uint8_t *out, size_t cap)
 {
+    /* An unmasked data frame with a 7-bit length (a server's small
+     * message) first. Each test is one of the general checks below;
+     * whatever fails one goes through them. */
+    if (frame != NULL && out != NULL && cap >= 2 && !frame->masked &&
+        (frame->rsv & ~RSV_BITS) == 0 && frame->opcode <= WS_OP_BINARY &&
+        frame->payload_len <= WS_MAX_CONTROL_PAYLOAD) {
+        out[0] = first_header_byte(frame);
+        out[1] = (uint8_t)frame->payload_len;
+        return 2;
+    }
     if (!frame_writable(frame) || (out == NULL && cap > 0))
         return WS_E_INVALID_ARGUMENT;
-    if (cap < ws_frame_header_size(frame->payload_len, frame->masked))
+    if (cap < header_size(frame->payload_len, frame->masked))
         return WS_E_BUFFER_TOO_SMALL;
     return (int)encode_header(frame, out);
 }
@@ -358,12 +382,6 @@ static inline void mask_small_payload(uint8_t *dst, const uint8_t *src, size_t n
     }
 }
 
-/* The first header byte of a frame whose fields are checked. */
-static inline uint8_t first_header_byte(const ws_frame *frame)
-{
-    return (uint8_t)((frame->fin ? FIN_BIT : 0) | frame->rsv | frame->opcode);
-}
-
 /* frame_writable's tests for a frame whose payload_len is known to be at
  * most 125. */
 static bool small_frame_fields_ok(const ws_frame *frame)
@@ -475,7 +493,7 @@ static __attribute__((noinline)) ptrdiff_t write_large_frame(const ws_frame *fra
                                                              size_t payload_len, uint8_t *out,
                                                              size_t cap)
 {
-    const size_t header = ws_frame_header_size(payload_len, frame->masked);
+    const size_t header = header_size(payload_len, frame->masked);
     /* No object is larger than PTRDIFF_MAX, so no buffer can hold more, and
      * the total must fit the return value. */
     if (payload_len > (size_t)PTRDIFF_MAX - header || cap < header || cap - header < payload_len)

@@ -635,6 +635,33 @@ static void fenced_free(fenced *f) { munmap(f->base, f->total); }
 #define CANARY 0xEE
 #define SLACK 8 /* canary bytes on each side of the output */
 
+/* ws_frame_write_header against the header the reference wrote into want
+ * (want is ignored for a frame the reference refuses): exact capacity, one
+ * byte less, and nothing written outside the header. */
+static void check_header_against_reference(const ws_frame *f, const uint8_t *want)
+{
+    const bool ok = ref_writable(f);
+    const size_t h = ws_frame_header_size(f->payload_len, f->masked);
+    uint8_t out[WS_MAX_HEADER_SIZE + 2 * SLACK];
+    memset(out, CANARY, sizeof out);
+    int r = ws_frame_write_header(f, out + SLACK, ok ? h : WS_MAX_HEADER_SIZE);
+    if (r != (ok ? (int)h : WS_E_INVALID_ARGUMENT))
+        fail_msg("write_header: fin %d rsv %#x opcode %#x masked %d len %" PRIu64 ": got %d",
+                 f->fin, f->rsv, f->opcode, f->masked, f->payload_len, r);
+    if (ok)
+        assert_memory_equal(out + SLACK, want, h);
+    for (size_t i = 0; i < sizeof out; i++) {
+        if ((i < SLACK || i >= SLACK + (ok ? h : 0)) && out[i] != CANARY)
+            fail_msg("write_header: opcode %#x: byte %zu written", f->opcode, i);
+    }
+    if (ok) {
+        memset(out, CANARY, sizeof out);
+        assert_int_equal(ws_frame_write_header(f, out + SLACK, h - 1), WS_E_BUFFER_TOO_SMALL);
+        for (size_t i = 0; i < sizeof out; i++)
+            assert_int_equal(out[i], CANARY);
+    }
+}
+
 /* One frame through each writer, payload fenced on both sides, out exactly
  * the frame's size with canaries around it; then one byte short. */
 static void check_against_reference(const ws_frame *f, const uint8_t *payload, size_t len,
@@ -642,6 +669,7 @@ static void check_against_reference(const ws_frame *f, const uint8_t *payload, s
 {
     const bool ok = ref_writable(f);
     const size_t n = ok ? ref_encode(f, payload, len, want) : 0;
+    check_header_against_reference(f, want);
     for (int end = 0; end < 2; end++) {
         fenced src = fenced_copy(payload, len, end != 0);
         for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
@@ -729,6 +757,7 @@ static void test_write_every_head_vs_reference(void **state)
                     const size_t len = lengths[i];
                     const bool ok = ref_writable(&f);
                     const size_t n = ok ? ref_encode(&f, payload, len, want) : 0;
+                    check_header_against_reference(&f, want);
                     for (size_t w = 0; w < sizeof writers / sizeof writers[0]; w++) {
                         memset(out, CANARY, sizeof out);
                         ptrdiff_t r = writers[w].write(&f, payload, len, out + SLACK,
