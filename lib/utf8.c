@@ -923,12 +923,9 @@ ws_status ws_utf8_feed_neon(ws_utf8 *v, const uint8_t *data, size_t len, size_t 
 
 /* Below this, AVX2 does not pay for the feature check. */
 #define AVX2_MIN_LEN 24
-/* The one-shot AVX2 checks' range (ws_utf8_whole_valid_avx2 and
- * ws_utf8_unmask_whole_avx2): from 4 bytes, the smallest their loads take;
- * up to 256, above which the streaming path's skipping of ASCII runs
- * costs less than a block check of everything. */
-#define WHOLE_AVX2_MIN_LEN 4
-#define WHOLE_AVX2_MAX_LEN 256
+/* The one-shot AVX2 checks' range (see utf8.h). */
+#define WHOLE_AVX2_MIN_LEN WS_UTF8_WHOLE_AVX2_MIN_LEN
+#define WHOLE_AVX2_MAX_LEN WS_UTF8_WHOLE_AVX2_MAX_LEN
 
 WS_API void ws_utf8_init(ws_utf8 *v) { v->state_ = (uint32_t)ACCEPT_VALUE; }
 
@@ -1013,15 +1010,6 @@ ws_status ws_utf8_unmask_feed_two_pass(ws_utf8 *v, uint8_t *data, size_t len, co
     return WS_OK;
 }
 
-ws_status ws_utf8_unmask_validate(uint8_t *data, size_t len, const uint8_t key[4])
-{
-#ifdef WS_HAVE_AVX2
-    if (len >= WHOLE_AVX2_MIN_LEN && len <= WHOLE_AVX2_MAX_LEN && ws_cpu_has_avx2())
-        return ws_utf8_unmask_whole_avx2(data, len, key);
-#endif
-    return ws_utf8_unmask_validate_stepwise(data, len, key);
-}
-
 ws_status ws_utf8_unmask_validate_stepwise(uint8_t *data, size_t len, const uint8_t key[4])
 {
     if (len < WHOLE_AVX2_MIN_LEN) {
@@ -1069,10 +1057,22 @@ __attribute__((noinline)) ws_status ws_utf8_validate_stepwise(const uint8_t *dat
     return ws_utf8_finish(&v);
 }
 
+/* 1-3 bytes: no call is worth it. REJECT is absorbing: one check at the
+ * end. */
+static ALWAYS_INLINE ws_status validate_tiny(const uint8_t *data, size_t len)
+{
+    uint64_t s = ACCEPT_VALUE;
+    for (size_t i = 0; i < len; i++)
+        STEP(s, data[i]);
+    return (s & 63) == ACCEPT_VALUE ? WS_OK : WS_E_INVALID_UTF8;
+}
+
 WS_API ws_status ws_utf8_validate(const uint8_t *data, size_t len)
 {
+    if (len < WHOLE_AVX2_MIN_LEN)
+        return validate_tiny(data, len);
 #ifdef WS_HAVE_AVX2
-    if (len >= WHOLE_AVX2_MIN_LEN && len <= WHOLE_AVX2_MAX_LEN && ws_cpu_has_avx2())
+    if (len <= WHOLE_AVX2_MAX_LEN && ws_cpu_has_avx2())
         return ws_utf8_whole_valid_avx2(data, len);
 #endif
     return ws_utf8_validate_stepwise(data, len);

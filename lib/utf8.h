@@ -22,11 +22,6 @@ ws_status ws_utf8_feed_sse2(ws_utf8 *v, const uint8_t *data, size_t len, size_t 
 /* Only call when ws_cpu_has_avx2(). */
 ws_status ws_utf8_feed_avx2(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 #endif
-#ifdef WS_HAVE_AVX2
-/* Only call when ws_cpu_has_avx2(), with len >= 4: ws_utf8_validate, one
- * pass with no state (WS_OK for a whole valid text, not cut at the end). */
-ws_status ws_utf8_whole_valid_avx2(const uint8_t *data, size_t len);
-#endif
 /*
  * Unmask data in place with key from *key_offset (as ws_mask, *key_offset
  * becomes the next offset) and validate it as ws_utf8_feed does, in one
@@ -41,13 +36,13 @@ ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len, const 
                                    size_t *key_offset, size_t *error_at);
 #endif
 
-/*
- * A whole text, still masked with key from key offset 0: unmask it in place
- * and return WS_OK when it is valid UTF-8 not cut at the end, as ws_mask
- * then ws_utf8_validate would, in one pass where that is faster. On
- * failure the bytes after the failing one may be left masked.
- */
-ws_status ws_utf8_unmask_validate(uint8_t *data, size_t len, const uint8_t key[4]);
+/* The one-shot AVX2 checks' range (ws_utf8_whole_valid_avx2,
+ * ws_utf8_unmask_whole_avx2): from 4 bytes, the smallest their loads
+ * take; up to 256, above which the streaming path's skipping of ASCII runs
+ * costs less than a block check of everything. */
+#define WS_UTF8_WHOLE_AVX2_MIN_LEN 4
+#define WS_UTF8_WHOLE_AVX2_MAX_LEN 256
+
 /* The paths behind the dispatchers without the one-shot AVX2 checks, as
  * taken without AVX2, short of 4 bytes or past 256: the DFA after the fast
  * paths of ws_utf8_feed; and for ws_utf8_unmask_feed, ws_mask then
@@ -57,10 +52,31 @@ ws_status ws_utf8_unmask_validate_stepwise(uint8_t *data, size_t len, const uint
 ws_status ws_utf8_unmask_feed_two_pass(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
                                        size_t *key_offset, size_t *error_at);
 #ifdef WS_HAVE_AVX2
-/* Only call when ws_cpu_has_avx2(), with len >= 4; unmasks all of data,
- * even on failure. */
+/* Only call when ws_cpu_has_avx2(), with len >= 4: ws_utf8_validate, one
+ * pass with no state (WS_OK for a whole valid text, not cut at the end). */
+ws_status ws_utf8_whole_valid_avx2(const uint8_t *data, size_t len);
+/* Only call when ws_cpu_has_avx2(), with len >= 4: ws_utf8_unmask_validate
+ * in one pass from registers; unmasks all of data, even on failure. */
 ws_status ws_utf8_unmask_whole_avx2(uint8_t *data, size_t len, const uint8_t key[4]);
 #endif
+
+/*
+ * A whole text, still masked with key from key offset 0: unmask it in place
+ * and return WS_OK when it is valid UTF-8 not cut at the end, as ws_mask
+ * then ws_utf8_validate would. With AVX2 in one pass, so the check does not
+ * reload bytes whose stores are still in flight. On failure the bytes after
+ * the failing one may be left masked. Inline, so that a caller's call goes
+ * straight to the variant.
+ */
+static inline ws_status ws_utf8_unmask_validate(uint8_t *data, size_t len, const uint8_t key[4])
+{
+#ifdef WS_HAVE_AVX2
+    if (len >= WS_UTF8_WHOLE_AVX2_MIN_LEN && len <= WS_UTF8_WHOLE_AVX2_MAX_LEN &&
+        ws_cpu_has_avx2())
+        return ws_utf8_unmask_whole_avx2(data, len, key);
+#endif
+    return ws_utf8_unmask_validate_stepwise(data, len, key);
+}
 
 #ifdef WS_HAVE_NEON
 ws_status ws_utf8_feed_neon(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
