@@ -69,6 +69,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             &other);
     check(same(&whole, &other), "random reads differ", &whole, &other);
 
+    /* WS_PARSER_WHOLE_MESSAGES has its own fast paths for frames found
+     * whole; it must tell the same story, and fail at the same byte, at
+     * every cut. */
+    static sh_log whole_mode;
+    char why[4096];
+    if (!sh_check_invariance_with(&cfg, WS_PARSER_WHOLE_MESSAGES, stream, len, 64, seed,
+                                  &whole_mode, why, sizeof why)) {
+        fprintf(stderr, "WS_PARSER_WHOLE_MESSAGES: %s\n", why);
+        abort();
+    }
+    check(same(&whole, &whole_mode), "WS_PARSER_WHOLE_MESSAGES differs", &whole, &whole_mode);
+
     /* Writer round trip. */
     static uint8_t out[1 << 18];
     uint32_t keys = 0;
