@@ -81,7 +81,35 @@ static long run(feed_fn feed, const uint8_t *d, size_t len, size_t split)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     long want = reference(data, size);
-    CHECK(ws_utf8_validate(data, size) == (want == VALID ? WS_OK : WS_E_INVALID_UTF8));
+    const ws_status want_status = want == VALID ? WS_OK : WS_E_INVALID_UTF8;
+    CHECK(ws_utf8_validate(data, size) == want_status);
+    CHECK(ws_utf8_validate_stepwise(data, size) == want_status);
+
+    /* Masked (key from the input), the one-pass unmask-and-validate paths
+     * agree and give the text back, all of it where they promise to. */
+    static uint8_t masked[8192];
+    if (size <= sizeof masked) {
+        const uint8_t key[4] = {(uint8_t)(size * 7u + 1u), size ? data[0] : 0x5a, 0x80,
+                                size > 1 ? data[1] : 0xa5};
+        for (int variant = 0; variant < 3; variant++) {
+            memcpy(masked, data, size);
+            ws_mask(masked, size, key, 0);
+            ws_status st;
+            if (variant == 0)
+                st = ws_utf8_unmask_validate(masked, size, key);
+            else if (variant == 1)
+                st = ws_utf8_unmask_validate_stepwise(masked, size, key);
+#ifdef WS_HAVE_AVX2
+            else if (ws_cpu_has_avx2() && size >= 4)
+                st = ws_utf8_unmask_whole_avx2(masked, size, key);
+#endif
+            else
+                continue;
+            CHECK(st == want_status);
+            if (st == WS_OK || variant == 2)
+                CHECK(memcmp(masked, data, size) == 0);
+        }
+    }
     size_t split = size ? ((size_t)data[size - 1] * 131u + size) % (size + 1) : 0;
 
     feed_fn impls[5];
