@@ -247,6 +247,11 @@ class Proc:
             code = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return None
+        # The process is gone, but its last lines may still be in the pipe:
+        # callers read stdout_lines/all_stdout next (under valgrind's load a
+        # peer's final "ok:" line was seen missing).
+        for t in self._threads:
+            t.join(5)
         self._record(code, stopped=False)
         return code
 
