@@ -418,8 +418,13 @@ def check_flood_aftermath(checks, direct, everyone, servers):
     checks.check(most < FLOOD_MESSAGES, "flood: the backlog was bounded (the excess was dropped, "
                  "not queued)")
     dropped = [m for m in map(DROPPED_RE.search, servers[0].stderr_lines) if m]
-    checks.check(len(dropped) == 1, "flood: instance 0 counted the dropped messages once Redis "
-                 "was back", f"{len(dropped)} lines")
+    # One summary when Redis is back; a second one is right too when the
+    # flood is still arriving as the backlog drains (seen under valgrind).
+    # What must not happen is a line per dropped message.
+    total = sum(int(m.group(1)) for m in dropped)
+    checks.check(1 <= len(dropped) <= 2 and len(dropped) < max(total, 2),
+                 "flood: instance 0 counted the dropped messages in a summary once Redis was back, "
+                 "not one line per message", f"{len(dropped)} lines for {total} messages")
     if dropped:
         kept = FLOOD_MESSAGES - int(dropped[0].group(1))
         checks.check(0.9 * BACKLOG_BYTES <= kept * FLOOD_BYTES <= BACKLOG_BYTES,
