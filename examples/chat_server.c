@@ -6,7 +6,7 @@
  *
  *   chat_server [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...
  *               [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]
- *               [--handshake-timeout SECONDS] [--redis redis://HOST:PORT[/CHANNEL]]
+ *               [--handshake-timeout SECONDS] [--redis redis://[[USER]:PASSWORD@]HOST:PORT[/CHANNEL]]
  *               [--protocol NAME]...
  *
  * What to read here: the HTTP handler (the page, HEAD, 404, 405) and the message
@@ -53,7 +53,8 @@ static void usage(FILE *out, const char *prog)
     fprintf(out,
             "usage: %s [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...\n"
             "          [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]\n"
-            "          [--handshake-timeout SECONDS] [--redis redis://HOST:PORT[/CHANNEL]]\n"
+            "          [--handshake-timeout SECONDS]\n"
+            "          [--redis redis://[[USER]:PASSWORD@]HOST[:PORT][/CHANNEL]]\n"
             "          [--protocol NAME]...\n"
             "\n"
             "A WebSocket chat room. Open http://HOST:PORT/ in a browser for the chat page.\n"
@@ -80,7 +81,8 @@ static void usage(FILE *out, const char *prog)
             "                     complete after S seconds (default %u)\n"
             "  --redis URL        share the room with every chat_server on the same Redis\n"
             "                     channel (redis://HOST[:PORT][/CHANNEL], default port\n"
-            "                     6379, channel wsframe-chat), e.g. several instances\n"
+            "                     6379, channel wsframe-chat; redis://:PASSWORD@HOST or\n"
+            "                     redis://USER:PASSWORD@HOST sends AUTH), e.g. several instances\n"
             "                     behind nginx (docs/scaling.md). If Redis goes away,\n"
             "                     local clients still hear each other; the server\n"
             "                     reconnects on its own%s\n"

@@ -45,6 +45,7 @@ typedef struct bus_link {
     loop_timer timer;
     bool ready;
     bool outage_reported; /* one log line per outage, not one per retry */
+    bool auth_unneeded_reported;
     char why[160];        /* why we dropped the connection ourselves */
     uint64_t down_since_ms, ready_since_ms;
     unsigned backoff_ms;
@@ -59,9 +60,7 @@ typedef struct bus_msg {
 
 struct redis_bus {
     loop *loop;
-    char host[REDIS_BUS_HOST_MAX];
-    uint16_t port;
-    char channel[REDIS_BUS_CHANNEL_MAX];
+    redis_bus_url url;
     size_t channel_len;
     uint8_t id[BUS_ID_LEN];
     char id_hex[2 * BUS_ID_LEN + 1];
@@ -129,19 +128,71 @@ static void pick_instance_id(redis_bus *b)
 
 /* ---------------------------------------------------------------- the URL */
 
-bool redis_bus_parse_url(const char *url, char host[REDIS_BUS_HOST_MAX], uint16_t *port,
-                         char channel[REDIS_BUS_CHANNEL_MAX], char *err, size_t err_cap)
+static int hex_digit(unsigned c)
+{
+    return c >= '0' && c <= '9'   ? (int)(c - '0')
+           : c >= 'a' && c <= 'f' ? (int)(c - 'a' + 10)
+           : c >= 'A' && c <= 'F' ? (int)(c - 'A' + 10)
+                                  : -1;
+}
+
+/* Percent-decode src[0, len) into dst, cap bytes with the NUL. */
+static bool decode_credential(const char *src, size_t len, char *dst, size_t cap, const char *what,
+                              char *err, size_t err_cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned ch = (unsigned char)src[i];
+        if (ch == '%') {
+            int hi = i + 2 < len ? hex_digit((unsigned char)src[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_digit((unsigned char)src[i + 2]) : -1;
+            if (lo < 0 || (hi | lo) == 0) {
+                snprintf(err, err_cap, "the %s in the Redis URL has a bad %%-escape (a %% takes "
+                                       "two hex digits; %%00 is refused)", what);
+                return false;
+            }
+            ch = (unsigned)(hi * 16 + lo);
+            i += 2;
+        }
+        if (n + 1 >= cap) {
+            snprintf(err, err_cap, "the %s in the Redis URL is longer than %zu bytes", what, cap - 1);
+            return false;
+        }
+        dst[n++] = (char)ch;
+    }
+    dst[n] = '\0';
+    return true;
+}
+
+bool redis_bus_parse_url(const char *url, redis_bus_url *out, char *err, size_t err_cap)
 {
     static const char scheme[] = "redis://";
+    memset(out, 0, sizeof *out);
     if (strncmp(url, scheme, sizeof scheme - 1) != 0) {
         snprintf(err, err_cap, "a Redis URL starts with redis:// (redis://HOST:PORT/CHANNEL)");
         return false;
     }
     const char *p = url + sizeof scheme - 1;
-    const char *end_of_authority = p + strcspn(p, "/");
-    if (memchr(p, '@', (size_t)(end_of_authority - p))) {
-        snprintf(err, err_cap, "credentials in the Redis URL are not supported");
-        return false;
+    const char *end_of_authority = p + strcspn(p, "/?#");
+    /* The last '@': an unescaped one in a password still parses. */
+    const char *at = NULL;
+    for (const char *q = p; q < end_of_authority; q++)
+        if (*q == '@')
+            at = q;
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *pass = colon ? colon + 1 : p;
+        if ((colon && !decode_credential(p, (size_t)(colon - p), out->user, sizeof out->user,
+                                         "user name", err, err_cap)) ||
+            !decode_credential(pass, (size_t)(at - pass), out->password, sizeof out->password,
+                               "password", err, err_cap))
+            return false;
+        if (out->password[0] == '\0') {
+            snprintf(err, err_cap, "the Redis URL has credentials but an empty password "
+                                   "(redis://:PASSWORD@HOST or redis://USER:PASSWORD@HOST)");
+            return false;
+        }
+        p = at + 1;
     }
     if (strpbrk(p, "?#")) {
         snprintf(err, err_cap, "a query or fragment in the Redis URL is not supported");
@@ -167,10 +218,10 @@ bool redis_bus_parse_url(const char *url, char host[REDIS_BUS_HOST_MAX], uint16_
                  REDIS_BUS_HOST_MAX - 1);
         return false;
     }
-    memcpy(host, host_start, host_len);
-    host[host_len] = '\0';
+    memcpy(out->host, host_start, host_len);
+    out->host[host_len] = '\0';
 
-    *port = REDIS_BUS_DEFAULT_PORT;
+    out->port = REDIS_BUS_DEFAULT_PORT;
     if (*p == ':') {
         p++;
         unsigned long v = 0;
@@ -181,7 +232,7 @@ bool redis_bus_parse_url(const char *url, char host[REDIS_BUS_HOST_MAX], uint16_
             snprintf(err, err_cap, "the port in the Redis URL must be a number from 1 to 65535");
             return false;
         }
-        *port = (uint16_t)v;
+        out->port = (uint16_t)v;
     } else if (*p != '\0' && *p != '/') {
         snprintf(err, err_cap, "unexpected '%c' after the host in the Redis URL", *p);
         return false;
@@ -204,7 +255,7 @@ bool redis_bus_parse_url(const char *url, char host[REDIS_BUS_HOST_MAX], uint16_
             return false;
         }
     }
-    memcpy(channel, name, name_len + 1);
+    memcpy(out->channel, name, name_len + 1);
     return true;
 }
 
@@ -316,7 +367,7 @@ static void link_lost(bus_link *k, const char *why, bool was_ready)
         k->down_since_ms = now_ms(b);
         log_msg("redis", "%s: %s:%u unavailable (%s); local delivery goes on, retrying "
                 "with backoff from %u ms up to %u s",
-                k->role, b->host, (unsigned)b->port, why, BACKOFF_FIRST_MS, BACKOFF_MAX_MS / 1000u);
+                k->role, b->url.host, (unsigned)b->url.port, why, BACKOFF_FIRST_MS, BACKOFF_MAX_MS / 1000u);
     }
     loop_timer_start(&k->timer, with_jitter(b, k->backoff_ms));
     k->backoff_ms = k->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : k->backoff_ms * 2;
@@ -343,13 +394,13 @@ static void link_ready(bus_link *k)
     k->ready_since_ms = now_ms(b);
     if (k->outage_reported) {
         uint64_t ms = now_ms(b) - k->down_since_ms;
-        log_msg("redis", "%s: back on %s:%u after %llu.%03llu s", k->role, b->host,
-                (unsigned)b->port, (unsigned long long)(ms / 1000u),
+        log_msg("redis", "%s: back on %s:%u after %llu.%03llu s", k->role, b->url.host,
+                (unsigned)b->url.port, (unsigned long long)(ms / 1000u),
                 (unsigned long long)(ms % 1000u));
         k->outage_reported = false;
     } else {
-        log_msg("redis", "%s: connected to %s:%u, channel %s", k->role, b->host, (unsigned)b->port,
-                b->channel);
+        log_msg("redis", "%s: connected to %s:%u, channel %s", k->role, b->url.host, (unsigned)b->url.port,
+                b->url.channel);
     }
 }
 
@@ -403,7 +454,7 @@ static void on_published(redisAsyncContext *ac, void *reply, void *privdata)
 
 static void pump(redis_bus *b)
 {
-    const char *argv[3] = {"PUBLISH", b->channel, NULL};
+    const char *argv[3] = {"PUBLISH", b->url.channel, NULL};
     size_t lens[3] = {7, b->channel_len, 0};
     while (b->pub.ready && b->unsent) {
         bus_msg *m = b->unsent;
@@ -454,7 +505,7 @@ static void bad_input(redis_bus *b, const char *why)
     if (b->bad_input_reported)
         return;
     b->bad_input_reported = true;
-    log_msg("redis", "subscriber: ignoring messages on %s that %s (reported once)", b->channel,
+    log_msg("redis", "subscriber: ignoring messages on %s that %s (reported once)", b->url.channel,
             why);
 }
 
@@ -530,6 +581,28 @@ static void on_pong(redisAsyncContext *ac, void *reply, void *privdata)
     pump(b);
 }
 
+/* The answer to AUTH, the first command on a connection that has
+ * credentials. A refusal (WRONGPASS) is an outage like any other: logged
+ * once with Redis's words, retried with backoff, so fixing Redis's side
+ * needs no restart. A Redis with no password at all lets everyone in, as
+ * redis-cli does in that case, we say so and go on. */
+static void on_auth(redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void)ac;
+    bus_link *k = privdata;
+    redisReply *r = reply;
+    if (!r || r->type != REDIS_REPLY_ERROR)
+        return;
+    if (r->str && strstr(r->str, "without any password configured")) {
+        if (!k->auth_unneeded_reported)
+            log_msg("redis", "%s: %s:%u has no password set, so the URL's is not needed (%.*s)",
+                    k->role, k->bus->url.host, (unsigned)k->bus->url.port, (int)r->len, r->str);
+        k->auth_unneeded_reported = true;
+        return;
+    }
+    link_refused(k, "AUTH", r);
+}
+
 static void on_connected(const redisAsyncContext *ac, int status)
 {
     bus_link *k = ac->data;
@@ -549,7 +622,7 @@ static void on_connected(const redisAsyncContext *ac, int status)
 static void link_connect(bus_link *k)
 {
     redis_bus *b = k->bus;
-    redisAsyncContext *ac = redisAsyncConnect(b->host, b->port);
+    redisAsyncContext *ac = redisAsyncConnect(b->url.host, b->url.port);
     if (!ac || ac->err) {
         char why[128];
         snprintf(why, sizeof why, "%s", ac ? ac->errstr : "out of memory");
@@ -573,8 +646,16 @@ static void link_connect(bus_link *k)
     ev_add_write(k);
     loop_timer_start(&k->timer, CONNECT_TIMEOUT_MS);
 
+    /* Commands queue in hiredis until the connection is up and go out in
+     * order: AUTH before anything else. */
+    if (b->url.password[0]) {
+        const bool acl_user = b->url.user[0] != '\0';
+        const char *argv[3] = {"AUTH", acl_user ? b->url.user : b->url.password, b->url.password};
+        size_t lens[3] = {4, strlen(argv[1]), strlen(b->url.password)};
+        redisAsyncCommandArgv(ac, on_auth, k, acl_user ? 3 : 2, argv, lens);
+    }
     if (k == &b->sub) {
-        const char *argv[2] = {"SUBSCRIBE", b->channel};
+        const char *argv[2] = {"SUBSCRIBE", b->url.channel};
         size_t lens[2] = {9, b->channel_len};
         /* Queued in hiredis until the connection is up. */
         redisAsyncCommandArgv(ac, on_subscriber_reply, b, 2, argv, lens);
@@ -598,13 +679,13 @@ redis_bus *redis_bus_new(loop *l, const redis_bus_options *o, char *err, size_t 
         snprintf(err, err_cap, "out of memory");
         return NULL;
     }
-    if (!redis_bus_parse_url(o->url, b->host, &b->port, b->channel, err, err_cap)) {
+    if (!redis_bus_parse_url(o->url, &b->url, err, err_cap)) {
         free(b);
         return NULL;
     }
     signal(SIGPIPE, SIG_IGN);
     b->loop = l;
-    b->channel_len = strlen(b->channel);
+    b->channel_len = strlen(b->url.channel);
     b->on_message = o->on_message;
     b->arg = o->arg;
     b->max_message = o->max_message;
@@ -613,7 +694,7 @@ redis_bus *redis_bus_new(loop *l, const redis_bus_options *o, char *err, size_t 
     link_init(b, &b->sub, "subscriber");
     link_init(b, &b->pub, "publisher");
     log_msg("redis", "instance %s, channel %s on %s:%u, publish backlog up to %zu bytes", b->id_hex,
-            b->channel, b->host, (unsigned)b->port, b->max_queued);
+            b->url.channel, b->url.host, (unsigned)b->url.port, b->max_queued);
     link_connect(&b->sub);
     link_connect(&b->pub);
     return b;
@@ -634,5 +715,6 @@ void redis_bus_free(redis_bus *b)
         next = m->next;
         free(m);
     }
+    explicit_bzero(b->url.password, sizeof b->url.password);
     free(b);
 }

@@ -45,7 +45,7 @@ typedef struct redis_bus redis_bus;
 typedef void (*redis_bus_fn)(ws_opcode opcode, const uint8_t *data, size_t len, void *arg);
 
 typedef struct redis_bus_options {
-    const char *url;         /* redis://HOST[:PORT][/CHANNEL], see redis_bus_parse_url */
+    const char *url;         /* redis://[[USER]:PASSWORD@]HOST[:PORT][/CHANNEL], see redis_bus_parse_url */
     size_t max_message;      /* bigger messages from the channel are dropped; 0: no limit */
     size_t max_queued_bytes; /* publish backlog (waiting or unacknowledged); 0: 8 MiB */
     redis_bus_fn on_message;
@@ -56,15 +56,29 @@ typedef struct redis_bus_options {
 #define REDIS_BUS_DEFAULT_CHANNEL "wsframe-chat"
 #define REDIS_BUS_HOST_MAX 256
 #define REDIS_BUS_CHANNEL_MAX 256
+#define REDIS_BUS_CREDENTIAL_MAX 256
+
+typedef struct redis_bus_url {
+    char host[REDIS_BUS_HOST_MAX];
+    uint16_t port;
+    char channel[REDIS_BUS_CHANNEL_MAX];
+    /* Percent-decoded. An empty password: no AUTH. An empty user with a
+     * password: "AUTH password" (requirepass, or the default ACL user);
+     * both: "AUTH user password" (a Redis 6+ ACL user). */
+    char user[REDIS_BUS_CREDENTIAL_MAX];
+    char password[REDIS_BUS_CREDENTIAL_MAX];
+} redis_bus_url;
 
 /*
- * Split "redis://HOST[:PORT][/CHANNEL]" (HOST may be "[v6 literal]"; PORT
- * defaults to 6379, CHANNEL to "wsframe-chat"). Credentials, database
- * numbers and query strings are refused rather than ignored. Returns true,
- * or false with a sentence in err.
+ * Split "redis://[[USER]:PASSWORD@]HOST[:PORT][/CHANNEL]" into *out (HOST
+ * may be "[v6 literal]"; PORT defaults to 6379, CHANNEL to "wsframe-chat").
+ * As with redis-cli -u, "redis://PASSWORD@HOST" is a password alone. A
+ * '@', ':' or '/' inside USER or PASSWORD is written %40, %3A, %2F; %00 is
+ * refused. Database numbers and query strings are refused rather than
+ * ignored. Returns true, or false with a sentence in err (which never
+ * repeats the password).
  */
-bool redis_bus_parse_url(const char *url, char host[REDIS_BUS_HOST_MAX], uint16_t *port,
-                         char channel[REDIS_BUS_CHANNEL_MAX], char *err, size_t err_cap);
+bool redis_bus_parse_url(const char *url, redis_bus_url *out, char *err, size_t err_cap);
 
 /*
  * Start a bus on loop l: parses the URL, picks the instance id and starts

@@ -37,4 +37,19 @@ if(TARGET chat_server)
   else()
     message(STATUS "interop_scaling skipped, missing: ${ws_scaling_missing}")
   endif()
+
+  # --redis with credentials (AUTH, requirepass and an ACL user) against a
+  # real redis-server; needs no nginx.
+  list(REMOVE_ITEM ws_scaling_missing "nginx (nginx)")
+  if(ws_scaling_missing STREQUAL "")
+    ws_add_python_interop(interop_redis_auth SCRIPT ${CMAKE_CURRENT_LIST_DIR}/scaling/redis_auth.py
+      TIMEOUT 90 LABELS scaling
+      ARGS $<TARGET_FILE:chat_server> ${WS_REDIS_SERVER})
+  elseif(DEFINED ENV{CI} AND (WS_WITH_HIREDIS STREQUAL "AUTO" OR WS_WITH_HIREDIS))
+    string(REPLACE ";" ", " ws_scaling_missing "${ws_scaling_missing}")
+    add_test(NAME interop_redis_auth
+      COMMAND ${CMAKE_COMMAND} "-DMISSING=${ws_scaling_missing}"
+              -P ${CMAKE_CURRENT_LIST_DIR}/scaling/missing.cmake)
+    set_tests_properties(interop_redis_auth PROPERTIES TIMEOUT 10 LABELS "interop;scaling")
+  endif()
 endif()

@@ -72,22 +72,37 @@ def wait_port(port, timeout):
     return False
 
 
-def redis_ping(port):
+def redis_command(port, *args, password=None):
+    """One command (after AUTH when given a password); Redis's first reply
+    line of the last command."""
+    def encode(argv):
+        out = f"*{len(argv)}\r\n".encode()
+        for a in argv:
+            a = a.encode() if isinstance(a, str) else a
+            out += f"${len(a)}\r\n".encode() + a + b"\r\n"
+        return out
+    with socket.create_connection((h.HOST, port), timeout=2) as s:
+        s.sendall((encode(["AUTH", password]) if password else b"") + encode(args))
+        f = s.makefile("rb")
+        if password:
+            f.readline()
+        return f.readline().rstrip(b"\r\n")
+
+
+def redis_ping(port, password=None):
     try:
-        with socket.create_connection((h.HOST, port), timeout=1) as s:
-            s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
+        return redis_command(port, "PING", password=password) == b"+PONG"
     except OSError:
         return False
 
 
-def start_redis(binary, port, workdir):
+def start_redis(binary, port, workdir, extra=(), password=None):
     proc = h.Proc([binary, "--port", port, "--bind", h.HOST, "--save", "", "--appendonly", "no",
-                   "--dir", workdir, "--daemonize", "no", "--protected-mode", "yes"],
+                   "--dir", workdir, "--daemonize", "no", "--protected-mode", "yes", *extra],
                   name="redis-server")
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and proc.alive():
-        if redis_ping(port):
+        if redis_ping(port, password):
             print(f"info: redis-server pid {proc.pid} on {h.HOST}:{port}", flush=True)
             return proc
         time.sleep(0.05)
@@ -439,7 +454,11 @@ BAD_URLS = [
     ("redis://127.0.0.1:0/x", "port"),
     ("redis://127.0.0.1:65536/x", "port"),
     ("redis://127.0.0.1:63a9/x", "port"),
-    ("redis://user:secret@127.0.0.1/x", "credentials"),
+    ("redis://:p%zz@127.0.0.1/x", "%-escape"),
+    ("redis://:p%0@127.0.0.1/x", "%-escape"),
+    ("redis://:%00@127.0.0.1/x", "%-escape"),
+    ("redis://user:@127.0.0.1/x", "empty password"),
+    ("redis://:" + "p" * 300 + "@127.0.0.1/x", "password"),
     ("redis://127.0.0.1/x?db=1", "query"),
     ("redis://[::1:6379/x", "IPv6"),
     ("redis://127.0.0.1/a b", "channel"),
@@ -452,6 +471,8 @@ GOOD_URLS = [
     ("redis://localhost", "channel wsframe-chat on localhost:6379"),
     ("redis://127.0.0.1:1/room-1", "channel room-1 on 127.0.0.1:1"),
     ("redis://[::1]:2/", "channel wsframe-chat on ::1:2"),
+    ("redis://u%3Ase:p%40ss@127.0.0.1:3/room-2", "channel room-2 on 127.0.0.1:3"),
+    ("redis://p@ss@127.0.0.1:4", "channel wsframe-chat on 127.0.0.1:4"),
 ]
 
 
