@@ -43,6 +43,7 @@ enum {
 #define CONNECT_TIMEOUT_MS 10000
 #define STDIN_CHUNK (64u * 1024u)
 #define MAX_PROTOCOLS 32
+#define MAX_EXECUTE 64
 
 typedef struct options {
     const char *url;
@@ -56,6 +57,9 @@ typedef struct options {
     bool quiet;
     bool verbose;
     bool slash; /* slash commands apply */
+    /* -x: sent as they are once connected, in place of stdin (as wscat -x) */
+    const char *execute[MAX_EXECUTE];
+    size_t num_execute;
 } options;
 
 typedef struct app {
@@ -421,6 +425,17 @@ static void update(app *a)
         return;
     }
 
+    if (st == CLIENT_OPEN && a->opt.num_execute > 0 && !a->stdin_eof) {
+        /* -x: the messages stand in for stdin, which is never read. */
+        for (size_t i = 0; i < a->opt.num_execute && client_state(&a->conn) == CLIENT_OPEN; i++) {
+            a->line_no++;
+            send_data(a, (const uint8_t *)a->opt.execute[i], strlen(a->opt.execute[i]));
+        }
+        on_stdin_eof(a);
+        client_flush(&a->conn);
+        st = client_state(&a->conn);
+    }
+
     bool want_stdin = st == CLIENT_OPEN && !a->stdin_eof &&
                       client_queued(&a->conn) < CLIENT_QUEUE_LIMIT;
     if (a->stdin_epoll) {
@@ -532,13 +547,18 @@ static void on_signal(loop *l, int signo, void *arg)
 static void usage(FILE *to)
 {
     fputs("usage: chat_client [options] ws://host[:port][/path][?query]\n"
+          "       chat_client [options] -c URL\n"
           "\n"
           "Sends each line of stdin as a WebSocket message and prints each message\n"
           "received on its own line. End of input closes the connection (code 1000).\n"
           "\n"
+          "  -c, --connect URL           the URL, as an option (as wscat takes it)\n"
+          "  -x, --execute MESSAGE       send MESSAGE once connected, instead of reading\n"
+          "                              stdin (repeatable, in order); then as end of input\n"
           "  -H, --header \"Name: value\"  add a header to the upgrade request (repeatable)\n"
-          "      --protocol NAME         offer a subprotocol (repeatable, preferred first)\n"
-          "      --origin URL            send this Origin\n"
+          "  -s, --protocol NAME         offer a subprotocol (repeatable, preferred first;\n"
+          "                              also --subprotocol)\n"
+          "  -o, --origin URL            send this Origin\n"
           "  -b, --binary                send lines as binary messages instead of text\n"
           "      --ping-interval SECS    ping the server every SECS seconds\n"
           "      --max-message BYTES     largest message sent or accepted (default 16 MiB)\n"
@@ -607,11 +627,14 @@ static bool add_header(char **headers, size_t *len, const char *arg, char *why, 
 /* Returns -1 to go on, else an exit status. */
 static int parse_options(int argc, char **argv, options *o, char **extra_headers)
 {
-    enum { OPT_PROTOCOL = 256, OPT_ORIGIN, OPT_PING, OPT_MAX, OPT_SLASH };
+    enum { OPT_PING = 256, OPT_MAX, OPT_SLASH };
     static const struct option longopts[] = {
         {"header", required_argument, NULL, 'H'},
-        {"protocol", required_argument, NULL, OPT_PROTOCOL},
-        {"origin", required_argument, NULL, OPT_ORIGIN},
+        {"protocol", required_argument, NULL, 's'},
+        {"subprotocol", required_argument, NULL, 's'},
+        {"origin", required_argument, NULL, 'o'},
+        {"connect", required_argument, NULL, 'c'},
+        {"execute", required_argument, NULL, 'x'},
         {"binary", no_argument, NULL, 'b'},
         {"ping-interval", required_argument, NULL, OPT_PING},
         {"max-message", required_argument, NULL, OPT_MAX},
@@ -627,15 +650,30 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
     char why[512];
     o->max_message = WS_DEFAULT_MAX_MESSAGE_SIZE;
     int ch;
-    while ((ch = getopt_long(argc, argv, "H:bqvhw:", longopts, NULL)) != -1) {
+    const char *connect_url = NULL;
+    while ((ch = getopt_long(argc, argv, "H:bqvhw:s:o:c:x:", longopts, NULL)) != -1) {
         switch (ch) {
+        case 'c':
+            if (connect_url) {
+                complain("more than one URL given");
+                return EXIT_USAGE;
+            }
+            connect_url = optarg;
+            break;
+        case 'x':
+            if (o->num_execute == MAX_EXECUTE) {
+                complain("at most %d -x options", MAX_EXECUTE);
+                return EXIT_USAGE;
+            }
+            o->execute[o->num_execute++] = optarg;
+            break;
         case 'H':
             if (!add_header(extra_headers, &headers_len, optarg, why, sizeof why)) {
                 complain("%s", why);
                 return EXIT_USAGE;
             }
             break;
-        case OPT_PROTOCOL:
+        case 's':
             if (!ws_http_is_token(optarg, strlen(optarg))) {
                 complain("--protocol %s: a subprotocol name is a token (letters, digits, "
                          "and !#$%%&'*+-.^_`|~)",
@@ -648,7 +686,7 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
             }
             o->protocols[o->num_protocols++] = optarg;
             break;
-        case OPT_ORIGIN:
+        case 'o':
             /* Refused here as a bad argument (exit 1), not later by the
              * library as a failed handshake (exit 2). */
             for (const char *p = optarg; *p; p++) {
@@ -701,12 +739,20 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
             return EXIT_USAGE;
         }
     }
-    if (optind != argc - 1) {
-        complain(optind == argc ? "no URL given" : "more than one URL given");
+    const int urls = argc - optind + (connect_url != NULL);
+    if (urls != 1) {
+        complain(urls == 0 ? "no URL given" : "more than one URL given");
         usage(stderr);
         return EXIT_USAGE;
     }
-    o->url = argv[optind];
+    o->url = connect_url ? connect_url : argv[optind];
+    for (size_t i = 0; i < o->num_execute; i++) {
+        if (strlen(o->execute[i]) > o->max_message) {
+            complain("-x message %zu is longer than %" PRIu64 " bytes (--max-message)", i + 1,
+                     o->max_message);
+            return EXIT_USAGE;
+        }
+    }
     ws_url url;
     ws_status st = ws_url_parse(o->url, strlen(o->url), &url);
     if (st != WS_OK) {

@@ -26,3 +26,7 @@ if(TARGET chat_client)
   ws_add_python_interop(interop_audit_client_args SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/client_args.py
     TIMEOUT 30 LABELS client ARGS $<TARGET_FILE:chat_client>)
 endif()
+if(TARGET chat_client)
+  ws_add_python_interop(interop_audit_client_wscat SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/client_wscat.py
+    TIMEOUT 60 LABELS client ARGS $<TARGET_FILE:chat_client>)
+endif()
