@@ -15,4 +15,14 @@
 ptrdiff_t ws_frame_write_no_avx2(const ws_frame *frame, const void *payload, size_t payload_len,
                                  uint8_t *out, size_t cap);
 
+/* ws_frame_write's path for a frame its caller has already checked: an
+ * unmasked frame with first header byte b0 (a defined opcode, FIN set if a
+ * control frame, no RSV bit outside WS_RSV1|WS_RSV2|WS_RSV3), payload_len
+ * <= 125, payload not NULL and not overlapping out, and room for
+ * 2 + payload_len bytes at out. Writes the same bytes as ws_frame_write
+ * and returns 2 + payload_len. For ws_message_write, which knows all this
+ * already and so skips the frame struct and its checks. */
+ptrdiff_t ws_frame_write_short_unmasked(uint8_t b0, const void *payload, size_t payload_len,
+                                        uint8_t *out);
+
 #endif

@@ -602,10 +602,25 @@ static size_t ref_encode(const ws_frame *f, const uint8_t *payload, size_t len, 
 
 typedef ptrdiff_t (*frame_writer)(const ws_frame *, const void *, size_t, uint8_t *, size_t);
 
+/* ws_frame_write_short_unmasked (ws_message_write's path) for every frame
+ * its contract admits, ws_frame_write for the rest: held to the same
+ * reference bytes, fences and canaries as ws_frame_write itself. */
+static ptrdiff_t write_short_when_admitted(const ws_frame *f, const void *payload, size_t len,
+                                          uint8_t *out, size_t cap)
+{
+    if (ref_writable(f) && !f->masked && f->payload_len == len && len <= WS_MAX_CONTROL_PAYLOAD &&
+        payload != NULL && out != NULL && cap >= 2 + len)
+        return ws_frame_write_short_unmasked(
+            (uint8_t)((f->fin ? 0x80 : 0) | f->rsv | f->opcode), payload, len, out);
+    return ws_frame_write(f, payload, len, out, cap);
+}
+
 static const struct {
     const char *name;
     frame_writer write;
-} writers[] = {{"ws_frame_write", ws_frame_write}, {"no AVX2", ws_frame_write_no_avx2}};
+} writers[] = {{"ws_frame_write", ws_frame_write},
+               {"no AVX2", ws_frame_write_no_avx2},
+               {"short unmasked", write_short_when_admitted}};
 
 /* len bytes between two PROT_NONE pages, flush against the first (at_end
  * false) or the second: a read before or after the payload faults. */
