@@ -451,14 +451,14 @@ static ALWAYS_INLINE ptrdiff_t frame_write(const ws_frame *frame, const void *pa
     return write_frame_general(frame, payload, payload_len, out, cap);
 }
 
-ptrdiff_t ws_frame_write_short_unmasked(uint8_t b0, const void *payload, size_t payload_len,
-                                        uint8_t *out)
+HOT_ENTRY ptrdiff_t ws_frame_write_short_unmasked(uint8_t b0, const void *payload,
+                                                  size_t payload_len, uint8_t *out)
 {
     return write_small_unmasked(b0, payload, payload_len, out, true);
 }
 
-WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload, size_t payload_len,
-                                uint8_t *out, size_t cap)
+HOT_ENTRY WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload,
+                                          size_t payload_len, uint8_t *out, size_t cap)
 {
     return frame_write(frame, payload, payload_len, out, cap, true);
 }

@@ -15,6 +15,11 @@
 ptrdiff_t ws_frame_write_no_avx2(const ws_frame *frame, const void *payload, size_t payload_len,
                                  uint8_t *out, size_t cap);
 
+/* On a cache line of its own: a small frame costs 2 ns, and the same
+ * ws_frame_write took 2.0 or 2.8 ns per 2-byte frame depending only on
+ * where the linker happened to put it. */
+#define HOT_ENTRY __attribute__((aligned(64)))
+
 /* ws_frame_write's path for a frame its caller has already checked: an
  * unmasked frame with first header byte b0 (a defined opcode, FIN set if a
  * control frame, no RSV bit outside WS_RSV1|WS_RSV2|WS_RSV3), payload_len
