@@ -704,6 +704,65 @@ static void test_whole_texts_every_fault(void **state)
     }
 }
 
+/* Text of ASCII and 2-byte sequences only (the 2-byte fast paths of the
+ * portable and SSE2 variants), long enough for several of their blocks,
+ * with one byte replaced at every position by each byte those paths must
+ * tell apart (C0-C1 and E0 from C2-DF, continuations, ASCII after a lead),
+ * fed whole and cut at a position that moves with the fault: the verdict
+ * and the failing byte are the reference's. */
+static void test_two_byte_texts_every_fault(void **state)
+{
+    (void)state;
+    enum { LEN = 160 };
+    static const uint8_t bad[] = {0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xF0, 0xFF,
+                                  0x80, 0xBF, 0x7F, 'a'};
+    impl impls[8];
+    size_t n = impl_list(impls);
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 0x2b7e);
+    uint8_t text[LEN];
+    for (int mix = 0; mix < 6; mix++) {
+        /* From all pairs to one pair in ten, pairs of random code points. */
+        for (size_t i = 0; i < LEN;) {
+            if (i + 1 < LEN && ws_test_rng_below(&rng, 10) < (uint64_t)(10 - mix * 2)) {
+                const uint32_t cp = 0x80 + (uint32_t)ws_test_rng_below(&rng, 0x780);
+                text[i++] = (uint8_t)(0xC0 | cp >> 6);
+                text[i++] = (uint8_t)(0x80 | (cp & 0x3F));
+            } else {
+                text[i++] = (uint8_t)(0x20 + ws_test_rng_below(&rng, 0x5F));
+            }
+        }
+        for (size_t at = 0; at <= LEN; at++) {
+            for (size_t b = 0; b < sizeof bad; b++) {
+                uint8_t data[LEN];
+                memcpy(data, text, LEN);
+                size_t len = LEN;
+                if (at < LEN)
+                    data[at] = bad[b];
+                else if (b > 0)
+                    break; /* at == LEN: the clean text, once */
+                /* Also cut right after the fault, so a lead can end the text. */
+                if (b % 2 && at < LEN)
+                    len = at + 1;
+                const long want = ref_validate(data, len);
+                const size_t cut = (at * 7) % (len + 1);
+                uint8_t *g = ws_test_guard_copy(data, len);
+                for (size_t m = 0; m < n; m++) {
+                    if (!impls[m].usable)
+                        continue;
+                    const long whole = run_pieces(impls[m].feed, g, len, NULL, 0);
+                    const long split = run_pieces(impls[m].feed, g, len, &cut, 1);
+                    if (whole != want || split != want)
+                        fail_msg("mix %d len %zu byte %zu = %02x [%s]: whole %ld, split at %zu "
+                                 "%ld, reference %ld",
+                                 mix, len, at, bad[b], impls[m].name, whole, cut, split, want);
+                }
+                ws_test_guard_free(g, len);
+            }
+        }
+    }
+}
+
 static void test_init_resets(void **state)
 {
     (void)state;
@@ -733,6 +792,7 @@ int main(void)
         cmocka_unit_test(test_short_texts_every_fault),
         cmocka_unit_test(test_unmask_feed),
         cmocka_unit_test(test_whole_texts_every_fault),
+        cmocka_unit_test(test_two_byte_texts_every_fault),
         cmocka_unit_test(test_init_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
