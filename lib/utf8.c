@@ -158,6 +158,15 @@ static ALWAYS_INLINE size_t two_byte_run_portable(const uint8_t *p, size_t len)
 {
     size_t i = 0;
     uint64_t leads = 0; /* of the last word that passed */
+    if (len >= 16) {
+        /* CJK and emoji text comes here after every DFA window: a lead of
+         * E0-FF in the first word turns it away for a third of the cost
+         * of the block check. */
+        uint64_t w;
+        memcpy(&w, p, 8);
+        if ((w & (w << 1) & (w << 2) & HIGH_BITS) != 0)
+            return 0;
+    }
     for (; i + 16 <= len; i += 16) {
         uint64_t a, b;
         memcpy(&a, p + i, 8);
@@ -188,12 +197,13 @@ static ALWAYS_INLINE size_t valid_run_portable(const uint8_t *p, size_t len)
  * window) only when the first one ends in ACCEPT at the cut.
  *
  * Returns how many bytes of p are known valid, with *state the DFA state
- * after them: the whole window when both agree; otherwise a prefix checked
- * by the first DFA alone (maybe 0), and the caller's one-DFA loop goes on
- * from there and finds the exact failing byte. Only a failing or hostile
- * text pays for that second look.
+ * after them: the whole window when both agree, else 0. REJECT absorbs, so
+ * one check at the end does for every byte; a window that fails holds an
+ * error (a REJECT, a sequence cut at the cut, or four continuations in a
+ * row), and the caller's one-DFA loop steps through it to the exact
+ * failing byte. Only a failing text pays for that second look, once.
  */
-#define DUAL_ROUNDS 8
+#define DUAL_ROUNDS 32
 #define DUAL_WINDOW (2 * BLOCK * DUAL_ROUNDS + 3)
 /* A short text (a chat message) gets a window of its own size: 125 bytes
  * of mixed text 73 -> 57 ns per message. Long texts keep the long window,
@@ -217,9 +227,7 @@ static ALWAYS_INLINE size_t dual_window(uint64_t *state, const uint8_t *p, const
         return 0;
     const uint8_t *q = p + cut;
     uint64_t a = *state, b = ACCEPT_VALUE;
-    size_t r = 0;
-    for (; r < dual_bytes; r += BLOCK) {
-        const uint64_t a_before = a;
+    for (size_t r = 0; r < dual_bytes; r += BLOCK) {
         const uint8_t *x = p + r, *y = q + r;
         STEP(a, x[0]);
         STEP(b, y[0]);
@@ -253,19 +261,12 @@ static ALWAYS_INLINE size_t dual_window(uint64_t *state, const uint8_t *p, const
         STEP(b, y[14]);
         STEP(a, x[15]);
         STEP(b, y[15]);
-        if (((a & 63) == REJECT_VALUE) | ((b & 63) == REJECT_VALUE)) {
-            *state = a_before;
-            return r;
-        }
     }
     /* The first DFA's last 0-3 bytes, up to the cut. */
-    uint64_t a_at_cut = a;
     for (size_t k = dual_bytes; k < cut; k++)
-        STEP(a_at_cut, p[k]);
-    if ((a_at_cut & 63) != ACCEPT_VALUE) {
-        *state = a;
-        return dual_bytes;
-    }
+        STEP(a, p[k]);
+    if (((a & 63) != ACCEPT_VALUE) | ((b & 63) == REJECT_VALUE))
+        return 0;
     *state = b;
     return cut + dual_bytes;
 }
@@ -280,7 +281,7 @@ static ALWAYS_INLINE ws_status feed_with(ws_utf8 *v, const uint8_t *data, size_t
             *error_at = 0;
         return WS_E_INVALID_UTF8;
     }
-    size_t i = 0;
+    size_t i = 0, one_dfa_until = 0;
     /* A piece that starts inside a sequence (the previous piece cut it):
      * finish that sequence first, at most three bytes, so the fast path
      * starts at once rather than after a DFA block or window. This is
@@ -301,14 +302,18 @@ static ALWAYS_INLINE ws_status feed_with(ws_utf8 *v, const uint8_t *data, size_t
             if (i == len)
                 break;
         }
-        if (len - i >= DUAL_WINDOW_SHORT) {
+        if (len - i >= DUAL_WINDOW_SHORT && i >= one_dfa_until) {
+            /* The window fits what is left: a short text (a chat message)
+             * or the end of a long one. */
             const size_t done = len - i >= DUAL_WINDOW
                                     ? dual_window(&s, data + i, DUAL_ROUNDS)
-                                    : dual_window(&s, data + i, DUAL_ROUNDS_SHORT);
+                                    : dual_window(&s, data + i, (len - i - 3) / (2 * BLOCK));
             if (done > 0) {
                 i += done;
                 continue;
             }
+            /* The error is in there: no second try before it is found. */
+            one_dfa_until = i + DUAL_WINDOW;
         }
         const uint8_t *p = data + i;
         const uint64_t start = s;
