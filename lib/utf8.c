@@ -180,10 +180,15 @@ static ALWAYS_INLINE size_t two_byte_run_portable(const uint8_t *p, size_t len)
     return i - (size_t)(leads >> 63);
 }
 
+/* Below this a 2-byte run saves less than trying it costs. */
+#define TWO_BYTE_RUN_MIN_LEN 64
+
 /* The fast path between sequences: ASCII, then ASCII and 2-byte text. */
 static ALWAYS_INLINE size_t valid_run_portable(const uint8_t *p, size_t len)
 {
-    size_t i = ascii_run_portable(p, len);
+    const size_t i = ascii_run_portable(p, len);
+    if (len - i < TWO_BYTE_RUN_MIN_LEN)
+        return i;
     return i + two_byte_run_portable(p + i, len - i);
 }
 
@@ -501,6 +506,8 @@ static ALWAYS_INLINE size_t any_text_run_sse2(const uint8_t *p, size_t len)
 static ALWAYS_INLINE size_t valid_run_sse2(const uint8_t *p, size_t len)
 {
     size_t i = ascii_run_sse2(p, len);
+    if (len - i < TWO_BYTE_RUN_MIN_LEN)
+        return i;
     i += two_byte_run_sse2(p + i, len - i);
     return i + any_text_run_sse2(p + i, len - i);
 }
