@@ -310,9 +310,11 @@ static ALWAYS_INLINE ws_status feed_with(ws_utf8 *v, const uint8_t *data, size_t
         if (len - i >= DUAL_WINDOW_SHORT && i >= one_dfa_until) {
             /* The window fits what is left: a short text (a chat message)
              * or the end of a long one. */
-            const size_t done = len - i >= DUAL_WINDOW
-                                    ? dual_window(&s, data + i, DUAL_ROUNDS)
-                                    : dual_window(&s, data + i, (len - i - 3) / (2 * BLOCK));
+            const size_t fit = (len - i - 3) / (2 * BLOCK);
+            const size_t done = fit >= DUAL_ROUNDS ? dual_window(&s, data + i, DUAL_ROUNDS)
+                                : fit == DUAL_ROUNDS_SHORT
+                                    ? dual_window(&s, data + i, DUAL_ROUNDS_SHORT)
+                                    : dual_window(&s, data + i, fit);
             if (done > 0) {
                 i += done;
                 continue;
