@@ -32,6 +32,11 @@ size_t ws_mask_sse2(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                     size_t key_offset);
 #endif
+#ifdef WS_HAVE_AVX512
+/* Only call when ws_cpu_has_avx512(). */
+size_t ws_mask_avx512(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
+                      size_t key_offset);
+#endif
 #ifdef WS_HAVE_NEON
 size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                     size_t key_offset);
