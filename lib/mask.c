@@ -212,18 +212,13 @@ WS_TARGET_AVX2 static size_t unmask_piece_avx2(uint8_t *data, size_t len, const 
 #define LOAD64(p) _mm512_loadu_si512((const void *)(p))
 #define STORE64(p, v) _mm512_storeu_si512((void *)(p), (v))
 
+/* len >= 64. */
 WS_TARGET_AVX512 static inline void mask_avx512_body(uint8_t *dst, const uint8_t *src, size_t len,
                                                      const uint8_t key[4], size_t key_offset)
 {
-    const __m512i first_key = _mm512_set1_epi32((int)ws_mask_rotated_key(key, key_offset));
-    if (len < 64) {
-        const __mmask64 in_payload = (__mmask64)_bzhi_u64(~0ull, (unsigned)len);
-        const __m512i w = _mm512_maskz_loadu_epi8(in_payload, src);
-        _mm512_mask_storeu_epi8(dst, in_payload, _mm512_xor_si512(w, first_key));
-        return;
-    }
     const size_t head = (size_t)(-(uintptr_t)dst & 63);
-    const __m512i first = _mm512_xor_si512(LOAD64(src), first_key);
+    const __m512i first =
+        _mm512_xor_si512(LOAD64(src), _mm512_set1_epi32((int)ws_mask_rotated_key(key, key_offset)));
     const __m512i last = _mm512_xor_si512(
         LOAD64(src + len - 64), _mm512_set1_epi32((int)ws_mask_rotated_key(key, key_offset + len)));
     const __m512i k = _mm512_set1_epi32((int)ws_mask_rotated_key(key, key_offset + head));
@@ -243,10 +238,19 @@ WS_TARGET_AVX512 static inline void mask_avx512_body(uint8_t *dst, const uint8_t
 WS_TARGET_AVX512 size_t ws_mask_avx512(uint8_t *dst, const uint8_t *src, size_t len,
                                        const uint8_t key[4], size_t key_offset)
 {
-    mask_avx512_body(dst, src, len, key, key_offset);
+    if (len >= 64) {
+        mask_avx512_body(dst, src, len, key, key_offset);
+    } else {
+        const __mmask64 in_payload = (__mmask64)_bzhi_u64(~0ull, (unsigned)len);
+        const __m512i w = _mm512_maskz_loadu_epi8(in_payload, src);
+        _mm512_mask_storeu_epi8(
+            dst, in_payload,
+            _mm512_xor_si512(w, _mm512_set1_epi32((int)ws_mask_rotated_key(key, key_offset))));
+    }
     return next_offset(key_offset, len);
 }
 
+/* len >= AVX512_MIN_LEN. */
 WS_TARGET_AVX512 static size_t unmask_piece_avx512(uint8_t *data, size_t len, const uint8_t key[4],
                                                    size_t key_offset)
 {
