@@ -5,10 +5,11 @@
  * Every implementation first rotates the key by key_offset and repeats it to
  * the width it works at (in registers, see ws_mask_rotated_key), so the body is a
  * plain load / XOR / store over whole words with no per-byte index
- * arithmetic; only the last few bytes go one at a time. Loads and stores are
- * unaligned (memcpy or loadu/storeu); only the AVX2 path first steps to a
- * 32-byte boundary of dst, where straddling stores were measured to halve
- * the speed (see ws_mask_avx2).
+ * arithmetic; in the word, SSE2 and NEON paths only the last few bytes go
+ * one at a time. Loads and stores are unaligned (memcpy or loadu/storeu);
+ * only the AVX2 and AVX-512 paths run their body on 32- and 64-byte
+ * boundaries of dst, where straddling stores were measured to halve the
+ * speed (see ws_mask_avx2), and cover the rest with overlapping blocks.
  */
 #include "mask.h"
 
@@ -286,12 +287,12 @@ size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
 /* Below this size AVX2 does not pay for the feature check and the wider
  * tail; SSE2 (always there on x86-64) or the word loop does the job. */
 #define AVX2_MIN_LEN 256
-/* AVX-512 from the same size. Below it, on a fresh buffer, it was faster
- * than SSE2 from 64 bytes on (Zen 5: 128 bytes 3.4 ns, SSE2 4.7), but
- * masking the same bytes again right away, or reading them back, waits
- * for the overlapping first and last 64-byte stores (125 bytes: 6.2 ns,
- * SSE2 4.2), and below 64 bytes its masked load and store cost 5 ns
- * where SSE2 takes 3-4. From 256 bytes it is no slower either way. */
+/* AVX-512 from the same size. Below it, on buffers masked once each, it
+ * was faster than SSE2 from 64 bytes on (Zen 5: 128 bytes 3.4 ns, SSE2
+ * 4.7), but masking the same bytes again right away waits for the
+ * overlapping first and last 64-byte stores (125 bytes: 6.2 ns, SSE2 4.2),
+ * and below 64 bytes its masked load and store took 5 ns where SSE2 takes
+ * 3-4. From 256 bytes it measured no slower than AVX2 either way. */
 #define AVX512_MIN_LEN 256
 #define VECTOR_MIN_LEN 16
 
