@@ -32,6 +32,11 @@ size_t ws_mask_sse2(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t 
 size_t ws_mask_avx2(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                     size_t key_offset);
 #endif
+#ifdef WS_HAVE_AVX512
+/* Only call when ws_cpu_has_avx512(). */
+size_t ws_mask_avx512(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
+                      size_t key_offset);
+#endif
 #ifdef WS_HAVE_NEON
 size_t ws_mask_neon(uint8_t *dst, const uint8_t *src, size_t len, const uint8_t key[4],
                     size_t key_offset);
@@ -70,6 +75,47 @@ static inline uint32_t ws_mask_rotated_key(const uint8_t key[4], size_t key_offs
 #define WS_HIGH_BITS 0x8080808080808080ull
 
 /*
+ * The n >= 16 bytes at p unmasked in place from key offset 0, k4 the key
+ * and k_end the key rotated by n & 3 (the phase of a block that ends at
+ * p + n, when the block is a multiple of 4 bytes long): vectors (words
+ * without SSE2) and an overlapping last one, which is loaded before
+ * anything is stored, so where it overlaps the one before, both store the
+ * same unmasked bytes. Returns ws_unmask_whole's "seen" word. Shared by
+ * ws_unmask_whole and ws_unmask_after_header, which differ only below 16.
+ */
+static inline uint64_t ws_unmask_from_16(uint8_t *p, size_t n, uint32_t k4, uint32_t k_end)
+{
+#ifdef WS_HAVE_SSE2
+    const __m128i k16 = _mm_set1_epi32((int)k4);
+    const __m128i last = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
+                                       _mm_set1_epi32((int)k_end));
+    __m128i any = last;
+    for (size_t i = 0; i + 16 < n; i += 16) {
+        __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), k16);
+        _mm_storeu_si128((__m128i *)(void *)(p + i), w);
+        any = _mm_or_si128(any, w);
+    }
+    _mm_storeu_si128((__m128i *)(void *)(p + n - 16), last);
+    return (uint64_t)(_mm_movemask_epi8(any) != 0) << 7;
+#else
+    const uint64_t k8 = (uint64_t)k4 << 32 | k4;
+    uint64_t last;
+    memcpy(&last, p + n - 8, 8);
+    last ^= (uint64_t)k_end << 32 | k_end;
+    uint64_t seen = last;
+    for (size_t i = 0; i + 8 < n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        w ^= k8;
+        memcpy(p + i, &w, 8);
+        seen |= w;
+    }
+    memcpy(p + n - 8, &last, 8);
+    return seen;
+#endif
+}
+
+/*
  * Unmask a whole payload in place (key offset 0) and return the OR of the
  * unmasked bytes, spread over a word: (result & WS_HIGH_BITS) == 0 means the
  * payload is ASCII, so a text needs no validator pass. Inline because the
@@ -90,37 +136,8 @@ static inline uint64_t ws_unmask_whole(uint8_t *p, size_t n, const uint8_t key[4
      * steps. The last block's key is the key at its offset, n - width. */
     uint32_t k4;
     memcpy(&k4, key, 4);
-    if (n >= 16) {
-#ifdef WS_HAVE_SSE2
-        const __m128i k16 = _mm_set1_epi32((int)k4);
-        const __m128i last = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
-                                           _mm_set1_epi32((int)ws_mask_rotated_key(key, n)));
-        __m128i any = last;
-        for (size_t i = 0; i + 16 < n; i += 16) {
-            __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + i)), k16);
-            _mm_storeu_si128((__m128i *)(void *)(p + i), w);
-            any = _mm_or_si128(any, w);
-        }
-        _mm_storeu_si128((__m128i *)(void *)(p + n - 16), last);
-        return (uint64_t)(_mm_movemask_epi8(any) != 0) << 7;
-#else
-        const uint64_t k8 = (uint64_t)k4 << 32 | k4;
-        const uint32_t k_last4 = ws_mask_rotated_key(key, n);
-        uint64_t last;
-        memcpy(&last, p + n - 8, 8);
-        last ^= (uint64_t)k_last4 << 32 | k_last4;
-        uint64_t seen = last;
-        for (size_t i = 0; i + 8 < n; i += 8) {
-            uint64_t w;
-            memcpy(&w, p + i, 8);
-            w ^= k8;
-            memcpy(p + i, &w, 8);
-            seen |= w;
-        }
-        memcpy(p + n - 8, &last, 8);
-        return seen;
-#endif
-    }
+    if (n >= 16)
+        return ws_unmask_from_16(p, n, k4, ws_mask_rotated_key(key, n));
     if (n >= 8) {
         const uint32_t k_last4 = ws_mask_rotated_key(key, n);
         uint64_t a, b;
@@ -219,37 +236,8 @@ static inline uint64_t ws_unmask_after_header(uint8_t *data, size_t n, const uin
         memcpy(data + n - 8, &b, 8);
         return a | b;
     }
-    /* The last block is loaded before anything is stored, so where it
-     * overlaps the one before, both store the same unmasked bytes. */
-    const uint32_t k_end = (uint32_t)ws_rotr64((uint64_t)k4 << 32 | k4, end_rotation);
-#ifdef WS_HAVE_SSE2
-    const __m128i k16 = _mm_set1_epi32((int)k4);
-    const __m128i last = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(data + n - 16)),
-                                       _mm_set1_epi32((int)k_end));
-    __m128i any = last;
-    for (size_t i = 0; i + 16 < n; i += 16) {
-        __m128i w = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(data + i)), k16);
-        _mm_storeu_si128((__m128i *)(void *)(data + i), w);
-        any = _mm_or_si128(any, w);
-    }
-    _mm_storeu_si128((__m128i *)(void *)(data + n - 16), last);
-    return (uint64_t)(_mm_movemask_epi8(any) != 0) << 7;
-#else
-    const uint64_t k8 = (uint64_t)k4 << 32 | k4;
-    uint64_t last;
-    memcpy(&last, data + n - 8, 8);
-    last ^= (uint64_t)k_end << 32 | k_end;
-    uint64_t seen = last;
-    for (size_t i = 0; i + 8 < n; i += 8) {
-        uint64_t w;
-        memcpy(&w, data + i, 8);
-        w ^= k8;
-        memcpy(data + i, &w, 8);
-        seen |= w;
-    }
-    memcpy(data + n - 8, &last, 8);
-    return seen;
-#endif
+    return ws_unmask_from_16(data, n, k4,
+                             (uint32_t)ws_rotr64((uint64_t)k4 << 32 | k4, end_rotation));
 #else
     return ws_unmask_whole(data, n, key);
 #endif

@@ -52,6 +52,9 @@ static size_t impl_list(impl *out)
 #ifdef WS_HAVE_AVX2
     out[n++] = (impl){"avx2", ws_mask_avx2, ws_cpu_has_avx2()};
 #endif
+#ifdef WS_HAVE_AVX512
+    out[n++] = (impl){"avx512", ws_mask_avx512, ws_cpu_has_avx512()};
+#endif
 #ifdef WS_HAVE_NEON
     out[n++] = (impl){"neon", ws_mask_neon, true};
 #endif
@@ -74,7 +77,7 @@ static void test_rfc_example(void **state)
     (void)state;
     const uint8_t key[4] = {0x37, 0xfa, 0x21, 0x3d};
     const uint8_t masked[5] = {0x7f, 0x9f, 0x4d, 0x51, 0x58};
-    impl impls[8];
+    impl impls[9];
     size_t n = impl_list(impls);
     for (size_t i = 0; i < n; i++) {
         if (!impls[i].usable)
@@ -98,7 +101,7 @@ static void test_all_lengths_offsets_alignments(void **state)
     ws_test_rng_seed(&rng, 0x3a5c);
     ws_test_rng_fill(&rng, src_buf, sizeof src_buf);
     const uint8_t key[4] = {0x9e, 0x01, 0x7f, 0xc3};
-    impl impls[8];
+    impl impls[9];
     size_t n = impl_list(impls);
     for (size_t m = 0; m < n; m++) {
         if (!impls[m].usable)
@@ -137,7 +140,7 @@ static void test_large_buffers(void **state)
     static const size_t lens[] = {4095, 4096, 65536, 65537, 70000 + 13};
     ws_test_rng rng;
     ws_test_rng_seed(&rng, 0x1a2b3c);
-    impl impls[8];
+    impl impls[9];
     size_t n = impl_list(impls);
     for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
         size_t len = lens[li];

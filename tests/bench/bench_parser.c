@@ -1213,6 +1213,11 @@ static size_t mask_variants(named_mask *out)
         out[n++] = (named_mask){"avx2", ws_mask_avx2};
     }
 #endif
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512()) {
+        out[n++] = (named_mask){"avx512", ws_mask_avx512};
+    }
+#endif
 #ifdef WS_HAVE_NEON
     out[n++] = (named_mask){"neon", ws_mask_neon};
 #endif
@@ -1247,7 +1252,7 @@ static void print_gbs(double ns, size_t len, size_t iters)
 
 static void run_mask(void)
 {
-    named_mask vars[4];
+    named_mask vars[5];
     size_t nv = mask_variants(vars);
     printf("\n== Unmasking alone (GB/s; in place unless noted) ==\n");
     printf("%-10s | %9s | %9s %9s", "size", "memcpy", "ws_mask", "mask_copy");
@@ -1255,7 +1260,7 @@ static void run_mask(void)
         printf(" %9s", vars[v].name);
     }
     printf(" | ws_mask/memcpy\n");
-    print_rule(100);
+    print_rule(110);
     for (size_t z = 0; z < sizeof buf_sizes / sizeof buf_sizes[0]; z++) {
         size_t len = buf_sizes[z];
         if (opt.quick && len > 65536) {
