@@ -690,7 +690,11 @@ static void check_whole(uint8_t *g, const uint8_t *text, size_t len, long want)
     if (ws_cpu_has_avx512())
         feeds[nfeeds++] = ws_utf8_unmask_feed_avx512;
 #endif
+    /* The dispatcher and the two-pass path at key offsets 0 and 3, the
+     * one-pass variants at 3 (their key offset is one broadcast). */
     for (size_t f = 0; f < 2 * nfeeds; f++) {
+        if (f >= 4 && (f & 1) == 0)
+            continue;
         const size_t ko = f & 1 ? 3 : 0;
         ws_mask(g, len, key, ko);
         ws_utf8 v;
