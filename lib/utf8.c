@@ -24,8 +24,9 @@
  * In front of the DFA, while it is between sequences, a fast path skips a
  * prefix known to be valid: runs of ASCII (the common case in protocols),
  * 8 to 64 bytes at a time, or with AVX2 whole 32-byte blocks of any text
- * (see valid_run_avx2). The portable path is always compiled, and the tests
- * hold every variant against each other and a reference.
+ * (see valid_run_avx2), with AVX-512 64-byte ones (valid_run_avx512). The
+ * portable path is always compiled, and the tests hold every variant
+ * against each other and a reference.
  */
 #include "utf8.h"
 #include "utf8_avx512.h"
