@@ -22,6 +22,10 @@ ws_status ws_utf8_feed_sse2(ws_utf8 *v, const uint8_t *data, size_t len, size_t 
 /* Only call when ws_cpu_has_avx2(). */
 ws_status ws_utf8_feed_avx2(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 #endif
+#ifdef WS_HAVE_AVX512
+/* Only call when ws_cpu_has_avx512(). */
+ws_status ws_utf8_feed_avx512(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
+#endif
 /*
  * Unmask data in place with key from *key_offset (as ws_mask, *key_offset
  * becomes the next offset) and validate it as ws_utf8_feed does, in one
@@ -35,6 +39,11 @@ ws_status ws_utf8_unmask_feed(ws_utf8 *v, uint8_t *data, size_t len, const uint8
 ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
                                    size_t *key_offset, size_t *error_at);
 #endif
+#ifdef WS_HAVE_AVX512
+/* Only call when ws_cpu_has_avx512(); unmasks all of data, even on failure. */
+ws_status ws_utf8_unmask_feed_avx512(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
+                                     size_t *key_offset, size_t *error_at);
+#endif
 
 /* The one-shot AVX2 checks' range (ws_utf8_whole_valid_avx2,
  * ws_utf8_unmask_whole_avx2): from 4 bytes, the smallest their loads
@@ -42,6 +51,10 @@ ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len, const 
  * costs less than a block check of everything. */
 #define WS_UTF8_WHOLE_AVX2_MIN_LEN 4
 #define WS_UTF8_WHOLE_AVX2_MAX_LEN 256
+
+/* The one-shot AVX-512 checks' range: any length up to 256 (masked loads
+ * need no minimum), the same upper bound as AVX2's for the same reason. */
+#define WS_UTF8_WHOLE_AVX512_MAX_LEN 256
 
 /* The paths behind the dispatchers without the one-shot AVX2 checks, as
  * taken without AVX2, short of 4 bytes or past 256: the DFA after the fast
@@ -59,6 +72,17 @@ ws_status ws_utf8_whole_valid_avx2(const uint8_t *data, size_t len);
  * in one pass from registers; unmasks all of data, even on failure. */
 ws_status ws_utf8_unmask_whole_avx2(uint8_t *data, size_t len, const uint8_t key[4]);
 #endif
+#ifdef WS_HAVE_AVX512
+/* Only call when ws_cpu_has_avx512(), with len <=
+ * WS_UTF8_WHOLE_AVX512_MAX_LEN: as the AVX2 ones, from 64-byte blocks.
+ * ws_utf8_validate keeps the AVX2 check: a text it gets was mostly unmasked
+ * just before, and the AVX2 check's 16-byte loads are forwarded from the
+ * unmasking's stores while a 64-byte load waits for them (16 bytes of mixed
+ * text through ws_mask then ws_utf8_validate: 10 ns with AVX2, 20 with
+ * this one). */
+ws_status ws_utf8_whole_valid_avx512(const uint8_t *data, size_t len);
+ws_status ws_utf8_unmask_whole_avx512(uint8_t *data, size_t len, const uint8_t key[4]);
+#endif
 
 /*
  * A whole text, still masked with key from key offset 0: unmask it in place
@@ -70,6 +94,10 @@ ws_status ws_utf8_unmask_whole_avx2(uint8_t *data, size_t len, const uint8_t key
  */
 static inline ws_status ws_utf8_unmask_validate(uint8_t *data, size_t len, const uint8_t key[4])
 {
+#ifdef WS_HAVE_AVX512
+    if (len <= WS_UTF8_WHOLE_AVX512_MAX_LEN && ws_cpu_has_avx512())
+        return ws_utf8_unmask_whole_avx512(data, len, key);
+#endif
 #ifdef WS_HAVE_AVX2
     if (len >= WS_UTF8_WHOLE_AVX2_MIN_LEN && len <= WS_UTF8_WHOLE_AVX2_MAX_LEN &&
         ws_cpu_has_avx2())

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "utf8.h"
+#include "utf8_avx512.h"
 
 typedef ws_status (*feed_fn)(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 
@@ -28,6 +29,9 @@ static size_t impl_list(impl *out)
 #endif
 #ifdef WS_HAVE_AVX2
     out[n++] = (impl){"avx2", ws_utf8_feed_avx2, ws_cpu_has_avx2()};
+#endif
+#ifdef WS_HAVE_AVX512
+    out[n++] = (impl){"avx512", ws_utf8_feed_avx512, ws_cpu_has_avx512()};
 #endif
 #ifdef WS_HAVE_NEON
     out[n++] = (impl){"neon", ws_utf8_feed_neon, true};
@@ -568,12 +572,16 @@ static void test_unmask_feed(void **state)
     (void)state;
     enum { CAP = 9000 };
     static uint8_t plain[CAP], wire[CAP];
-    unmask_feed_fn fns[2];
+    unmask_feed_fn fns[3];
     size_t nf = 0;
     fns[nf++] = ws_utf8_unmask_feed;
 #ifdef WS_HAVE_AVX2
     if (ws_cpu_has_avx2())
         fns[nf++] = ws_utf8_unmask_feed_avx2;
+#endif
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512())
+        fns[nf++] = ws_utf8_unmask_feed_avx512;
 #endif
     ws_test_rng rng;
     ws_test_rng_seed(&rng, 0x3a5c);
@@ -607,7 +615,7 @@ static void test_unmask_feed(void **state)
 /* The one-shot paths for a whole text: ws_utf8_validate, and masked,
  * ws_utf8_unmask_validate and ws_utf8_unmask_feed from a fresh validator
  * (at a key offset other than 0 too), each with its AVX2 variant and the
- * path taken without it (_stepwise, _two_pass). Texts of
+ * path taken without it (_stepwise, _two_pass), and the AVX-512 ones. Texts of
  * 0-300 bytes (across every 32-byte block edge and the one-shot range's
  * end at 256) of mixed text and of ASCII, clean, cut after every byte, and
  * with one fault at every position: the verdict, and for the feed the
@@ -625,11 +633,27 @@ static void check_whole(uint8_t *g, const uint8_t *text, size_t len, long want)
                       || (ws_cpu_has_avx2() && len >= 4)
 #endif
         ;
+    const bool avx512 = false
+#ifdef WS_HAVE_AVX512
+                        || (ws_cpu_has_avx512() && len <= WS_UTF8_WHOLE_AVX512_MAX_LEN)
+#endif
+        ;
 #ifdef WS_HAVE_AVX2
     if (avx2 && ws_utf8_whole_valid_avx2(g, len) != want_status)
         fail_msg("whole_valid_avx2 len %zu: reference %ld", len, want);
 #endif
-    for (int variant = 0; variant < (avx2 ? 3 : 2); variant++) {
+#ifdef WS_HAVE_AVX512
+    if (avx512 && ws_utf8_whole_valid_avx512(g, len) != want_status)
+        fail_msg("whole_valid_avx512 len %zu: reference %ld", len, want);
+    if (avx512 && len >= 16 && len < 32 && ws_utf8_valid_16_to_31_avx512(g, len) != want_status)
+        fail_msg("valid_16_to_31_avx512 len %zu: reference %ld", len, want);
+#endif
+    /* 0: the dispatcher, 1: stepwise, 2: AVX2, 3: AVX-512, 4: its inline
+     * part for up to 128 bytes. */
+    for (int variant = 0; variant < 5; variant++) {
+        if ((variant == 2 && !avx2) || (variant == 3 && !avx512) ||
+            (variant == 4 && !(avx512 && len <= 128)))
+            continue;
         ws_mask(g, len, key, 0);
         ws_status st = WS_OK;
 #ifdef WS_HAVE_AVX2
@@ -637,25 +661,47 @@ static void check_whole(uint8_t *g, const uint8_t *text, size_t len, long want)
             st = ws_utf8_unmask_whole_avx2(g, len, key);
         else
 #endif
+#ifdef WS_HAVE_AVX512
+            if (variant == 3)
+            st = ws_utf8_unmask_whole_avx512(g, len, key);
+        else if (variant == 4)
+            st = ws_utf8_unmask_short_avx512(g, len, key);
+        else
+#endif
             st = variant == 0 ? ws_utf8_unmask_validate(g, len, key)
                               : ws_utf8_unmask_validate_stepwise(g, len, key);
         if (st != want_status)
             fail_msg("unmask_validate variant %d len %zu: got %d, reference %ld", variant, len,
                      st, want);
-        if (want == VALID || want == TRUNCATED || variant == 2)
+        if (want == VALID || want == TRUNCATED || variant >= 2)
             assert_memory_equal(g, text, len);
         else
             memcpy(g, text, len);
     }
-    for (size_t f = 0; f < 4; f++) {
+    unmask_feed_fn feeds[4];
+    size_t nfeeds = 0;
+    feeds[nfeeds++] = ws_utf8_unmask_feed;
+    feeds[nfeeds++] = ws_utf8_unmask_feed_two_pass;
+#ifdef WS_HAVE_AVX2
+    if (ws_cpu_has_avx2())
+        feeds[nfeeds++] = ws_utf8_unmask_feed_avx2;
+#endif
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512())
+        feeds[nfeeds++] = ws_utf8_unmask_feed_avx512;
+#endif
+    /* The dispatcher and the two-pass path at key offsets 0 and 3, the
+     * one-pass variants at 3 (their key offset is one broadcast). */
+    for (size_t f = 0; f < 2 * nfeeds; f++) {
+        if (f >= 4 && (f & 1) == 0)
+            continue;
         const size_t ko = f & 1 ? 3 : 0;
         ws_mask(g, len, key, ko);
         ws_utf8 v;
         ws_utf8_init(&v);
         size_t key_offset = ko, at = (size_t)-1;
         long got;
-        if ((f < 2 ? ws_utf8_unmask_feed : ws_utf8_unmask_feed_two_pass)(&v, g, len, key,
-                                                                         &key_offset, &at) != WS_OK)
+        if (feeds[f / 2](&v, g, len, key, &key_offset, &at) != WS_OK)
             got = (long)at;
         else
             got = ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;

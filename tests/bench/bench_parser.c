@@ -1236,6 +1236,11 @@ static size_t utf8_variants(named_utf8 *out)
         out[n++] = (named_utf8){"avx2", ws_utf8_feed_avx2};
     }
 #endif
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512()) {
+        out[n++] = (named_utf8){"avx512", ws_utf8_feed_avx512};
+    }
+#endif
 #ifdef WS_HAVE_NEON
     out[n++] = (named_utf8){"neon", ws_utf8_feed_neon};
 #endif
@@ -1298,7 +1303,7 @@ static void run_mask(void)
 static void run_utf8(void)
 {
     static const content kinds[] = {C_ASCII, C_LATIN, C_CJK, C_EMOJI, C_MIXED};
-    named_utf8 vars[4];
+    named_utf8 vars[5];
     size_t nv = utf8_variants(vars);
     printf("\n== UTF-8 validation alone (GB/s; memcpy of the same bytes for scale) ==\n");
     printf("%-16s | %9s | %9s", "case", "memcpy", "validate");

@@ -6,12 +6,13 @@
  *   - fed whole, the error offset is the reference's first impossible byte;
  *   - fed in two pieces split at a point derived from the input, the result
  *     and the offset are the same;
- *   - every implementation compiled in (portable, SSE2, AVX2, NEON) agrees.
+ *   - every implementation compiled in (portable, SSE2, AVX2, AVX-512, NEON) agrees.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "utf8.h"
+#include "utf8_avx512.h"
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -78,6 +79,25 @@ static long run(feed_fn feed, const uint8_t *d, size_t len, size_t split)
     return ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
 }
 
+typedef ws_status (*unmask_feed_fn)(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
+                                    size_t *key_offset, size_t *error_at);
+
+/* d masked from key offset 1, fed in two pieces cut at split. */
+static long run_unmask(unmask_feed_fn feed, uint8_t *d, size_t len, const uint8_t key[4],
+                       size_t split)
+{
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    size_t key_offset = 1, at = 0;
+    if (feed(&v, d, split, key, &key_offset, &at) != WS_OK)
+        return (long)at;
+    CHECK(key_offset == ((1 + split) & 3));
+    if (feed(&v, d + split, len - split, key, &key_offset, &at) != WS_OK)
+        return (long)(split + at);
+    CHECK(key_offset == ((1 + len) & 3));
+    return ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     long want = reference(data, size);
@@ -91,7 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size <= sizeof masked) {
         const uint8_t key[4] = {(uint8_t)(size * 7u + 1u), size ? data[0] : 0x5a, 0x80,
                                 size > 1 ? data[1] : 0xa5};
-        for (int variant = 0; variant < 3; variant++) {
+        for (int variant = 0; variant < 5; variant++) {
             memcpy(masked, data, size);
             ws_mask(masked, size, key, 0);
             ws_status st;
@@ -100,19 +120,57 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             else if (variant == 1)
                 st = ws_utf8_unmask_validate_stepwise(masked, size, key);
 #ifdef WS_HAVE_AVX2
-            else if (ws_cpu_has_avx2() && size >= 4)
+            else if (variant == 2 && ws_cpu_has_avx2() && size >= 4)
                 st = ws_utf8_unmask_whole_avx2(masked, size, key);
+#endif
+#ifdef WS_HAVE_AVX512
+            else if (variant == 3 && ws_cpu_has_avx512() && size <= WS_UTF8_WHOLE_AVX512_MAX_LEN)
+                st = ws_utf8_unmask_whole_avx512(masked, size, key);
+            else if (variant == 4 && ws_cpu_has_avx512() && size <= 128)
+                st = ws_utf8_unmask_short_avx512(masked, size, key);
 #endif
             else
                 continue;
             CHECK(st == want_status);
-            if (st == WS_OK || variant == 2)
+            if (st == WS_OK || variant >= 2)
                 CHECK(memcmp(masked, data, size) == 0);
         }
+        /* The streaming one-pass variants, whole and in two pieces at a
+         * key offset of 1: the failing byte too is the reference's. */
+        unmask_feed_fn unmask_feeds[3];
+        size_t nu = 0;
+        unmask_feeds[nu++] = ws_utf8_unmask_feed;
+#ifdef WS_HAVE_AVX2
+        if (ws_cpu_has_avx2())
+            unmask_feeds[nu++] = ws_utf8_unmask_feed_avx2;
+#endif
+#ifdef WS_HAVE_AVX512
+        if (ws_cpu_has_avx512())
+            unmask_feeds[nu++] = ws_utf8_unmask_feed_avx512;
+#endif
+        const size_t cut = size ? ((size_t)data[0] * 257u + size) % (size + 1) : 0;
+        for (size_t f = 0; f < nu; f++) {
+            for (int pieces = 1; pieces <= 2; pieces++) {
+                memcpy(masked, data, size);
+                ws_mask(masked, size, key, 1);
+                CHECK(run_unmask(unmask_feeds[f], masked, size, key, pieces == 1 ? size : cut) ==
+                      want);
+                if (want == VALID || want == TRUNCATED)
+                    CHECK(memcmp(masked, data, size) == 0);
+            }
+        }
     }
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512()) {
+        if (size <= WS_UTF8_WHOLE_AVX512_MAX_LEN)
+            CHECK(ws_utf8_whole_valid_avx512(data, size) == want_status);
+        if (size >= 16 && size < 32)
+            CHECK(ws_utf8_valid_16_to_31_avx512(data, size) == want_status);
+    }
+#endif
     size_t split = size ? ((size_t)data[size - 1] * 131u + size) % (size + 1) : 0;
 
-    feed_fn impls[5];
+    feed_fn impls[6];
     size_t n = 0;
     impls[n++] = ws_utf8_feed;
     impls[n++] = ws_utf8_feed_portable;
@@ -122,6 +180,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef WS_HAVE_AVX2
     if (ws_cpu_has_avx2())
         impls[n++] = ws_utf8_feed_avx2;
+#endif
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512())
+        impls[n++] = ws_utf8_feed_avx512;
 #endif
 #ifdef WS_HAVE_NEON
     impls[n++] = ws_utf8_feed_neon;
