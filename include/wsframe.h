@@ -325,9 +325,9 @@ WS_API ptrdiff_t ws_frame_write(const ws_frame *frame, const void *payload, size
  * data may be NULL when len is 0.
  *
  * Speed: word at a time in portable C; on x86-64 SSE2 from 16 bytes and,
- * from 256 bytes, AVX2 when the CPU has it (checked on each such call with
- * __builtin_cpu_supports: nothing is cached in library state); NEON on
- * aarch64. Unmasking runs at memory speed, payloads of 2-125 bytes in a few
+ * from 256 bytes, AVX-512 (Ice Lake, Zen 4 and later) or AVX2 when the CPU
+ * has it (checked on each such call with __builtin_cpu_supports: nothing
+ * is cached in library state); NEON on aarch64. Unmasking runs at memory speed, payloads of 2-125 bytes in a few
  * nanoseconds.
  */
 WS_API size_t ws_mask(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset);
@@ -365,12 +365,14 @@ WS_API void ws_utf8_init(ws_utf8 *v);
  * WS_E_INVALID_UTF8. data may be NULL when len is 0.
  *
  * Speed: runs of ASCII are skipped 16-64 bytes at a time (SSE2, NEON, or
- * 8-byte words in portable C) and other bytes go through table-driven DFAs
- * without data-dependent branches, two of them interleaved over independent
- * windows of the text (about 3.5 GB/s on non-ASCII text); with AVX2
- * (chosen at run time for pieces of 24 bytes or more) whole 32-byte blocks
- * of any text are validated at once (over 15 GB/s), the DFA still finding
- * the exact failing byte. A whole text of 4-256 bytes (ws_utf8_validate, or
+ * 8-byte words in portable C), text of ASCII and 2-byte sequences 8
+ * (portable) or 16 (SSE2) bytes at a time, with SSE2 any text 16 bytes at a
+ * time; the rest goes through table-driven DFAs without data-dependent
+ * branches, two of them interleaved over independent windows of the text
+ * (4-5 GB/s portable on CJK or emoji text). With AVX2 (chosen at run time
+ * for pieces of 24 bytes or more) whole 32-byte blocks of any text are
+ * validated at once (over 15 GB/s), with AVX-512 64-byte blocks (about
+ * 30 GB/s), the DFA still finding the exact failing byte. A whole text of 4-256 bytes (ws_utf8_validate, or
  * a piece fed between sequences) is checked in one AVX2 pass with no DFA
  * and no state: a 125-byte non-ASCII text in about 8 ns.
  */
