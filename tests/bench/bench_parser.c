@@ -978,6 +978,28 @@ PLACED_COPIES(ws_message_loop)
 PLACED_COPIES(wslay_send_loop)
 #endif
 
+/* Another writer must put out exactly what ws_frame_write does for the
+ * same first frames and keys (the random state is rewound between them). */
+static void same_bytes_as_frame_write(write_state *st, pass_fn other, const char *name)
+{
+    const uint64_t saved = rng_state;
+    const size_t saved_frames = st->frames;
+    st->frames = saved_frames < 4 ? saved_frames : 4;
+    ws_write_loop(st);
+    const size_t ws_len = st->off;
+    uint8_t *ws_copy = xmalloc(ws_len);
+    memcpy(ws_copy, st->out, ws_len);
+    rng_state = saved;
+    other(st);
+    if (st->off != ws_len || memcmp(ws_copy, st->out, ws_len) != 0) {
+        char why[128];
+        snprintf(why, sizeof why, "%s and ws_frame_write disagree on the same frames", name);
+        die(why);
+    }
+    free(ws_copy);
+    st->frames = saved_frames;
+}
+
 static double measure_placed(const pass_fn copies[4], void *state)
 {
     double t[4];
@@ -1014,23 +1036,7 @@ static void run_write(void)
             st.cap = st.frames * (sizes[z] + 14);
             st.out = xmalloc(st.cap);
             double t_ws = measure_placed(ws_write_loop_copies, &st);
-            /* The message API must write what ws_frame_write wrote. */
-            {
-                uint64_t saved = rng_state;
-                size_t saved_frames = st.frames;
-                st.frames = saved_frames < 4 ? saved_frames : 4;
-                ws_write_loop(&st);
-                size_t ws_len = st.off;
-                uint8_t *ws_copy = xmalloc(ws_len);
-                memcpy(ws_copy, st.out, ws_len);
-                rng_state = saved;
-                ws_message_loop(&st);
-                if (st.off != ws_len || memcmp(ws_copy, st.out, ws_len) != 0) {
-                    die("ws_message_write and ws_frame_write disagree on the same frames");
-                }
-                free(ws_copy);
-                st.frames = saved_frames;
-            }
+            same_bytes_as_frame_write(&st, ws_message_loop_copies[0], "ws_message_write");
             double t_msg = measure_placed(ws_message_loop_copies, &st);
             double t_wslay = -1;
 #ifdef WS_BENCH_HAVE_WSLAY
@@ -1038,21 +1044,7 @@ static void run_write(void)
             if (wslay_frame_context_init(&st.fctx, &cb, &st) != 0) {
                 die("wslay_frame_context_init failed");
             }
-            /* Both must produce the same bytes from the same keys. */
-            uint64_t saved = rng_state;
-            size_t saved_frames = st.frames;
-            st.frames = saved_frames < 4 ? saved_frames : 4;
-            ws_write_loop(&st);
-            size_t ws_len = st.off;
-            uint8_t *ws_copy = xmalloc(ws_len);
-            memcpy(ws_copy, st.out, ws_len);
-            rng_state = saved;
-            wslay_send_loop(&st);
-            if (st.off != ws_len || memcmp(ws_copy, st.out, ws_len) != 0) {
-                die("ws_frame_write and wslay_frame_send disagree on the same frames");
-            }
-            free(ws_copy);
-            st.frames = saved_frames;
+            same_bytes_as_frame_write(&st, wslay_send_loop_copies[0], "wslay_frame_send");
             t_wslay = measure_placed(wslay_send_loop_copies, &st);
             wslay_frame_context_free(st.fctx);
 #endif
