@@ -372,6 +372,24 @@ ws_status ws_utf8_feed_portable(ws_utf8 *v, const uint8_t *data, size_t len, siz
     return feed_with(v, data, len, error_at, valid_run_portable);
 }
 
+#if defined(WS_HAVE_SSE2) || defined(WS_HAVE_AVX2)
+/* The end of a validated prefix p[0, end) may cut a sequence; back up to its
+ * lead so the DFA sees it whole. */
+static size_t back_to_boundary(const uint8_t *p, size_t end)
+{
+    for (size_t back = 1; back <= 3 && back <= end; back++) {
+        const uint8_t b = p[end - back];
+        if (b < 0x80)
+            return end;
+        if (b >= 0xC0) {
+            size_t seq = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+            return back < seq ? end - back : end;
+        }
+    }
+    return end;
+}
+#endif
+
 #ifdef WS_HAVE_SSE2
 static ALWAYS_INLINE size_t ascii_run_sse2(const uint8_t *p, size_t len)
 {
@@ -467,21 +485,6 @@ static ALWAYS_INLINE __m128i block_errors_sse2(__m128i x, __m128i back1, __m128i
 
 #define LOAD128(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
 
-/* end, or the start of a sequence that the bytes before end cut short. */
-static size_t cut_sequence_start(const uint8_t *p, size_t end)
-{
-    for (size_t back = 1; back <= 3 && back <= end; back++) {
-        const uint8_t b = p[end - back];
-        if (b < 0x80)
-            return end;
-        if (b >= 0xC0) {
-            const size_t seq = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-            return back < seq ? end - back : end;
-        }
-    }
-    return end;
-}
-
 static ALWAYS_INLINE size_t any_text_run_sse2(const uint8_t *p, size_t len)
 {
     if (len < 32)
@@ -504,7 +507,7 @@ static ALWAYS_INLINE size_t any_text_run_sse2(const uint8_t *p, size_t len)
         if (_mm_movemask_epi8(_mm_cmpeq_epi8(errors, _mm_setzero_si128())) != 0xFFFF)
             break;
     }
-    return cut_sequence_start(p, i);
+    return back_to_boundary(p, i);
 }
 
 static ALWAYS_INLINE size_t valid_run_sse2(const uint8_t *p, size_t len)
@@ -592,22 +595,6 @@ static WS_TARGET_AVX2 ALWAYS_INLINE __m256i block_errors(__m256i in, __m256i pre
     const __m256i must_continue =
         _mm256_and_si256(_mm256_or_si256(third, fourth), _mm256_set1_epi8((char)0x80));
     return _mm256_xor_si256(must_continue, kinds);
-}
-
-/* The end of a validated prefix p[0, end) may cut a sequence; back up to its
- * lead so the DFA sees it whole. */
-static size_t back_to_boundary(const uint8_t *p, size_t end)
-{
-    for (size_t back = 1; back <= 3 && back <= end; back++) {
-        const uint8_t b = p[end - back];
-        if (b < 0x80)
-            return end;
-        if (b >= 0xC0) {
-            size_t seq = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
-            return back < seq ? end - back : end;
-        }
-    }
-    return end;
 }
 
 /* Leading ASCII bytes of p, in multiples of 32. */
