@@ -834,13 +834,17 @@ static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size
                                                   const uint8_t key[4], size_t *key_offset,
                                                   size_t *error_at);
 
-/* A piece that starts inside a sequence (a read cut it): unmask and step
- * that sequence's last bytes (at most three) one by one, so the one-pass
- * loops can start between sequences, as they must. *stepped: how many; on
- * failure all of data is unmasked. */
-static ALWAYS_INLINE ws_status unmask_cut_sequence(ws_utf8 *v, uint8_t *data, size_t len,
-                                                   const uint8_t key[4], size_t *key_offset,
-                                                   size_t *error_at, size_t *stepped)
+typedef ws_status (*unmask_feed_fn)(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
+                                    size_t *key_offset, size_t *error_at);
+
+/* The one-pass loops start between sequences, as they must: a piece that
+ * starts inside one (a read cut it) has that sequence's last bytes (at
+ * most three) unmasked and stepped one by one first; on failure there, all
+ * of data is unmasked. Inline, so that each caller calls its own one_pass
+ * directly. */
+static ALWAYS_INLINE ws_status unmask_feed_with(ws_utf8 *v, uint8_t *data, size_t len,
+                                                const uint8_t key[4], size_t *key_offset,
+                                                size_t *error_at, unmask_feed_fn one_pass)
 {
     uint64_t s = v->state_;
     size_t j = 0;
@@ -858,24 +862,19 @@ static ALWAYS_INLINE ws_status unmask_cut_sequence(ws_utf8 *v, uint8_t *data, si
         }
         v->state_ = (uint32_t)(s & 63);
     }
-    *stepped = j;
-    return WS_OK;
+    size_t ko = (*key_offset + j) & 3, at = 0;
+    const ws_status st = one_pass(v, data + j, len - j, key, &ko, &at);
+    *key_offset = ko;
+    if (st != WS_OK && error_at != NULL)
+        *error_at = j + at;
+    return st;
 }
 
 WS_TARGET_AVX2 ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
                                                   const uint8_t key[4], size_t *key_offset,
                                                   size_t *error_at)
 {
-    size_t j = 0;
-    const ws_status lead = unmask_cut_sequence(v, data, len, key, key_offset, error_at, &j);
-    if (lead != WS_OK)
-        return lead;
-    size_t ko = (*key_offset + j) & 3, at = 0;
-    const ws_status st = unmask_feed_avx2(v, data + j, len - j, key, &ko, &at);
-    *key_offset = ko;
-    if (st != WS_OK && error_at != NULL)
-        *error_at = j + at;
-    return st;
+    return unmask_feed_with(v, data, len, key, key_offset, error_at, unmask_feed_avx2);
 }
 
 static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
@@ -1280,16 +1279,7 @@ WS_TARGET_AVX512 ws_status ws_utf8_unmask_feed_avx512(ws_utf8 *v, uint8_t *data,
                                                       const uint8_t key[4], size_t *key_offset,
                                                       size_t *error_at)
 {
-    size_t j = 0;
-    const ws_status lead = unmask_cut_sequence(v, data, len, key, key_offset, error_at, &j);
-    if (lead != WS_OK)
-        return lead;
-    size_t ko = (*key_offset + j) & 3, at = 0;
-    const ws_status st = unmask_feed_avx512(v, data + j, len - j, key, &ko, &at);
-    *key_offset = ko;
-    if (st != WS_OK && error_at != NULL)
-        *error_at = j + at;
-    return st;
+    return unmask_feed_with(v, data, len, key, key_offset, error_at, unmask_feed_avx512);
 }
 #endif
 
