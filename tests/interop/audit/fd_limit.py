@@ -8,7 +8,11 @@ backlog with neither a 101 nor the documented 503. The server raises its soft
 limit towards the hard one at startup, as far as --max-clients needs.
 
 Here it starts with a soft limit of 128 and --max-clients 150: 150 upgrades
-get 101 and the 151st gets 503, each within seconds.
+get 101 and the 151st gets 503, each within seconds. Then, with no
+--max-clients, the same start: the default (10,000, the count the performance
+issue asks one instance to hold) raises the soft limit as far as 10,000
+clients need, and 1,100 upgrades (more than the old default of 1,000) all
+get 101.
 """
 
 import resource
@@ -20,6 +24,10 @@ import wsharness as h
 
 CLIENTS = 150
 START_SOFT_LIMIT = 128
+DEFAULT_MAX_CLIENTS = 10000
+# The server's own need at that default: clients, 256 still handshaking, 64.
+DEFAULT_FDS_WANTED = DEFAULT_MAX_CLIENTS + 256 + 64
+MANY_CLIENTS = 1100
 
 
 def read_status(sock, deadline):
@@ -39,36 +47,70 @@ def read_status(sock, deadline):
     return int(buf.split(b" ", 2)[1])
 
 
-def body(checks):
-    binary = sys.argv[1]
-    h.raise_fd_limit(CLIENTS * 2 + 64)
+def start_with_low_limit(binary, *args):
+    """The server inherits a soft limit of START_SOFT_LIMIT; ours goes back up
+    at once. Returns the server and its soft limit after its start."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard != resource.RLIM_INFINITY and hard < CLIENTS + 256 + 64:
-        checks.check(True, f"skipped: hard descriptor limit {hard} is too low for this test")
-        return
-    # The server inherits the low soft limit; ours goes back up at once.
     resource.setrlimit(resource.RLIMIT_NOFILE, (START_SOFT_LIMIT, hard))
     try:
-        server = h.Server(binary, "--max-clients", str(CLIENTS))
+        server = h.Server(binary, *args)
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
     with open(f"/proc/{server.pid}/limits") as f:
         line = next(l for l in f if l.startswith("Max open files"))
-    checks.info(f"server: {line.strip()}")
+    return server, line
 
+
+def upgrade_all(server, count, budget_s):
+    """count upgrade requests, one after another; their status codes (None:
+    no answer in time). One budget for all: a server out of descriptors
+    leaves each waiting."""
     socks, statuses = [], []
-    # One budget for all: a server out of descriptors leaves each waiting.
-    deadline = time.monotonic() + h.slow(20)
-    for _ in range(CLIENTS + 1):
+    deadline = time.monotonic() + h.slow(budget_s)
+    for _ in range(count):
         sock = h.connect(server.port)
         sock.sendall(h.upgrade_request(server.port)[0])
         socks.append(sock)
         statuses.append(read_status(sock, min(deadline, time.monotonic() + h.slow(5))))
+    return socks, statuses
+
+
+def body(checks):
+    binary = sys.argv[1]
+    h.raise_fd_limit(MANY_CLIENTS * 2 + 64)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < CLIENTS + 256 + 64:
+        checks.check(True, f"skipped: hard descriptor limit {hard} is too low for this test")
+        return
+
+    server, limits = start_with_low_limit(binary, "--max-clients", str(CLIENTS))
+    checks.info(f"server: {limits.strip()}")
+    socks, statuses = upgrade_all(server, CLIENTS + 1, 20)
     upgraded = statuses[:CLIENTS].count(101)
     checks.check(upgraded == CLIENTS, f"{CLIENTS} clients get 101 with a soft limit of {START_SOFT_LIMIT} at start",
                  f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
     checks.check(statuses[CLIENTS] == 503, f"client {CLIENTS + 1} gets 503 (--max-clients)",
                  repr(statuses[CLIENTS]))
+    for sock in socks:
+        sock.close()
+    checks.check(server.alive(), "the server is still running")
+    server.kill(dump=False)
+
+    server, limits = start_with_low_limit(binary)
+    checks.info(f"server with the default --max-clients: {limits.strip()}")
+    server_soft = limits.split()[3]
+    expected = DEFAULT_FDS_WANTED if hard == resource.RLIM_INFINITY else min(DEFAULT_FDS_WANTED, hard)
+    checks.check(server_soft == "unlimited" or int(server_soft) >= expected,
+                 f"without --max-clients the server raises its soft limit to {expected} "
+                 f"({DEFAULT_MAX_CLIENTS} clients, or the hard limit)", limits.strip())
+    if soft < MANY_CLIENTS + 64 or (hard != resource.RLIM_INFINITY and hard < MANY_CLIENTS + 256 + 64):
+        checks.check(True, f"skipped {MANY_CLIENTS} clients: descriptor limits {soft}/{hard}")
+        return
+    socks, statuses = upgrade_all(server, MANY_CLIENTS, 60)
+    upgraded = statuses.count(101)
+    checks.check(upgraded == MANY_CLIENTS,
+                 f"{MANY_CLIENTS} clients (more than the old default of 1000) get 101 without --max-clients",
+                 f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
     for sock in socks:
         sock.close()
     checks.check(server.alive(), "the server is still running")
