@@ -8,7 +8,7 @@
 # through sudo when not root; the last adds the arm64 architecture to dpkg).
 #
 #   tests/cross.sh                    build in ./build-aarch64 and run ctest
-#   WS_BUILD_DIR=/tmp/b tests/cross.sh
+#   WS_BUILD_DIR=/tmp/b WS_CMAKE_ARGS="-DCMAKE_BUILD_TYPE=Debug" tests/cross.sh
 set -euo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -43,6 +43,7 @@ fi
 
 # Only the library and the unit tests: examples and benchmarks are left out
 # here, the integration tests and the install test by tests/CMakeLists.txt.
+# shellcheck disable=SC2086 # WS_CMAKE_ARGS is a list of arguments
 cmake -S "$top" -B "$build" -DCMAKE_TOOLCHAIN_FILE="$top/cmake/aarch64-linux-gnu.cmake" \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWS_BUILD_EXAMPLES=OFF -DWS_BUILD_BENCH=OFF \
   -DWS_BUILD_FUZZ=OFF -DWS_SANITIZE=OFF ${WS_CMAKE_ARGS:-}
