@@ -7,7 +7,12 @@
 #   cmake -S . -B build-aarch64 -DCMAKE_TOOLCHAIN_FILE=cmake/aarch64-linux-gnu.cmake
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
-set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+# clang works too: -DCMAKE_C_COMPILER=clang (the target below is passed as
+# --target, and clang finds the cross gcc's headers, libraries and linker).
+if(NOT DEFINED CMAKE_C_COMPILER)
+  set(CMAKE_C_COMPILER aarch64-linux-gnu-gcc)
+endif()
+set(CMAKE_C_COMPILER_TARGET aarch64-linux-gnu)
 set(CMAKE_LIBRARY_ARCHITECTURE aarch64-linux-gnu)
 
 # The programs need the arm64 cmocka from /usr/lib/aarch64-linux-gnu, next to
