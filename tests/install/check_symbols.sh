@@ -5,7 +5,7 @@
 set -euo pipefail
 lib=$1
 undefined=$(nm -D --undefined-only "$lib" | awk '{print $NF}' | sed 's/@.*//' | sort -u)
-allowed='^(memcpy|memmove|memset|memcmp|memchr|strlen|strnlen|strcmp|strncmp|strchr|__stack_chk_fail|__cxa_finalize|__cpu_model|__cpu_indicator_init|__gmon_start__|_ITM_.*|__assert_fail)$'
+allowed='^(memcpy|memmove|memset|memcmp|bcmp|memchr|strlen|strnlen|strcmp|strncmp|strchr|__stack_chk_fail|__cxa_finalize|__cpu_model|__cpu_indicator_init|__gmon_start__|_ITM_.*|__assert_fail)$'
 echo "imported: $(echo $undefined)"
 bad=$(echo "$undefined" | grep -Ev "$allowed" || true)
 if [ -n "$bad" ]; then
