@@ -550,34 +550,9 @@ ws_status ws_utf8_feed_sse2(ws_utf8 *v, const uint8_t *data, size_t len, size_t 
 
 static WS_TARGET_AVX2 ALWAYS_INLINE __m256i block_errors(__m256i in, __m256i prev)
 {
-    const __m256i by_prev_high = TABLE16(
-        /* 0-7: ASCII */ K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG,
-        K_TOO_LONG, K_TOO_LONG,
-        /* 8-B: continuation */ K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS,
-        /* C */ K_TOO_SHORT | K_OVERLONG_2,
-        /* D */ K_TOO_SHORT,
-        /* E */ K_TOO_SHORT | K_OVERLONG_3 | K_SURROGATE,
-        /* F */ K_TOO_SHORT | K_TOO_LARGE | K_TOO_LARGE_1000 | K_OVERLONG_4);
-    const __m256i by_prev_low = TABLE16(
-        /* 0 */ K_CARRY | K_OVERLONG_3 | K_OVERLONG_2 | K_OVERLONG_4,
-        /* 1 */ K_CARRY | K_OVERLONG_2,
-        /* 2-3 */ K_CARRY, K_CARRY,
-        /* 4 */ K_CARRY | K_TOO_LARGE,
-        /* 5-C */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        /* D */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000 | K_SURROGATE,
-        /* E-F */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000);
-    const __m256i by_this_high = TABLE16(
-        /* 0-7: ASCII */ K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT,
-        K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT,
-        /* 8 */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE_1000 |
-            K_OVERLONG_4,
-        /* 9 */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE,
-        /* A-B */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE,
-        K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE,
-        /* C-F: lead */ K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT);
+    const __m256i by_prev_high = TABLE16(K_BY_PREV_HIGH);
+    const __m256i by_prev_low = TABLE16(K_BY_PREV_LOW);
+    const __m256i by_this_high = TABLE16(K_BY_THIS_HIGH);
     const __m256i nibble = _mm256_set1_epi8(0x0F);
 
     const __m256i prev1 = BYTES_BEFORE(in, prev, 1);
