@@ -24,7 +24,8 @@
  * In front of the DFA, while it is between sequences, a fast path skips a
  * prefix known to be valid: runs of ASCII (the common case in protocols),
  * 8 to 64 bytes at a time, or with AVX2 whole 32-byte blocks of any text
- * (see valid_run_avx2), with AVX-512 64-byte ones (valid_run_avx512). The
+ * (see valid_run_avx2), with AVX-512 64-byte ones (valid_run_avx512), with
+ * NEON 16-byte ones, four to a test (valid_run_neon). The
  * portable path is always compiled, and the tests hold every variant
  * against each other and a reference.
  */
@@ -1284,10 +1285,14 @@ static ALWAYS_INLINE size_t ascii_run_neon(const uint8_t *p, size_t len)
  * emoji, accented Latin) by blocks too, not only runs of ASCII, with the
  * same design as valid_run_avx2: a prefix of whole blocks known valid,
  * ended between sequences by back_to_boundary, and the DFA for the rest,
- * for the exact byte of an error and for a sequence cut at the end. It is
- * built and tested (under qemu) but has not been timed on aarch64
- * hardware; what it saves is counted in instructions only: see the commit
- * that brought it.
+ * for the exact byte of an error and for a sequence cut at the end.
+ *
+ * Not timed on aarch64 hardware (there was none to time it on): it is
+ * built by gcc and clang and tested under qemu, and what it saves is
+ * counted in instructions executed under qemu (gcc -O2), not in time.
+ * 4 KiB of Cyrillic, CJK, emoji or mixed text through ws_utf8_feed:
+ * 206-207 instructions per 64 bytes with the ASCII runs and the DFA, 86
+ * with this (84 in its 64-byte loop); ASCII 21 either way.
  */
 static const int8_t NEON_BY_PREV_HIGH[16] = {K_BY_PREV_HIGH};
 static const int8_t NEON_BY_PREV_LOW[16] = {K_BY_PREV_LOW};
