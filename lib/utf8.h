@@ -1,9 +1,10 @@
 /*
  * utf8.h - the implementations behind ws_utf8_feed. Internal; not installed.
  *
- * All variants share one DFA and differ only in how they skip runs of ASCII;
- * they are exposed so the tests can hold each one against the others and
- * against a plain reference, whichever the dispatcher would pick here.
+ * All variants share one DFA and differ only in how they skip a prefix
+ * known valid (runs of ASCII, or whole blocks of any text); they are
+ * exposed so the tests can hold each one against the others and against
+ * a plain reference, whichever the dispatcher would pick here.
  * Each has the contract of ws_utf8_feed.
  */
 #ifndef WS_UTF8_H

@@ -30,6 +30,40 @@
 #define K_TWO_CONTS (-0x80)   /* continuation, then continuation */
 #define K_CARRY (K_TOO_SHORT | K_TOO_LONG | K_TWO_CONTS)
 
+/* The three 16-entry tables of the block check, as lists for each
+ * variant's own table constructor (AVX2, AVX-512, NEON): the kinds a
+ * pattern may belong to, by the previous byte's high nibble, by its low
+ * nibble, and by this byte's high nibble. */
+#define K_BY_PREV_HIGH                                                                             \
+    /* 0-7: ASCII */ K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG,      \
+        K_TOO_LONG, K_TOO_LONG,                                                                    \
+        /* 8-B: continuation */ K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS,                \
+        /* C */ K_TOO_SHORT | K_OVERLONG_2,                                                        \
+        /* D */ K_TOO_SHORT,                                                                       \
+        /* E */ K_TOO_SHORT | K_OVERLONG_3 | K_SURROGATE,                                          \
+        /* F */ K_TOO_SHORT | K_TOO_LARGE | K_TOO_LARGE_1000 | K_OVERLONG_4
+#define K_BY_PREV_LOW                                                                              \
+    /* 0 */ K_CARRY | K_OVERLONG_3 | K_OVERLONG_2 | K_OVERLONG_4,                                  \
+        /* 1 */ K_CARRY | K_OVERLONG_2,                                                            \
+        /* 2-3 */ K_CARRY, K_CARRY,                                                                \
+        /* 4 */ K_CARRY | K_TOO_LARGE,                                                             \
+        /* 5-C */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,                                        \
+        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,        \
+        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,        \
+        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,        \
+        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,                                                  \
+        /* D */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000 | K_SURROGATE,                            \
+        /* E-F */ K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000
+#define K_BY_THIS_HIGH                                                                             \
+    /* 0-7: ASCII */ K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT,             \
+        K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT,                                                     \
+        /* 8 */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE_1000 |        \
+            K_OVERLONG_4,                                                                          \
+        /* 9 */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE,              \
+        /* A-B */ K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE,             \
+        K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE,                       \
+        /* C-F: lead */ K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT
+
 
 #ifdef WS_HAVE_AVX512
 #include <immintrin.h>
@@ -47,28 +81,9 @@
 
 static inline WS_TARGET_AVX512 __m512i ws_utf8_block_errors_512(__m512i in, __m512i prev)
 {
-    const __m512i by_prev_high = TABLE16_512(
-        K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG, K_TOO_LONG,
-        K_TOO_LONG, K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS, K_TWO_CONTS,
-        K_TOO_SHORT | K_OVERLONG_2, K_TOO_SHORT, K_TOO_SHORT | K_OVERLONG_3 | K_SURROGATE,
-        K_TOO_SHORT | K_TOO_LARGE | K_TOO_LARGE_1000 | K_OVERLONG_4);
-    const __m512i by_prev_low = TABLE16_512(
-        K_CARRY | K_OVERLONG_3 | K_OVERLONG_2 | K_OVERLONG_4, K_CARRY | K_OVERLONG_2, K_CARRY,
-        K_CARRY, K_CARRY | K_TOO_LARGE, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000 | K_SURROGATE,
-        K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000, K_CARRY | K_TOO_LARGE | K_TOO_LARGE_1000);
-    const __m512i by_this_high = TABLE16_512(
-        K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT,
-        K_TOO_SHORT,
-        K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE_1000 | K_OVERLONG_4,
-        K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_OVERLONG_3 | K_TOO_LARGE,
-        K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE,
-        K_TOO_LONG | K_OVERLONG_2 | K_TWO_CONTS | K_SURROGATE | K_TOO_LARGE, K_TOO_SHORT,
-        K_TOO_SHORT, K_TOO_SHORT, K_TOO_SHORT);
+    const __m512i by_prev_high = TABLE16_512(K_BY_PREV_HIGH);
+    const __m512i by_prev_low = TABLE16_512(K_BY_PREV_LOW);
+    const __m512i by_this_high = TABLE16_512(K_BY_THIS_HIGH);
     const __m512i nibble = _mm512_set1_epi8(0x0F);
 
     /* The previous block's last 16 bytes below this block's first 48: the

@@ -809,6 +809,130 @@ static void test_two_byte_texts_every_fault(void **state)
     }
 }
 
+/* Texts of 3- and 4-byte sequences (and a mix), after 0-3 ASCII bytes so
+ * that every phase of a sequence meets every edge of the block validators'
+ * 16-, 32- and 64-byte blocks and of their overlapping last block. */
+enum { EDGE_LEN = 200 };
+
+static size_t edge_text(uint8_t *out, size_t kind)
+{
+    static const char *const runs[] = {"\xE4\xB8\x96", "\xF0\x9F\x98\x80",
+                                       "\xED\x9F\xBF\xF4\x8F\xBF\xBF\xC3\xA9"};
+    const size_t shift = kind % 4;
+    const char *run = runs[kind / 4];
+    const size_t rl = strlen(run);
+    memset(out, 'a', shift);
+    size_t len = shift;
+    while (len + rl <= EDGE_LEN) {
+        memcpy(out + len, run, rl);
+        len += rl;
+    }
+    memset(out + len, 'z', EDGE_LEN - len);
+    return EDGE_LEN;
+}
+#define EDGE_KINDS 12
+
+/* Every implementation on data fed whole and in two pieces cut at each of
+ * cuts (those past len are skipped): the reference's verdict and byte. */
+static void expect_at_every_cut(const char *what, size_t kind, size_t at, const uint8_t *data,
+                                size_t len, const size_t *cuts, size_t ncuts)
+{
+    const long want = ref_validate(data, len);
+    uint8_t *g = ws_test_guard_copy(data, len);
+    impl impls[8];
+    const size_t n = impl_list(impls);
+    for (size_t m = 0; m < n; m++) {
+        if (!impls[m].usable)
+            continue;
+        const long whole = run_pieces(impls[m].feed, g, len, NULL, 0);
+        if (whole != want)
+            fail_msg("%s kind %zu at %zu len %zu [%s] whole: got %ld, reference %ld", what, kind,
+                     at, len, impls[m].name, whole, want);
+        for (size_t c = 0; c < ncuts; c++) {
+            if (cuts[c] > len)
+                continue;
+            const long split = run_pieces(impls[m].feed, g, len, &cuts[c], 1);
+            if (split != want)
+                fail_msg("%s kind %zu at %zu len %zu [%s] split at %zu: got %ld, reference %ld",
+                         what, kind, at, len, impls[m].name, cuts[c], split, want);
+        }
+    }
+    assert_int_equal(ws_utf8_validate(g, len), want == VALID ? WS_OK : WS_E_INVALID_UTF8);
+    ws_test_guard_free(g, len);
+}
+
+/* Cuts next to position at (from one byte before to three after), and at
+ * the 16-byte block edges: every one, or (to keep the test short under
+ * sanitizers and qemu) those of the 16- and 64-byte blocks holding at. */
+static size_t edge_cuts(size_t *cuts, size_t at, bool every_edge)
+{
+    size_t n = 0;
+    if (every_edge) {
+        for (size_t edge = 16; edge < EDGE_LEN; edge += 16)
+            cuts[n++] = edge;
+    } else {
+        cuts[n++] = at / 16 * 16;
+        cuts[n++] = at / 16 * 16 + 16;
+        cuts[n++] = at / 64 * 64;
+    }
+    for (size_t d = 0; d < 5; d++)
+        if (at + d >= 1)
+            cuts[n++] = at + d - 1;
+    return n;
+}
+
+/* Each kind of error of the block check (and a lead cut short by what
+ * follows it) written over every position of those texts, fed whole and
+ * in two pieces cut at the block edges and around the error. */
+static void test_block_edges_every_fault(void **state)
+{
+    (void)state;
+    static const char *const faults[] = {
+        "\xFF",         "\x80",         "\xC0\x80",     "\xC1\xBF",     "\xE0\x9F\xBF",
+        "\xED\xA0\x80", "\xF0\x8F\xBF", "\xF4\x90\x80", "\xF5\x80",     "\xC3",
+        "\xE4\xB8",     "\xF0\x9F\x98", "\x80\x80\x80\x80"};
+    uint8_t text[EDGE_LEN], data[EDGE_LEN];
+    size_t cuts[EDGE_LEN / 16 + 5];
+    for (size_t kind = 0; kind < EDGE_KINDS; kind++) {
+        const size_t len = edge_text(text, kind);
+        for (size_t at = 0; at < len; at++) {
+            for (size_t f = 0; f < sizeof faults / sizeof faults[0]; f++) {
+                memcpy(data, text, len);
+                const size_t fl = strlen(faults[f]);
+                memcpy(data + at, faults[f], at + fl <= len ? fl : len - at);
+                expect_at_every_cut("fault", kind, at, data, len, cuts, edge_cuts(cuts, at, false));
+            }
+        }
+    }
+}
+
+/* Those texts, clean, ending at every length (so cut inside a sequence at
+ * every block edge), whole and in two pieces; at full length also cut at
+ * every position, and in three pieces with a sequence across all three. */
+static void test_block_edges_cut_sequences(void **state)
+{
+    (void)state;
+    uint8_t text[EDGE_LEN];
+    size_t cuts[EDGE_LEN + 1];
+    impl impls[8];
+    const size_t n = impl_list(impls);
+    for (size_t kind = 0; kind < EDGE_KINDS; kind++) {
+        const size_t full = edge_text(text, kind);
+        for (size_t len = 0; len <= full; len++)
+            expect_at_every_cut("cut", kind, len, text, len, cuts, edge_cuts(cuts, len, true));
+        for (size_t c = 0; c <= full; c++)
+            cuts[c] = c;
+        expect_at_every_cut("every split", kind, full, text, full, cuts, full + 1);
+        for (size_t c = 0; c + 2 <= full; c++) {
+            const size_t three[2] = {c, c + 2};
+            for (size_t m = 0; m < n; m++)
+                if (impls[m].usable && run_pieces(impls[m].feed, text, full, three, 2) != VALID)
+                    fail_msg("kind %zu [%s] cut at %zu and %zu: not valid", kind, impls[m].name,
+                             c, c + 2);
+        }
+    }
+}
+
 static void test_init_resets(void **state)
 {
     (void)state;
@@ -839,6 +963,8 @@ int main(void)
         cmocka_unit_test(test_unmask_feed),
         cmocka_unit_test(test_whole_texts_every_fault),
         cmocka_unit_test(test_two_byte_texts_every_fault),
+        cmocka_unit_test(test_block_edges_every_fault),
+        cmocka_unit_test(test_block_edges_cut_sequences),
         cmocka_unit_test(test_init_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
