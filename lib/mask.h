@@ -115,6 +115,28 @@ static inline uint64_t ws_unmask_from_16(uint8_t *p, size_t n, uint32_t k4, uint
 #endif
 }
 
+#ifdef WS_HAVE_SSE2
+/*
+ * ws_unmask_from_16 for 16 <= n < 32, the unmasked first and last 16 bytes
+ * also left in *first and *last (the same bytes for n == 16), so that a
+ * text's check can take them from registers rather than load them back
+ * from the stores still in flight.
+ */
+static inline void ws_unmask_16_to_31(uint8_t *p, size_t n, const uint8_t key[4], __m128i *first,
+                                      __m128i *last)
+{
+    uint32_t k4;
+    memcpy(&k4, key, 4);
+    const uint32_t k_end = ws_mask_rotated_key(key, n);
+    *first = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
+                           _mm_set1_epi32((int)k4));
+    *last = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
+                          _mm_set1_epi32((int)k_end));
+    _mm_storeu_si128((__m128i *)(void *)p, *first);
+    _mm_storeu_si128((__m128i *)(void *)(p + n - 16), *last);
+}
+#endif
+
 /*
  * Unmask a whole payload in place (key offset 0) and return the OR of the
  * unmasked bytes, spread over a word: (result & WS_HIGH_BITS) == 0 means the
