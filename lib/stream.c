@@ -573,17 +573,29 @@ static __attribute__((noinline, aligned(64))) ptrdiff_t small_short_text(ws_pars
 {
     enum { HL = 6 };
     const ptrdiff_t consumed = report_whole(WS_OP_TEXT, buf + HL, n, HL, ev);
-    if (n < 2) {
-        if ((ws_unmask_after_header(buf + HL, n, buf + 2) & WS_HIGH_BITS) != 0)
-            return small_text_not_ascii(p, ev);
-        return consumed;
+    uint32_t k4;
+    memcpy(&k4, buf + 2, 4);
+    /* Each size class returns on its own: merged, gcc kept more values
+     * across the common part, and 2-byte ASCII texts got slower. */
+    if (n <= 8) {
+        if (n < 2) {
+            if ((ws_unmask_after_header(buf + HL, n, buf + 2) & WS_HIGH_BITS) != 0)
+                return small_text_not_ascii(p, ev);
+            return consumed;
+        }
+        const uint64_t text = ws_unmask_2_to_8_after_header(buf + HL, n, k4);
+        if ((text & WS_HIGH_BITS) == 0)
+            return consumed;
+        if (ws_cpu_has_avx512())
+            return small_text_2_to_15_avx512(p, n, ev, text, 0);
+        return small_text_not_ascii(p, ev);
     }
-    uint64_t lo, hi;
-    ws_unmask_2_to_15_after_header(buf + HL, n, buf + 2, &lo, &hi);
-    if (((lo | hi) & WS_HIGH_BITS) == 0)
+    uint64_t first, last;
+    ws_unmask_9_to_15(buf + HL, n, k4, &first, &last);
+    if (((first | last) & WS_HIGH_BITS) == 0)
         return consumed;
     if (ws_cpu_has_avx512())
-        return small_text_2_to_15_avx512(p, n, ev, lo, hi);
+        return small_text_2_to_15_avx512(p, n, ev, first, last);
     return small_text_not_ascii(p, ev);
 }
 #endif
