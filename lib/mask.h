@@ -115,6 +115,28 @@ static inline uint64_t ws_unmask_from_16(uint8_t *p, size_t n, uint32_t k4, uint
 #endif
 }
 
+#ifdef WS_HAVE_SSE2
+/*
+ * ws_unmask_from_16 for 16 <= n < 32, the unmasked first and last 16 bytes
+ * also left in *first and *last (the same bytes for n == 16), so that a
+ * text's check can take them from registers rather than load them back
+ * from the stores still in flight.
+ */
+static inline void ws_unmask_16_to_31(uint8_t *p, size_t n, const uint8_t key[4], __m128i *first,
+                                      __m128i *last)
+{
+    uint32_t k4;
+    memcpy(&k4, key, 4);
+    const uint32_t k_end = ws_mask_rotated_key(key, n);
+    *first = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
+                           _mm_set1_epi32((int)k4));
+    *last = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + n - 16)),
+                          _mm_set1_epi32((int)k_end));
+    _mm_storeu_si128((__m128i *)(void *)p, *first);
+    _mm_storeu_si128((__m128i *)(void *)(p + n - 16), *last);
+}
+#endif
+
 /*
  * Unmask a whole payload in place (key offset 0) and return the OR of the
  * unmasked bytes, spread over a word: (result & WS_HIGH_BITS) == 0 means the
@@ -188,6 +210,63 @@ static inline uint64_t ws_rotr64(uint64_t x, unsigned bits)
 /* The largest payload ws_unmask_after_header takes: one with a 7-bit length. */
 #define WS_UNMASK_SMALL_MAX 125
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* The size classes of ws_unmask_after_header below 16 bytes, k4 the key.
+ * Byte j of a word that ends at data + n is payload byte n - 8 + j, whose
+ * key byte is key[(n + j) & 3]: the repeated key rotated by n & 3 bytes.
+ * Each size class builds only the keys it uses (built up front, they cost
+ * saved registers). 2-8 bytes: one word that ends where the payload does
+ * and starts inside the header, whose bytes it XORs with 0 and stores back
+ * unchanged; returns the payload in the word's top n bytes, zeros below. */
+static inline uint64_t ws_unmask_2_to_8_after_header(uint8_t *data, size_t n, uint32_t k4)
+{
+    const uint64_t k_end = ws_rotr64((uint64_t)k4 << 32 | k4, (unsigned)(n & 3) * 8);
+    const uint64_t in_payload = ~0ull << (64 - 8 * n);
+    uint64_t w;
+    memcpy(&w, data + n - 8, 8);
+    w ^= k_end & in_payload;
+    memcpy(data + n - 8, &w, 8);
+    return w & in_payload;
+}
+
+/* 9-15 bytes: two overlapping words, bytes 0-7 left in *first and bytes
+ * n - 8 to n - 1 in *last. */
+static inline void ws_unmask_9_to_15(uint8_t *data, size_t n, uint32_t k4, uint64_t *first,
+                                     uint64_t *last)
+{
+    const uint64_t k8 = (uint64_t)k4 << 32 | k4;
+    uint64_t a, b;
+    memcpy(&a, data, 8);
+    memcpy(&b, data + n - 8, 8);
+    a ^= k8;
+    b ^= ws_rotr64(k8, (unsigned)(n & 3) * 8);
+    memcpy(data, &a, 8);
+    memcpy(data + n - 8, &b, 8);
+    *first = a;
+    *last = b;
+}
+
+/*
+ * The 2 <= n < 16 bytes at data unmasked in place, as ws_unmask_after_header
+ * does them, the unmasked text also left in two words: for n <= 8, *lo has
+ * it in its top n bytes, zeros below, and *hi is 0; from 9 bytes *lo is
+ * bytes 0-7 and *hi bytes n - 8 to n - 1. A text's check can take them from
+ * registers (see small_short_text in stream.c).
+ */
+static inline void ws_unmask_2_to_15_after_header(uint8_t *data, size_t n, const uint8_t key[4],
+                                                  uint64_t *lo, uint64_t *hi)
+{
+    uint32_t k4;
+    memcpy(&k4, key, 4);
+    if (n <= 8) {
+        *lo = ws_unmask_2_to_8_after_header(data, n, k4);
+        *hi = 0;
+        return;
+    }
+    ws_unmask_9_to_15(data, n, k4, lo, hi);
+}
+#endif
+
 /*
  * ws_unmask_whole for the payload of a masked frame with a 7-bit length
  * (n <= WS_UNMASK_SMALL_MAX), found whole right after its 6-byte header and
@@ -209,35 +288,17 @@ static inline uint64_t ws_unmask_after_header(uint8_t *data, size_t n, const uin
         data[0] = (uint8_t)(data[0] ^ key[0]);
         return data[0];
     }
-    /* Byte j of a word that ends at data + n is payload byte n - 8 + j,
-     * whose key byte is key[(n + j) & 3]: the repeated key rotated by
-     * n & 3 bytes. Each size class builds only the keys it uses (built
-     * up front, they cost saved registers). */
-    const unsigned end_rotation = (unsigned)(n & 3) * 8;
     uint32_t k4;
     memcpy(&k4, key, 4);
-    if (n <= 8) {
-        const uint64_t k_end = ws_rotr64((uint64_t)k4 << 32 | k4, end_rotation);
-        const uint64_t in_payload = ~0ull << (64 - 8 * n);
-        uint64_t w;
-        memcpy(&w, data + n - 8, 8);
-        w ^= k_end & in_payload;
-        memcpy(data + n - 8, &w, 8);
-        return w & in_payload;
-    }
+    if (n <= 8)
+        return ws_unmask_2_to_8_after_header(data, n, k4);
     if (n < 16) {
-        const uint64_t k8 = (uint64_t)k4 << 32 | k4;
         uint64_t a, b;
-        memcpy(&a, data, 8);
-        memcpy(&b, data + n - 8, 8);
-        a ^= k8;
-        b ^= ws_rotr64(k8, end_rotation);
-        memcpy(data, &a, 8);
-        memcpy(data + n - 8, &b, 8);
+        ws_unmask_9_to_15(data, n, k4, &a, &b);
         return a | b;
     }
     return ws_unmask_from_16(data, n, k4,
-                             (uint32_t)ws_rotr64((uint64_t)k4 << 32 | k4, end_rotation));
+                             (uint32_t)ws_rotr64((uint64_t)k4 << 32 | k4, (unsigned)(n & 3) * 8));
 #else
     return ws_unmask_whole(data, n, key);
 #endif

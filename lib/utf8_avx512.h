@@ -212,36 +212,125 @@ static inline WS_TARGET_AVX512 ws_status ws_utf8_short_blocks_valid_512(__m512i 
                : WS_E_INVALID_UTF8;
 }
 
-/* p[0, len), 16 <= len < 32, from its first and its last 16 bytes, as one
- * block with zeros after it. */
-static inline WS_TARGET_AVX512 __m512i ws_utf8_block_16_to_31_512(__m128i first, __m128i last,
-                                                                size_t len)
+/* The tables twice over, a ymm each, as memory operands (built with a
+ * broadcast, each cost a load and a lane insert), then the same for the
+ * high nibble of the byte two and three back: 80 where it is a 3- or 4-byte
+ * lead (E-F) and a 4-byte lead (F), whose 3rd and 4th bytes must be
+ * continuations (block_errors finds these with saturating subtractions,
+ * whose constants cost a move and a broadcast each). */
+static const int8_t WS_UTF8_TEXT_256[6][32] __attribute__((aligned(32))) = {
+    {K_BY_PREV_HIGH, K_BY_PREV_HIGH},
+    {K_BY_PREV_LOW, K_BY_PREV_LOW},
+    {K_BY_THIS_HIGH, K_BY_THIS_HIGH},
+#define WS_LEAD_3_OR_4 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -0x80, -0x80
+#define WS_LEAD_4 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -0x80
+    {WS_LEAD_3_OR_4, WS_LEAD_3_OR_4},
+    {WS_LEAD_4, WS_LEAD_4},
+#undef WS_LEAD_4
+#undef WS_LEAD_3_OR_4
+    /* Bytes 0-15 of a vector, then none (pshufb zeros them): loaded from
+     * 32 - len, the indexes that move the bytes of a 16-byte block that
+     * ends at len to the block's start. */
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -0x80, -0x80, -0x80, -0x80, -0x80,
+     -0x80, -0x80, -0x80, -0x80, -0x80, -0x80, -0x80, -0x80, -0x80, -0x80, -0x80}};
+
+static inline WS_TARGET_AVX512 __m256i ws_utf8_text_256_row(int row)
 {
-    /* Byte i < 16 from first, byte i >= 16 from last's byte i - (len - 16). */
-    const __m512i iota = _mm512_set_epi64(0x3f3e3d3c3b3a3938, 0x3736353433323130,
-                                          0x2f2e2d2c2b2a2928, 0x2726252423222120,
-                                          0x1f1e1d1c1b1a1918, 0x1716151413121110,
-                                          0x0f0e0d0c0b0a0908, 0x0706050403020100);
-    const __m512i from =
-        _mm512_mask_add_epi8(iota, ~0ull << 16, iota, _mm512_set1_epi8((char)(80 - len)));
-    return _mm512_maskz_permutex2var_epi8(_bzhi_u64(~0ull, (unsigned)len),
-                                          _mm512_castsi128_si512(first), from,
-                                          _mm512_castsi128_si512(last));
+    return _mm256_load_si256((const __m256i *)(const void *)WS_UTF8_TEXT_256[row]);
 }
 
 /*
- * A whole text p[0, len), 16 <= len < 32, just unmasked by
- * ws_unmask_after_header, whose stores are its first and its last 16
- * bytes: the same two loads, each forwarded whole from one store, so they
- * need not wait for the stores to be written (a wider or straddling load
- * would), and the block check of what they hold.
+ * block_errors for a text of up to 32 bytes in one ymm, zeros before it
+ * (nothing comes before a whole text) and after it (a sequence cut at the
+ * end meets them and fails as too short). A 64-byte block's check spends
+ * twice the work on this, and as much again on the zero block before. The
+ * lookups are vpermb, which reads 5 bits of the index from a table that
+ * holds its 16 entries twice: so no nibble needs to be masked out.
  */
+static inline WS_TARGET_AVX512 bool ws_utf8_text_valid_256(__m256i in)
+{
+    /* Zeros below the low lane, the low lane below the high one: the
+     * per-lane byte shifts then reach across the lanes. */
+    const __m256i lane_before = _mm256_permute2x128_si256(in, in, 0x08);
+    const __m256i prev1 = _mm256_alignr_epi8(in, lane_before, 15);
+    const __m256i prev2 = _mm256_alignr_epi8(in, lane_before, 14);
+    const __m256i prev3 = _mm256_alignr_epi8(in, lane_before, 13);
+    const __m256i kinds = _mm256_and_si256(
+        _mm256_and_si256(
+            _mm256_permutexvar_epi8(_mm256_srli_epi16(prev1, 4), ws_utf8_text_256_row(0)),
+            _mm256_permutexvar_epi8(prev1, ws_utf8_text_256_row(1))),
+        _mm256_permutexvar_epi8(_mm256_srli_epi16(in, 4), ws_utf8_text_256_row(2)));
+    /* As in block_errors: the 2nd/3rd byte after a 3-/4-byte lead. */
+    const __m256i must_continue =
+        _mm256_or_si256(_mm256_permutexvar_epi8(_mm256_srli_epi16(prev2, 4), ws_utf8_text_256_row(3)),
+                        _mm256_permutexvar_epi8(_mm256_srli_epi16(prev3, 4), ws_utf8_text_256_row(4)));
+    const __m256i errors = _mm256_xor_si256(must_continue, kinds);
+    return _mm256_testz_si256(errors, errors) != 0;
+}
+
+/*
+ * ws_utf8_text_valid_256 for a text of up to 16 bytes in one xmm with zeros
+ * before and after it: the byte shifts stay in the register, and an xmm
+ * vpermb reads 4 bits of the index, the nibble itself.
+ */
+static inline WS_TARGET_AVX512 bool ws_utf8_text_valid_128(__m128i in)
+{
+    const __m128i prev1 = _mm_bslli_si128(in, 1);
+    /* A word-aligned byte shift commutes with the word shift: the high
+     * nibbles two bytes back are those of in, moved. */
+    const __m128i high = _mm_srli_epi16(in, 4);
+    const __m128i kinds = _mm_and_si128(
+        _mm_and_si128(_mm_permutexvar_epi8(_mm_srli_epi16(prev1, 4),
+                                           _mm256_castsi256_si128(ws_utf8_text_256_row(0))),
+                      _mm_permutexvar_epi8(prev1, _mm256_castsi256_si128(ws_utf8_text_256_row(1)))),
+        _mm_permutexvar_epi8(high, _mm256_castsi256_si128(ws_utf8_text_256_row(2))));
+    const __m128i must_continue = _mm_or_si128(
+        _mm_permutexvar_epi8(_mm_bslli_si128(high, 2),
+                             _mm256_castsi256_si128(ws_utf8_text_256_row(3))),
+        _mm_permutexvar_epi8(_mm_srli_epi16(_mm_bslli_si128(in, 3), 4),
+                             _mm256_castsi256_si128(ws_utf8_text_256_row(4))));
+    const __m128i errors = _mm_xor_si128(must_continue, kinds);
+    return _mm_testz_si128(errors, errors) != 0;
+}
+
+/*
+ * A whole text of len bytes, 2 <= len < 16, unmasked into two words by
+ * ws_unmask_2_to_15_after_header (its lo and hi): checked from them, with
+ * zeros before it (for len <= 8 lo has them) and after it.
+ */
+static inline WS_TARGET_AVX512 ws_status ws_utf8_valid_2_to_15_words_avx512(uint64_t lo,
+                                                                           uint64_t hi,
+                                                                           size_t len)
+{
+    /* From 9 bytes, hi's top len - 8 bytes are the text's bytes 8 on. */
+    const uint64_t after_lo = len > 8 ? hi >> (8 * (16 - len)) : 0;
+    const __m128i text = _mm_set_epi64x((long long)after_lo, (long long)lo);
+    return ws_utf8_text_valid_128(text) ? WS_OK : WS_E_INVALID_UTF8;
+}
+
+/*
+ * A whole text of len bytes, 16 <= len < 32, whose first and last 16 bytes
+ * are in registers (the stream parser's small frames unmask them there):
+ * checked from those registers, as one ymm of the len bytes and zeros, so
+ * the bytes just stored by the unmasking are never loaded again.
+ */
+static inline WS_TARGET_AVX512 ws_status ws_utf8_valid_16_to_31_regs_avx512(__m128i first,
+                                                                           __m128i last,
+                                                                           size_t len)
+{
+    /* Bytes 16.. of the text are last's from 32 - len on, zeros after. */
+    const __m128i after_first = _mm_shuffle_epi8(
+        last, _mm_loadu_si128((const __m128i *)(const void *)(WS_UTF8_TEXT_256[5] + (32 - len))));
+    const __m256i text = _mm256_inserti128_si256(_mm256_castsi128_si256(first), after_first, 1);
+    return ws_utf8_text_valid_256(text) ? WS_OK : WS_E_INVALID_UTF8;
+}
+
+/* The same for a text p[0, len), 16 <= len < 32, in memory. */
 static inline WS_TARGET_AVX512 ws_status ws_utf8_valid_16_to_31_avx512(const uint8_t *p, size_t len)
 {
-    const __m128i first = _mm_loadu_si128((const __m128i *)(const void *)p);
-    const __m128i last = _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16));
-    return ws_utf8_short_blocks_valid_512(_mm512_setzero_si512(),
-                                          ws_utf8_block_16_to_31_512(first, last, len));
+    return ws_utf8_valid_16_to_31_regs_avx512(
+        _mm_loadu_si128((const __m128i *)(const void *)p),
+        _mm_loadu_si128((const __m128i *)(const void *)(p + len - 16)), len);
 }
 
 /* ws_utf8_unmask_whole_avx512 for len <= 128: every byte unmasked, and an

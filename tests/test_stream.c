@@ -398,6 +398,37 @@ static void test_utf8_sequence_split_across_frames(void **state)
     sh_free(&s);
 }
 
+/* Small masked texts of every length the parser's small-text paths split
+ * on (word, two-register and one-pass checks), with one fault at every
+ * byte, then a valid frame: the whole-message mode reports and fails as
+ * the default one does, at the same byte, whatever the chunking. */
+static void test_small_texts_fail_at_every_byte(void **state)
+{
+    (void)state;
+    static const uint8_t faults[] = {0xFF, 0x80, 0xE4, 0xC3};
+    static const char pattern[] = "a\xC3\xA9\xE4\xB8\x96\xF0\x9F\x98\x80z";
+    static const size_t lens[] = {1, 2, 3, 7, 8, 9, 15, 16, 17, 18, 19, 20, 23,
+                                  24, 29, 30, 31, 32, 33, 64, 125};
+    for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+        const size_t len = lens[l];
+        uint8_t text[125];
+        for (size_t i = 0; i < len; i++)
+            text[i] = (uint8_t)pattern[i % (sizeof pattern - 1)];
+        for (size_t at = 0; at < len; at++) {
+            for (size_t f = 0; f < sizeof faults; f++) {
+                uint8_t bad[125];
+                memcpy(bad, text, len);
+                bad[at] = faults[f];
+                sh_bytes s = {0};
+                sh_frame(&s, true, WS_OP_TEXT, true, (uint32_t)(at * 7 + f + 1), bad, len);
+                sh_frame(&s, true, WS_OP_TEXT, true, 5, (const uint8_t *)"ok", 2);
+                (void)check_stream(&server, &s, NULL);
+                sh_free(&s);
+            }
+        }
+    }
+}
+
 /* The error comes with the first impossible byte, long before the frame
  * (announced at 1000 bytes) is over. */
 static void test_utf8_fails_fast_inside_a_frame(void **state)
@@ -933,6 +964,7 @@ int main(void)
         cmocka_unit_test(test_whole_message_is_one_event),
         cmocka_unit_test(test_whole_messages_fall_back_to_three_events),
         cmocka_unit_test(test_whole_message_invalid_utf8),
+        cmocka_unit_test(test_small_texts_fail_at_every_byte),
         cmocka_unit_test(test_whole_messages_every_size),
         cmocka_unit_test(test_large_text_fails_at_the_bad_byte),
         cmocka_unit_test(test_ascii_fragment_after_open_sequence),

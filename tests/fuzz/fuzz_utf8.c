@@ -104,6 +104,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const ws_status want_status = want == VALID ? WS_OK : WS_E_INVALID_UTF8;
     CHECK(ws_utf8_validate(data, size) == want_status);
     CHECK(ws_utf8_validate_stepwise(data, size) == want_status);
+#ifdef WS_HAVE_AVX512
+    /* The stream parser's checks of short whole texts from registers. */
+    if (ws_cpu_has_avx512() && size >= 16 && size < 32)
+        CHECK(ws_utf8_valid_16_to_31_avx512(data, size) == want_status);
+    if (ws_cpu_has_avx512() && size >= 2 && size < 16) {
+        uint64_t lo = 0, hi = 0;
+        if (size <= 8) {
+            memcpy((uint8_t *)&lo + 8 - size, data, size);
+        } else {
+            memcpy(&lo, data, 8);
+            memcpy(&hi, data + size - 8, 8);
+        }
+        CHECK(ws_utf8_valid_2_to_15_words_avx512(lo, hi, size) == want_status);
+    }
+#endif
 
     /* Masked (key from the input), the one-pass unmask-and-validate paths
      * agree and give the text back, all of it where they promise to. */
