@@ -15,6 +15,9 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${WS_BUILD_DIR:-$top/build-aarch64}
 case $build in /*) ;; *) build=$top/$build ;; esac
 
+# shellcheck source=tests/packages.sh
+. "$top/tests/packages.sh"
+
 # Debian package -> a file that proves it is installed.
 packages=(
   "cmake:/usr/bin/cmake"
@@ -24,22 +27,7 @@ packages=(
   "qemu-user:/usr/bin/qemu-aarch64"
   "libcmocka-dev:arm64:/usr/lib/aarch64-linux-gnu/pkgconfig/cmocka.pc"
 )
-missing=()
-for entry in "${packages[@]}"; do
-  pkg=${entry%:*} file=${entry##*:}
-  [ -e "$file" ] || missing+=("$pkg")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "tests/cross.sh: installing ${missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    "${sudo[@]}" dpkg --add-architecture arm64
-  fi
-  "${sudo[@]}" apt-get update
-  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+ws_install_missing tests/cross.sh "${packages[@]}"
 
 # Only the library and the unit tests: examples and benchmarks are left out
 # here, the integration tests and the install test by tests/CMakeLists.txt.

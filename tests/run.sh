@@ -13,6 +13,9 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${WS_BUILD_DIR:-$top/build}
 case $build in /*) ;; *) build=$top/$build ;; esac
 
+# shellcheck source=tests/packages.sh
+. "$top/tests/packages.sh"
+
 # Debian package -> a file that proves it is installed.
 packages=(
   "build-essential:/usr/bin/gcc"
@@ -20,7 +23,8 @@ packages=(
   "pkg-config:/usr/bin/pkg-config"
   "libcmocka-dev:/usr/include/cmocka.h"
   "clang:/usr/bin/clang"
-  "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a"
+  # Any architecture's fuzzer runtime will do.
+  "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a"
   "valgrind:/usr/bin/valgrind"
   "python3-websockets:/usr/lib/python3/dist-packages/websockets/__init__.py"
   "chromium:/usr/bin/chromium"
@@ -37,23 +41,7 @@ packages=(
 command -v node >/dev/null 2>&1 || packages+=("nodejs:/usr/bin/node")
 command -v npm >/dev/null 2>&1 || packages+=("npm:/usr/bin/npm")
 
-missing=()
-for entry in "${packages[@]}"; do
-  pkg=${entry%%:*} file=${entry#*:}
-  # The fuzzer runtime path depends on the architecture; any libclang_rt fuzzer will do.
-  if [ "$pkg" = libclang-rt-14-dev ]; then
-    compgen -G "/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null && continue
-  fi
-  [ -e "$file" ] || missing+=("$pkg")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "tests/run.sh: installing ${missing[*]}"
-  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update
-  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+ws_install_missing tests/run.sh "${packages[@]}"
 
 # Node peers (ws, playwright-core) from the committed lockfile.
 if [ ! -f "$top/tests/node_modules/.package-lock.json" ] ||
