@@ -39,13 +39,21 @@ cmake --build "$build" -j "$(nproc)"
 
 # The NEON code must really be in the library: a build that lost __ARM_NEON
 # would quietly test the portable code twice.
-# (Captured first: grep -q quitting early would SIGPIPE objdump, which
-# pipefail turns into a spurious failure.)
-mask_neon=$(aarch64-linux-gnu-objdump -d "$build/libwsframe.so" | awk '/<ws_mask_neon>:/, /^$/')
-if ! grep -q 'eor[[:space:]]*v[0-9]*\.16b' <<<"$mask_neon"; then
-  echo "tests/cross.sh: no NEON eor in ws_mask_neon of $build/libwsframe.so" >&2
-  exit 1
-fi
+# (Each stage captured first: grep -q quitting early would SIGPIPE the
+# command before it, which pipefail turns into a spurious failure.)
+disassembly=$(aarch64-linux-gnu-objdump -d "$build/libwsframe.so")
+# neon_has FUNCTION INSTRUCTION-PATTERN: the function's body uses it.
+neon_has() {
+  local body
+  body=$(awk "/<$1>:/, /^\$/" <<<"$disassembly")
+  if ! grep -q "$2" <<<"$body"; then
+    echo "tests/cross.sh: no '$2' in $1 of $build/libwsframe.so" >&2
+    exit 1
+  fi
+}
+neon_has ws_mask_neon 'eor[[:space:]]*v[0-9]*\.16b'
+# The UTF-8 block check's table lookups.
+neon_has ws_utf8_feed_neon 'tbl[[:space:]]*v[0-9]*\.16b'
 
 cd "$build"
 # Each unit test has its own TIMEOUT (scaled for the emulator); the whole run
