@@ -842,6 +842,15 @@ typedef struct write_state {
 #endif
 } write_state;
 
+/* A new key per frame, for the ws_frame_write loop and as ws_writer's key
+ * callback in the ws_message_write loop, so both write the same bytes. */
+static void bench_next_key(void *ctx, uint8_t key[4])
+{
+    (void)ctx;
+    uint32_t k = (uint32_t)rng_next();
+    memcpy(key, &k, 4);
+}
+
 static inline __attribute__((always_inline)) uint64_t ws_write_loop(void *arg)
 {
     write_state *st = arg;
@@ -861,8 +870,7 @@ static inline __attribute__((always_inline)) uint64_t ws_write_loop(void *arg)
         if (masked) {
             /* A new key per frame, as RFC 6455 5.3 requires (wslay asks its
              * genmask callback for one per frame too). */
-            uint32_t key = (uint32_t)rng_next();
-            memcpy(f.mask, &key, 4);
+            bench_next_key(NULL, f.mask);
         }
         ptrdiff_t n = ws_frame_write(&f, payload, len, out + off, cap - off);
         if (n < 0) {
@@ -874,15 +882,6 @@ static inline __attribute__((always_inline)) uint64_t ws_write_loop(void *arg)
     g_sink += out[off - 1];
     st->off = off;
     return t1 - t0;
-}
-
-/* A new key per frame from the same generator as the ws_frame_write loop,
- * so both write the same bytes. */
-static void bench_next_key(void *ctx, uint8_t key[4])
-{
-    (void)ctx;
-    uint32_t k = (uint32_t)rng_next();
-    memcpy(key, &k, 4);
 }
 
 /* The same frames through the message API, as a server (unmasked) or a
