@@ -1199,54 +1199,95 @@ WS_TARGET_AVX512 ws_status ws_utf8_feed_avx512(ws_utf8 *v, const uint8_t *data, 
     return feed_with(v, data, len, error_at, valid_run_avx512);
 }
 
+/* A lead byte that leaves the DFA in each state (0 for ACCEPT): as the
+ * last byte of the block before, it makes the block check ask of the next
+ * bytes exactly what that state asks (S_CONT1 after E1 80 asks what C2
+ * does), so a piece that starts inside a sequence is checked in blocks from
+ * its first byte, with no bytes stepped one by one first. */
+static const uint8_t LEAD_FOR_STATE[9] = {
+    [S_CONT1] = 0xC2, [S_CONT2] = 0xE1, [S_CONT3] = 0xF1, [S_E0] = 0xE0,
+    [S_ED] = 0xED,    [S_F0] = 0xF0,    [S_F4] = 0xF4,
+};
+
+/* The DFA's state after valid text ending with the bytes last[0..2]: they
+ * are stepped from ACCEPT with continuation bytes met in ACCEPT skipped
+ * (they end a sequence whose lead came before; a valid text has no
+ * sequence longer than four bytes, so none that started before last[0] is
+ * still open after last[2]). Three table loads and three shifts, no branch
+ * on the data: what a piece cut in a sequence costs at its end. */
+static inline uint32_t state_after_valid(const uint8_t last[3])
+{
+    uint64_t s = ACCEPT_VALUE;
+    for (int k = 0; k < 3; k++) {
+        uint64_t e = dfa[last[k]];
+        if ((last[k] & 0xC0) == 0x80)
+            e &= ~(uint64_t)63; /* ACCEPT's field: stay in ACCEPT */
+        s = e >> (s & 63);
+    }
+    return (uint32_t)(s & 63);
+}
+
 /* unmask_feed_avx2 on 64-byte blocks, a run of ASCII pairs only tested for
  * a high bit, the last bytes as masked blocks (no scalar or overlapping
- * tail). From ACCEPT; see ws_utf8_unmask_feed_avx512. */
+ * tail). From any state but REJECT, len >= 3: a piece that starts inside a
+ * sequence starts its block check after LEAD_FOR_STATE, and the state a
+ * cut at its end leaves comes from its last three bytes (REJECT for a last
+ * byte that cannot lead), so a text arriving in many reads pays no
+ * byte-by-byte steps at the cuts (1460-byte reads of mixed text, 64 KiB
+ * frames: 2795 -> 2404 ns). Only a failing block sends the rest to the
+ * DFA, for where. */
 static WS_TARGET_AVX512 ws_status unmask_feed_avx512(ws_utf8 *v, uint8_t *data, size_t len,
                                                      const uint8_t key[4], size_t *key_offset,
                                                      size_t *error_at)
 {
-    size_t valid = 0;
-    if (v->state_ == ACCEPT_VALUE) {
-        const __m512i k = _mm512_set1_epi32((int)ws_mask_rotated_key(key, *key_offset));
-        __m512i prev = _mm512_setzero_si512();
-        size_t i = 0, done = 0; /* done: unmasked so far, when a block failed */
-        for (; i + 128 <= len; i += 128) {
-            void *at = data + i;
-            const __m512i a = _mm512_xor_si512(_mm512_loadu_si512(at), k);
-            const __m512i b = _mm512_xor_si512(_mm512_loadu_si512((const void *)(data + i + 64)), k);
-            _mm512_storeu_si512(at, a);
-            _mm512_storeu_si512((void *)(data + i + 64), b);
-            if (ws_utf8_any_high_bit_512(_mm512_or_si512(_mm512_or_si512(a, b), prev)) &&
-                !ws_utf8_no_errors_512(_mm512_or_si512(ws_utf8_block_errors_512(a, prev), ws_utf8_block_errors_512(b, a)))) {
-                done = i + 128;
+    const size_t first_offset = *key_offset;
+    const __m512i k = _mm512_set1_epi32((int)ws_mask_rotated_key(key, first_offset));
+    __m512i prev = _mm512_maskz_set1_epi8((__mmask64)1 << 63,
+                                          (char)LEAD_FOR_STATE[v->state_ / FIELD(1)]);
+    size_t i = 0, done = 0; /* done: unmasked so far, when a block failed */
+    for (; i + 128 <= len; i += 128) {
+        void *at = data + i;
+        const __m512i a = _mm512_xor_si512(_mm512_loadu_si512(at), k);
+        const __m512i b = _mm512_xor_si512(_mm512_loadu_si512((const void *)(data + i + 64)), k);
+        _mm512_storeu_si512(at, a);
+        _mm512_storeu_si512((void *)(data + i + 64), b);
+        if (ws_utf8_any_high_bit_512(_mm512_or_si512(_mm512_or_si512(a, b), prev)) &&
+            !ws_utf8_no_errors_512(_mm512_or_si512(ws_utf8_block_errors_512(a, prev), ws_utf8_block_errors_512(b, a)))) {
+            done = i + 128;
+            break;
+        }
+        prev = b;
+    }
+    for (; done == 0 && i < len; i += 64) {
+        const __mmask64 in_text = ws_utf8_first_bytes_512(len - i);
+        const __m512i in = ws_utf8_unmasked_block_512(data + i, in_text, k);
+        ws_utf8_store_first_512(data + i, len - i > 64 ? 64 : len - i, in);
+        if (ws_utf8_any_high_bit_512(_mm512_or_si512(in, prev))) {
+            const __m512i errors = ws_utf8_block_errors_512(in, prev);
+            if (_mm512_mask_test_epi8_mask(in_text, errors, errors) != 0) {
+                done = len - i > 64 ? i + 64 : len;
                 break;
             }
-            prev = b;
         }
-        for (; done == 0 && i < len; i += 64) {
-            const __mmask64 in_text = ws_utf8_first_bytes_512(len - i);
-            const __m512i in = ws_utf8_unmasked_block_512(data + i, in_text, k);
-            ws_utf8_store_first_512(data + i, len - i > 64 ? 64 : len - i, in);
-            if (ws_utf8_any_high_bit_512(_mm512_or_si512(in, prev))) {
-                const __m512i errors = ws_utf8_block_errors_512(in, prev);
-                if (_mm512_mask_test_epi8_mask(in_text, errors, errors) != 0) {
-                    done = len - i > 64 ? i + 64 : len;
-                    break;
-                }
-            }
-            prev = in;
-        }
-        if (done != 0) {
-            ws_mask(data + done, len - done, key, (*key_offset + done) & 3);
-            valid = back_to_boundary(data, i);
-        } else {
-            valid = back_to_boundary(data, len);
-        }
-        *key_offset = (*key_offset + len) & 3;
-    } else {
-        *key_offset = ws_mask(data, len, key, *key_offset);
+        prev = in;
     }
+    *key_offset = (first_offset + len) & 3;
+    if (done == 0) {
+        /* A lead that can never start a sequence (C0, C1, F5-FF) fails the
+         * block check only at the byte after it: as the last byte, here. */
+        v->state_ = state_after_valid(data + len - 3);
+        if (v->state_ != REJECT_VALUE)
+            return WS_OK;
+        if (error_at != NULL)
+            *error_at = len - 1;
+        return WS_E_INVALID_UTF8;
+    }
+    ws_mask(data + done, len - done, key, (first_offset + done) & 3);
+    /* The blocks before i passed; the DFA goes on from the last sequence
+     * boundary in them, or from the piece's start state. */
+    const size_t valid = i == 0 ? 0 : back_to_boundary(data, i);
+    if (valid > 0)
+        v->state_ = (uint32_t)ACCEPT_VALUE;
     size_t at = 0;
     const ws_status st = ws_utf8_feed_avx512(v, data + valid, len - valid, &at);
     if (st != WS_OK && error_at != NULL)
@@ -1258,7 +1299,10 @@ WS_TARGET_AVX512 ws_status ws_utf8_unmask_feed_avx512(ws_utf8 *v, uint8_t *data,
                                                       const uint8_t key[4], size_t *key_offset,
                                                       size_t *error_at)
 {
-    return unmask_feed_with(v, data, len, key, key_offset, error_at, unmask_feed_avx512);
+    if (len >= 3 && v->state_ != REJECT_VALUE)
+        return unmask_feed_avx512(v, data, len, key, key_offset, error_at);
+    *key_offset = ws_mask(data, len, key, *key_offset);
+    return ws_utf8_feed_avx512(v, data, len, error_at);
 }
 #endif
 

@@ -567,22 +567,29 @@ static long run_unmask_pieces(unmask_feed_fn fn, uint8_t *data, size_t len, cons
     return ws_utf8_finish(&v) == WS_OK ? VALID : TRUNCATED;
 }
 
+/* The streaming unmask+validate functions this CPU can run. */
+static size_t unmask_feed_list(unmask_feed_fn out[3])
+{
+    size_t n = 0;
+    out[n++] = ws_utf8_unmask_feed;
+#ifdef WS_HAVE_AVX2
+    if (ws_cpu_has_avx2())
+        out[n++] = ws_utf8_unmask_feed_avx2;
+#endif
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512())
+        out[n++] = ws_utf8_unmask_feed_avx512;
+#endif
+    return n;
+}
+
 static void test_unmask_feed(void **state)
 {
     (void)state;
     enum { CAP = 9000 };
     static uint8_t plain[CAP], wire[CAP];
     unmask_feed_fn fns[3];
-    size_t nf = 0;
-    fns[nf++] = ws_utf8_unmask_feed;
-#ifdef WS_HAVE_AVX2
-    if (ws_cpu_has_avx2())
-        fns[nf++] = ws_utf8_unmask_feed_avx2;
-#endif
-#ifdef WS_HAVE_AVX512
-    if (ws_cpu_has_avx512())
-        fns[nf++] = ws_utf8_unmask_feed_avx512;
-#endif
+    const size_t nf = unmask_feed_list(fns);
     ws_test_rng rng;
     ws_test_rng_seed(&rng, 0x3a5c);
     for (int iter = 0; iter < 1500; iter++) {
@@ -846,8 +853,9 @@ static size_t edge_text(uint8_t *out, size_t kind)
 }
 #define EDGE_KINDS 12
 
-/* Every implementation on data fed whole and in two pieces cut at each of
- * cuts (those past len are skipped): the reference's verdict and byte. */
+/* Every implementation, and every unmask+validate one on the masked data,
+ * fed whole and in two pieces cut at each of cuts (those past len are
+ * skipped): the reference's verdict and byte. */
 static void expect_at_every_cut(const char *what, size_t kind, size_t at, const uint8_t *data,
                                 size_t len, const size_t *cuts, size_t ncuts)
 {
@@ -871,6 +879,30 @@ static void expect_at_every_cut(const char *what, size_t kind, size_t at, const 
                          what, kind, at, len, impls[m].name, cuts[c], split, want);
         }
     }
+    /* A piece that starts inside a sequence, or ends inside one, is what
+     * a text arriving in many reads gives the unmasking validators. */
+    static const uint8_t key[4] = {0x9d, 0x21, 0xc4, 0x6e};
+    unmask_feed_fn ufns[3];
+    const size_t nu = unmask_feed_list(ufns);
+    uint8_t *w = ws_test_guard_copy(data, len);
+    for (size_t u = 0; u < nu; u++) {
+        for (size_t c = 0; c <= ncuts; c++) {
+            const size_t cut = c < ncuts ? cuts[c] : len;
+            if (cut > len)
+                continue;
+            const size_t two[2] = {cut, len}, key_offset = (cut + u) & 3;
+            memcpy(w, data, len);
+            ws_mask(w, len, key, key_offset);
+            const long got = run_unmask_pieces(ufns[u], w, len, key, key_offset, two);
+            if (got != want)
+                fail_msg("%s kind %zu at %zu len %zu unmask_feed %zu split at %zu: got %ld, "
+                         "reference %ld",
+                         what, kind, at, len, u, cut, got, want);
+            if (want == VALID || want == TRUNCATED)
+                assert_memory_equal(w, data, len);
+        }
+    }
+    ws_test_guard_free(w, len);
     assert_int_equal(ws_utf8_validate(g, len), want == VALID ? WS_OK : WS_E_INVALID_UTF8);
     ws_test_guard_free(g, len);
 }
