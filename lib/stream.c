@@ -130,16 +130,26 @@ static __attribute__((noinline)) ptrdiff_t payload_piece(ws_parser *p, uint8_t *
     if ((uint64_t)n > p->frame_left_)
         n = (size_t)p->frame_left_;
 #ifdef WS_HAVE_AVX512
-    if (p->message_opcode_ == WS_OP_TEXT && (p->flags_ & FL_MASKED) && p->mask_offset_ == 0 &&
-        n < WS_UNMASK_INLINE_MAX && p->utf8_.state_ == 0 && ws_cpu_has_avx512()) {
-        /* A small text frame's payload, all here, between sequences:
-         * unmasked and checked in one pass (see small_whole_text); only
-         * one that is not whole valid text (cut in a sequence, which a
-         * fragment may be, or invalid) is stepped again. */
-        if (ws_utf8_unmask_short_avx512(data, n, p->mask_) != WS_OK &&
-            ws_utf8_feed(&p->utf8_, data, n, NULL) != WS_OK)
+    if (p->message_opcode_ == WS_OP_TEXT && (p->flags_ & FL_MASKED) && n >= 3 &&
+        ws_cpu_has_avx512()) {
+        size_t key_offset = p->mask_offset_;
+        if (key_offset == 0 && n < WS_UNMASK_INLINE_MAX && n == p->frame_left_ &&
+            p->utf8_.state_ == 0) {
+            /* A small text frame's payload, all here, between sequences:
+             * unmasked and checked in one pass (see small_whole_text);
+             * only one that is not whole valid text (cut in a sequence,
+             * which a fragment may be, or invalid) is stepped again. */
+            if (ws_utf8_unmask_short_avx512(data, n, p->mask_) != WS_OK &&
+                ws_utf8_feed(&p->utf8_, data, n, NULL) != WS_OK)
+                return fail(p, WS_E_INVALID_UTF8);
+            key_offset = n & 3;
+        } else if (ws_utf8_unmask_feed_avx512(&p->utf8_, data, n, p->mask_, &key_offset, NULL) !=
+                   WS_OK) {
+            /* A piece of a frame the reads cut (or a long one): one pass
+             * from whatever state the cut before left. */
             return fail(p, WS_E_INVALID_UTF8);
-        p->mask_offset_ = (uint8_t)(n & 3);
+        }
+        p->mask_offset_ = (uint8_t)key_offset;
     } else
 #endif
     if ((p->flags_ & FL_MASKED) && p->mask_offset_ == 0 && n < WS_UNMASK_INLINE_MAX) {
