@@ -813,17 +813,14 @@ static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size
                                                   const uint8_t key[4], size_t *key_offset,
                                                   size_t *error_at);
 
-typedef ws_status (*unmask_feed_fn)(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
-                                    size_t *key_offset, size_t *error_at);
-
-/* The one-pass loops start between sequences, as they must: a piece that
+/* The one-pass loop starts between sequences, as it must: a piece that
  * starts inside one (a read cut it) has that sequence's last bytes (at
  * most three) unmasked and stepped one by one first; on failure there, all
- * of data is unmasked. Inline, so that each caller calls its own one_pass
- * directly. */
-static ALWAYS_INLINE ws_status unmask_feed_with(ws_utf8 *v, uint8_t *data, size_t len,
-                                                const uint8_t key[4], size_t *key_offset,
-                                                size_t *error_at, unmask_feed_fn one_pass)
+ * of data is unmasked. (The AVX-512 loop needs no such steps: it starts
+ * its block check from the state, see unmask_feed_avx512.) */
+WS_TARGET_AVX2 ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
+                                                  const uint8_t key[4], size_t *key_offset,
+                                                  size_t *error_at)
 {
     uint64_t s = v->state_;
     size_t j = 0;
@@ -842,18 +839,11 @@ static ALWAYS_INLINE ws_status unmask_feed_with(ws_utf8 *v, uint8_t *data, size_
         v->state_ = (uint32_t)(s & 63);
     }
     size_t ko = (*key_offset + j) & 3, at = 0;
-    const ws_status st = one_pass(v, data + j, len - j, key, &ko, &at);
+    const ws_status st = unmask_feed_avx2(v, data + j, len - j, key, &ko, &at);
     *key_offset = ko;
     if (st != WS_OK && error_at != NULL)
         *error_at = j + at;
     return st;
-}
-
-WS_TARGET_AVX2 ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
-                                                  const uint8_t key[4], size_t *key_offset,
-                                                  size_t *error_at)
-{
-    return unmask_feed_with(v, data, len, key, key_offset, error_at, unmask_feed_avx2);
 }
 
 static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
