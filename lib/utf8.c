@@ -801,115 +801,133 @@ WS_TARGET_AVX2 ws_status ws_utf8_whole_valid_avx2(const uint8_t *p, size_t len)
 #endif
 
 #ifdef WS_HAVE_AVX2
+/* A lead byte that leaves the DFA in each state (0 for ACCEPT): as the
+ * last byte of the block before, it makes the block check ask of the next
+ * bytes exactly what that state asks (S_CONT1 after E1 80 asks what C2
+ * does), so a piece that starts inside a sequence is checked in blocks from
+ * its first byte, with no bytes stepped one by one first. */
+static const uint8_t LEAD_FOR_STATE[9] = {
+    [S_CONT1] = 0xC2, [S_CONT2] = 0xE1, [S_CONT3] = 0xF1, [S_E0] = 0xE0,
+    [S_ED] = 0xED,    [S_F0] = 0xF0,    [S_F4] = 0xF4,
+};
+
+/* The DFA's state after valid text ending with the bytes last[0..2]: they
+ * are stepped from ACCEPT with continuation bytes met in ACCEPT skipped
+ * (they end a sequence whose lead came before; a valid text has no
+ * sequence longer than four bytes, so none that started before last[0] is
+ * still open after last[2]). Three table loads and three shifts, no branch
+ * on the data: what a piece cut in a sequence costs at its end. */
+static inline uint32_t state_after_valid(const uint8_t last[3])
+{
+    uint64_t s = ACCEPT_VALUE;
+    for (int k = 0; k < 3; k++) {
+        uint64_t e = dfa[last[k]];
+        if ((last[k] & 0xC0) == 0x80)
+            e &= ~(uint64_t)63; /* ACCEPT's field: stay in ACCEPT */
+        s = e >> (s & 63);
+    }
+    return (uint32_t)(s & 63);
+}
+
 /*
  * Unmask and validate in one pass: each 32-byte block is XORed, stored and
  * checked while in a register (a run of ASCII blocks only tested for a high
  * bit), so the data goes through the core once (see UNMASK_AVX2_MIN_LEN
- * for what that gains). What the block check cannot settle (a sequence cut at
- * the end, or the block that holds an error) is unmasked the plain way and
+ * for what that gains). From any state but REJECT, len >= 64: a piece
+ * that starts inside a sequence starts its block check after
+ * LEAD_FOR_STATE, and the state a cut at its end leaves comes from its
+ * last three bytes (REJECT for a last byte that cannot lead), so a text
+ * arriving in many reads pays no byte-by-byte steps at the cuts. The block
+ * that holds an error, and all after it, is unmasked the plain way and
  * handed to the DFA, which finds the exact failing byte as always.
  */
 static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
                                                   const uint8_t key[4], size_t *key_offset,
-                                                  size_t *error_at);
-
-/* The one-pass loop starts between sequences, as it must: a piece that
- * starts inside one (a read cut it) has that sequence's last bytes (at
- * most three) unmasked and stepped one by one first; on failure there, all
- * of data is unmasked. (The AVX-512 loop needs no such steps: it starts
- * its block check from the state, see unmask_feed_avx512.) */
-WS_TARGET_AVX2 ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
-                                                  const uint8_t key[4], size_t *key_offset,
                                                   size_t *error_at)
 {
-    uint64_t s = v->state_;
-    size_t j = 0;
-    if (s != REJECT_VALUE) {
-        for (; j < len && (s & 63) != ACCEPT_VALUE; j++) {
-            data[j] = (uint8_t)(data[j] ^ key[(*key_offset + j) & 3]);
-            STEP(s, data[j]);
-            if ((s & 63) == REJECT_VALUE) {
-                *key_offset = ws_mask(data + j + 1, len - j - 1, key, *key_offset + j + 1);
-                v->state_ = (uint32_t)REJECT_VALUE;
-                if (error_at != NULL)
-                    *error_at = j;
-                return WS_E_INVALID_UTF8;
-            }
-        }
-        v->state_ = (uint32_t)(s & 63);
-    }
-    size_t ko = (*key_offset + j) & 3, at = 0;
-    const ws_status st = unmask_feed_avx2(v, data + j, len - j, key, &ko, &at);
-    *key_offset = ko;
-    if (st != WS_OK && error_at != NULL)
-        *error_at = j + at;
-    return st;
-}
-
-static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
-                                                  const uint8_t key[4], size_t *key_offset,
-                                                  size_t *error_at)
-{
-    size_t i = 0, valid = 0;
-    if (v->state_ == ACCEPT_VALUE && len >= 64) {
-        const __m256i k = _mm256_set1_epi32((int)ws_mask_rotated_key(key, *key_offset));
-        /* The last 32 bytes, loaded before anything is stored: unmasked and
-         * stored after the body, over its end (same values where they
-         * overlap), they replace a scalar tail. */
-        const __m256i last_masked = _mm256_loadu_si256((const __m256i *)(const void *)(data + len - 32));
-        __m256i prev = _mm256_setzero_si256();
-        size_t done = 0; /* unmasked so far; more than i after a failed step */
-        for (; i + 64 <= len; i += 64) {
-            __m256i *at = (__m256i *)(void *)(data + i);
-            const __m256i a = _mm256_xor_si256(_mm256_loadu_si256(at), k);
-            const __m256i b = _mm256_xor_si256(_mm256_loadu_si256(at + 1), k);
-            _mm256_storeu_si256(at, a);
-            _mm256_storeu_si256(at + 1, b);
-            if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b), prev)) != 0) {
-                const __m256i errors = _mm256_or_si256(block_errors(a, prev), block_errors(b, a));
-                if (!_mm256_testz_si256(errors, errors)) {
-                    done = i + 64;
-                    break;
-                }
-            }
-            prev = b;
-        }
-        for (; done == 0 && i + 32 <= len; i += 32) {
-            __m256i *at = (__m256i *)(void *)(data + i);
-            const __m256i in = _mm256_xor_si256(_mm256_loadu_si256(at), k);
-            _mm256_storeu_si256(at, in);
-            const __m256i errors = block_errors(in, prev);
+    const size_t first_offset = *key_offset;
+    const __m256i k = _mm256_set1_epi32((int)ws_mask_rotated_key(key, first_offset));
+    /* The last 64 bytes, loaded before anything is stored: the last 32
+     * are unmasked and stored after the body, over its end (same values
+     * where they overlap), and checked after the 32 before them, which
+     * are unmasked here too rather than reloaded: a reload would span two
+     * of the body's stores, which cannot be forwarded, and wait for both
+     * to reach the cache (1460-byte reads of ASCII: 29 -> 22 ns each). */
+    const __m256i k_end = _mm256_set1_epi32((int)ws_mask_rotated_key(key, first_offset + len));
+    const __m256i last = _mm256_xor_si256(
+        _mm256_loadu_si256((const __m256i *)(const void *)(data + len - 32)), k_end);
+    const __m256i before_last = _mm256_xor_si256(
+        _mm256_loadu_si256((const __m256i *)(const void *)(data + len - 64)), k_end);
+    __m256i prev = _mm256_set_epi64x((long long)((uint64_t)LEAD_FOR_STATE[v->state_ / FIELD(1)] << 56),
+                                     0, 0, 0);
+    size_t i = 0, done = 0; /* done: unmasked so far, when a block failed */
+    for (; i + 64 <= len; i += 64) {
+        __m256i *at = (__m256i *)(void *)(data + i);
+        const __m256i a = _mm256_xor_si256(_mm256_loadu_si256(at), k);
+        const __m256i b = _mm256_xor_si256(_mm256_loadu_si256(at + 1), k);
+        _mm256_storeu_si256(at, a);
+        _mm256_storeu_si256(at + 1, b);
+        if (_mm256_movemask_epi8(_mm256_or_si256(_mm256_or_si256(a, b), prev)) != 0) {
+            const __m256i errors = _mm256_or_si256(block_errors(a, prev), block_errors(b, a));
             if (!_mm256_testz_si256(errors, errors)) {
-                done = i + 32;
+                done = i + 64;
                 break;
             }
-            prev = in;
         }
-        valid = i;
-        if (done != 0) {
-            ws_mask(data + done, len - done, key, (*key_offset + done) & 3);
-        } else if (i < len) {
-            const __m256i k_last =
-                _mm256_set1_epi32((int)ws_mask_rotated_key(key, *key_offset + len - 32));
-            const __m256i last = _mm256_xor_si256(last_masked, k_last);
-            _mm256_storeu_si256((__m256i *)(void *)(data + len - 32), last);
-            /* data[len - 64, len - 32) is unmasked: the body reached it. */
-            const __m256i before =
-                _mm256_loadu_si256((const __m256i *)(const void *)(data + len - 64));
-            const __m256i errors = block_errors(last, before);
-            if (_mm256_testz_si256(errors, errors))
-                valid = len;
-        }
-        *key_offset = (*key_offset + len) & 3;
-        valid = back_to_boundary(data, valid);
-    } else {
-        *key_offset = ws_mask(data, len, key, *key_offset);
+        prev = b;
     }
+    for (; done == 0 && i + 32 <= len; i += 32) {
+        __m256i *at = (__m256i *)(void *)(data + i);
+        const __m256i in = _mm256_xor_si256(_mm256_loadu_si256(at), k);
+        _mm256_storeu_si256(at, in);
+        const __m256i errors = block_errors(in, prev);
+        if (!_mm256_testz_si256(errors, errors)) {
+            done = i + 32;
+            break;
+        }
+        prev = in;
+    }
+    *key_offset = (first_offset + len) & 3;
+    if (done == 0) {
+        if (i < len) {
+            _mm256_storeu_si256((__m256i *)(void *)(data + len - 32), last);
+            if (_mm256_movemask_epi8(_mm256_or_si256(last, before_last)) != 0) {
+                const __m256i errors = block_errors(last, before_last);
+                done = _mm256_testz_si256(errors, errors) ? 0 : len;
+            }
+        }
+        if (done == 0) {
+            /* As in unmask_feed_avx512: a last byte that cannot lead. */
+            v->state_ = state_after_valid(data + len - 3);
+            if (v->state_ != REJECT_VALUE)
+                return WS_OK;
+            if (error_at != NULL)
+                *error_at = len - 1;
+            return WS_E_INVALID_UTF8;
+        }
+    } else {
+        ws_mask(data + done, len - done, key, (first_offset + done) & 3);
+    }
+    /* The blocks before i passed; the DFA goes on from the last sequence
+     * boundary in them, or from the piece's start state. */
+    const size_t valid = i == 0 ? 0 : back_to_boundary(data, i);
+    if (valid > 0)
+        v->state_ = (uint32_t)ACCEPT_VALUE;
     size_t at = 0;
     const ws_status st = ws_utf8_feed_avx2(v, data + valid, len - valid, &at);
     if (st != WS_OK && error_at != NULL)
         *error_at = valid + at;
     return st;
+}
+
+WS_TARGET_AVX2 ws_status ws_utf8_unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size_t len,
+                                                  const uint8_t key[4], size_t *key_offset,
+                                                  size_t *error_at)
+{
+    if (len >= 64 && v->state_ != REJECT_VALUE)
+        return unmask_feed_avx2(v, data, len, key, key_offset, error_at);
+    *key_offset = ws_mask(data, len, key, *key_offset);
+    return ws_utf8_feed_avx2(v, data, len, error_at);
 }
 #endif
 
@@ -1189,34 +1207,6 @@ WS_TARGET_AVX512 ws_status ws_utf8_feed_avx512(ws_utf8 *v, const uint8_t *data, 
     return feed_with(v, data, len, error_at, valid_run_avx512);
 }
 
-/* A lead byte that leaves the DFA in each state (0 for ACCEPT): as the
- * last byte of the block before, it makes the block check ask of the next
- * bytes exactly what that state asks (S_CONT1 after E1 80 asks what C2
- * does), so a piece that starts inside a sequence is checked in blocks from
- * its first byte, with no bytes stepped one by one first. */
-static const uint8_t LEAD_FOR_STATE[9] = {
-    [S_CONT1] = 0xC2, [S_CONT2] = 0xE1, [S_CONT3] = 0xF1, [S_E0] = 0xE0,
-    [S_ED] = 0xED,    [S_F0] = 0xF0,    [S_F4] = 0xF4,
-};
-
-/* The DFA's state after valid text ending with the bytes last[0..2]: they
- * are stepped from ACCEPT with continuation bytes met in ACCEPT skipped
- * (they end a sequence whose lead came before; a valid text has no
- * sequence longer than four bytes, so none that started before last[0] is
- * still open after last[2]). Three table loads and three shifts, no branch
- * on the data: what a piece cut in a sequence costs at its end. */
-static inline uint32_t state_after_valid(const uint8_t last[3])
-{
-    uint64_t s = ACCEPT_VALUE;
-    for (int k = 0; k < 3; k++) {
-        uint64_t e = dfa[last[k]];
-        if ((last[k] & 0xC0) == 0x80)
-            e &= ~(uint64_t)63; /* ACCEPT's field: stay in ACCEPT */
-        s = e >> (s & 63);
-    }
-    return (uint32_t)(s & 63);
-}
-
 /* unmask_feed_avx2 on 64-byte blocks, a run of ASCII pairs only tested for
  * a high bit, the last bytes as masked blocks (no scalar or overlapping
  * tail). From any state but REJECT, len >= 3: a piece that starts inside a
@@ -1454,33 +1444,28 @@ WS_API ws_status ws_utf8_feed(ws_utf8 *v, const uint8_t *data, size_t len, size_
 #endif
 }
 
-/* Pieces of this size or more take the one-pass AVX2 path. Below it the
- * two passes measured as fast or faster (1460-byte reads of ASCII: 50 ns
- * against 55-60 ns per read): the fused path's own tail handling costs
- * what a second pass over a piece in L1 does. Masked frames, ns/frame,
+/* Pieces of this size or more take the one-pass AVX2 path (its least):
+ * it beats two passes at every size once neither a reload nor the cuts
+ * cost it (1460-byte reads of ASCII were 50 ns in two passes against 55-60
+ * fused until then). Function alone on Zen 5, 64 KiB in pieces, two
+ * passes -> fused, ns: ASCII 70-byte pieces 15389 -> 6602, 256 2404 ->
+ * 1984, 1460 1232 -> 961, 4 KiB 1062 -> 682; mixed text 70 18656 -> 9758,
+ * 256 6151 -> 4589, 1460 4398 -> 4188, 4 KiB 4328 -> 4037. Whole frames,
  * two passes -> fused: ASCII 64 KiB 1217-1472 -> 976-1157, 1 MiB 25082 ->
  * 15809-18533, 16 MiB 773562 -> 513199-550049; 2-byte text 64 KiB 5578 ->
  * 4236, 1 MiB 74586 -> 67536 (ranges: repeated runs on a shared machine). */
-#define UNMASK_AVX2_MIN_LEN 4096
-/* Otherwise unmasking and validation alternate over blocks of this size,
- * so the validator reads from L1 what the unmasking just wrote. Masked
- * ASCII frames, ns/frame, two whole passes -> 4 KiB blocks: 1 MiB 21773 ->
- * 20716, 16 MiB 975217 -> 680278 (16 KiB blocks: 780206). */
+#define UNMASK_AVX2_MIN_LEN 64
+/* Otherwise (no AVX2) unmasking and validation alternate over blocks of
+ * this size, so the validator reads from L1 what the unmasking just wrote.
+ * Masked ASCII frames, ns/frame, two whole passes -> 4 KiB blocks: 1 MiB
+ * 21773 -> 20716, 16 MiB 975217 -> 680278 (16 KiB blocks: 780206). */
 #define UNMASK_BLOCK 4096
-/* UNMASK_AVX2_MIN_LEN for the AVX-512 one-pass path: every piece past the
- * one-shot range, as its tail is one masked load and two plain stores, not
- * a second pass. 1460-byte reads of mixed text (split mode, best of two
- * runs), 4096 -> this: 4 KiB frames 216 -> 191 ns, 64 KiB 3235 -> 2885 ns,
- * 1 MiB 51.3 -> 45.4 us. */
-#define UNMASK_AVX512_MIN_LEN (WHOLE_AVX512_MAX_LEN + 1)
 
 ws_status ws_utf8_unmask_feed(ws_utf8 *v, uint8_t *data, size_t len, const uint8_t key[4],
                               size_t *key_offset, size_t *error_at)
 {
 #ifdef WS_HAVE_AVX512
     if (len >= WHOLE_AVX2_MIN_LEN && ws_cpu_has_avx512()) {
-        if (len >= UNMASK_AVX512_MIN_LEN)
-            return ws_utf8_unmask_feed_avx512(v, data, len, key, key_offset, error_at);
         if (len <= WHOLE_AVX512_MAX_LEN && v->state_ == ACCEPT_VALUE) {
             const uint32_t k = ws_mask_rotated_key(key, *key_offset);
             uint8_t from_offset[4];
@@ -1490,12 +1475,13 @@ ws_status ws_utf8_unmask_feed(ws_utf8 *v, uint8_t *data, size_t len, const uint8
                 return WS_OK;
             return ws_utf8_feed_avx512(v, data, len, error_at);
         }
+        /* Any other piece: one pass from any state, its tail one masked
+         * load and two plain stores. */
+        return ws_utf8_unmask_feed_avx512(v, data, len, key, key_offset, error_at);
     }
 #endif
 #ifdef WS_HAVE_AVX2
     if (len >= WHOLE_AVX2_MIN_LEN && ws_cpu_has_avx2()) {
-        if (len >= UNMASK_AVX2_MIN_LEN)
-            return ws_utf8_unmask_feed_avx2(v, data, len, key, key_offset, error_at);
         if (len <= WHOLE_AVX2_MAX_LEN && v->state_ == ACCEPT_VALUE) {
             /* A small frame's payload: unmasked and checked in one pass,
              * and only a piece that is not whole text (invalid, or cut in
@@ -1509,6 +1495,8 @@ ws_status ws_utf8_unmask_feed(ws_utf8 *v, uint8_t *data, size_t len, const uint8
             return len >= AVX2_MIN_LEN ? ws_utf8_feed_avx2(v, data, len, error_at)
                                        : ws_utf8_feed_sse2(v, data, len, error_at);
         }
+        if (len >= UNMASK_AVX2_MIN_LEN)
+            return ws_utf8_unmask_feed_avx2(v, data, len, key, key_offset, error_at);
     }
 #endif
     return ws_utf8_unmask_feed_two_pass(v, data, len, key, key_offset, error_at);

@@ -979,6 +979,50 @@ static void test_block_edges_cut_sequences(void **state)
     }
 }
 
+/* The unmask+validate variants check a text's last bytes as one block
+ * that overlaps the body's last: at every length from 64 up, a sequence
+ * cut short (or a stray byte) at each of the last 40 positions, where that
+ * block and the bytes before it meet, fed whole at key offsets whose phase
+ * differs from the end's. */
+static void test_unmask_feed_last_block(void **state)
+{
+    (void)state;
+    static const uint8_t faults[] = {'a', 0x80, 0xC3};
+    static const uint8_t key[4] = {0x5a, 0xc3, 0x17, 0xe8};
+    uint8_t text[EDGE_LEN], data[EDGE_LEN];
+    memset(text, 'a', sizeof text);
+    uint8_t *w = ws_test_guard_copy(text, EDGE_LEN);
+    unmask_feed_fn fns[3];
+    const size_t nf = unmask_feed_list(fns);
+    for (size_t kind = 0; kind < EDGE_KINDS; kind++) {
+        (void)edge_text(text, kind);
+        for (size_t len = 64; len <= EDGE_LEN; len++) {
+            uint8_t *end = w + EDGE_LEN - len; /* the text ends at the guard page */
+            for (size_t at = len - 40; at < len; at++) {
+                for (size_t f = 0; f < sizeof faults; f++) {
+                    memcpy(data, text, len);
+                    data[at] = faults[f];
+                    const long want = ref_validate(data, len);
+                    for (size_t u = 0; u < nf; u++) {
+                        for (size_t key_offset = 1; key_offset <= 2; key_offset++) {
+                            memcpy(end, data, len);
+                            ws_mask(end, len, key, key_offset);
+                            const size_t whole[2] = {len, len};
+                            const long got =
+                                run_unmask_pieces(fns[u], end, len, key, key_offset, whole);
+                            if (got != want)
+                                fail_msg("kind %zu len %zu byte %zu = %02x unmask_feed %zu key "
+                                         "offset %zu: got %ld, reference %ld",
+                                         kind, len, at, faults[f], u, key_offset, got, want);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    ws_test_guard_free(w, EDGE_LEN);
+}
+
 static void test_init_resets(void **state)
 {
     (void)state;
@@ -1011,6 +1055,7 @@ int main(void)
         cmocka_unit_test(test_two_byte_texts_every_fault),
         cmocka_unit_test(test_block_edges_every_fault),
         cmocka_unit_test(test_block_edges_cut_sequences),
+        cmocka_unit_test(test_unmask_feed_last_block),
         cmocka_unit_test(test_init_resets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
