@@ -829,6 +829,33 @@ static inline uint32_t state_after_valid(const uint8_t last[3])
     return (uint32_t)(s & 63);
 }
 
+/* The end of a piece of len >= 3 bytes that passed the block check: the
+ * state its last bytes leave, or the failure of a last byte that can never
+ * lead (C0, C1, F5-FF), which the block check sees only at the byte after
+ * it. */
+static inline ws_status piece_checked(ws_utf8 *v, const uint8_t *data, size_t len,
+                                      size_t *error_at)
+{
+    v->state_ = state_after_valid(data + len - 3);
+    if (v->state_ != REJECT_VALUE)
+        return WS_OK;
+    if (error_at != NULL)
+        *error_at = len - 1;
+    return WS_E_INVALID_UTF8;
+}
+
+/* Where the DFA takes over in a piece whose block check failed in the
+ * block at failed_block: the last sequence boundary in the blocks before,
+ * which passed (the DFA then starts from ACCEPT), or the piece's start in
+ * the state it came with. */
+static inline size_t dfa_restart(ws_utf8 *v, const uint8_t *data, size_t failed_block)
+{
+    if (failed_block == 0)
+        return 0;
+    v->state_ = (uint32_t)ACCEPT_VALUE;
+    return back_to_boundary(data, failed_block);
+}
+
 /*
  * Unmask and validate in one pass: each 32-byte block is XORed, stored and
  * checked while in a register (a run of ASCII blocks only tested for a high
@@ -896,23 +923,12 @@ static WS_TARGET_AVX2 ws_status unmask_feed_avx2(ws_utf8 *v, uint8_t *data, size
                 done = _mm256_testz_si256(errors, errors) ? 0 : len;
             }
         }
-        if (done == 0) {
-            /* As in unmask_feed_avx512: a last byte that cannot lead. */
-            v->state_ = state_after_valid(data + len - 3);
-            if (v->state_ != REJECT_VALUE)
-                return WS_OK;
-            if (error_at != NULL)
-                *error_at = len - 1;
-            return WS_E_INVALID_UTF8;
-        }
+        if (done == 0)
+            return piece_checked(v, data, len, error_at);
     } else {
         ws_mask(data + done, len - done, key, (first_offset + done) & 3);
     }
-    /* The blocks before i passed; the DFA goes on from the last sequence
-     * boundary in them, or from the piece's start state. */
-    const size_t valid = i == 0 ? 0 : back_to_boundary(data, i);
-    if (valid > 0)
-        v->state_ = (uint32_t)ACCEPT_VALUE;
+    const size_t valid = dfa_restart(v, data, i);
     size_t at = 0;
     const ws_status st = ws_utf8_feed_avx2(v, data + valid, len - valid, &at);
     if (st != WS_OK && error_at != NULL)
@@ -1252,22 +1268,10 @@ static WS_TARGET_AVX512 ws_status unmask_feed_avx512(ws_utf8 *v, uint8_t *data, 
         prev = in;
     }
     *key_offset = (first_offset + len) & 3;
-    if (done == 0) {
-        /* A lead that can never start a sequence (C0, C1, F5-FF) fails the
-         * block check only at the byte after it: as the last byte, here. */
-        v->state_ = state_after_valid(data + len - 3);
-        if (v->state_ != REJECT_VALUE)
-            return WS_OK;
-        if (error_at != NULL)
-            *error_at = len - 1;
-        return WS_E_INVALID_UTF8;
-    }
+    if (done == 0)
+        return piece_checked(v, data, len, error_at);
     ws_mask(data + done, len - done, key, (first_offset + done) & 3);
-    /* The blocks before i passed; the DFA goes on from the last sequence
-     * boundary in them, or from the piece's start state. */
-    const size_t valid = i == 0 ? 0 : back_to_boundary(data, i);
-    if (valid > 0)
-        v->state_ = (uint32_t)ACCEPT_VALUE;
+    const size_t valid = dfa_restart(v, data, i);
     size_t at = 0;
     const ws_status st = ws_utf8_feed_avx512(v, data + valid, len - valid, &at);
     if (st != WS_OK && error_at != NULL)
