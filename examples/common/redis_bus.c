@@ -5,6 +5,7 @@
  */
 #include "redis_bus.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "resolve.h"
 
 #define BUS_MAGIC "wsc1"
 #define BUS_MAGIC_LEN 4
@@ -30,9 +32,13 @@
  * and the kernel would wait minutes before giving up on it. */
 #define CONNECT_TIMEOUT_MS 3000u
 #define DEFAULT_MAX_QUEUED (8u * 1024u * 1024u)
+/* Addresses of one lookup tried in turn before an attempt counts as failed. */
+#define MAX_ADDRS 8
 
 /* One connection to Redis and its life cycle:
- *   down (ac NULL, timer = backoff) -> connecting (ac set, timer = deadline)
+ *   down (ac NULL, timer = backoff) -> [resolving (a HOST that is a name:
+ *   looked up on another thread, see resolve.h; no timer)] -> connecting to
+ *   each address in turn (ac set, timer = deadline)
  *   -> ready (Redis answered: PING for the publisher, SUBSCRIBE for the
  *      subscriber; a TCP connect alone may be to something else)
  *   -> down again when hiredis frees the context (error, EOF, our timeout,
@@ -47,6 +53,11 @@ typedef struct bus_link {
     bool outage_reported; /* one log line per outage, not one per retry */
     bool auth_unneeded_reported;
     char why[160];        /* why we dropped the connection ourselves */
+    resolve_req *resolving;
+    /* The numeric addresses of the last lookup; next_addr is the one to try
+     * next, num_addrs when a new lookup is due. */
+    char addrs[MAX_ADDRS][INET6_ADDRSTRLEN];
+    size_t num_addrs, next_addr;
     uint64_t down_since_ms, ready_since_ms;
     unsigned backoff_ms;
 } bus_link;
@@ -357,6 +368,13 @@ static void link_lost(bus_link *k, const char *why, bool was_ready)
     redis_bus *b = k->bus;
     if (b->closing)
         return;
+    if (!was_ready && k->next_addr < k->num_addrs) {
+        /* The next address of the same name, at once (from the loop, not
+         * from inside hiredis, which is freeing the context). */
+        loop_timer_start(&k->timer, 0);
+        return;
+    }
+    k->num_addrs = k->next_addr = 0; /* look the name up again next time */
     /* Start over at 100 ms only after a stable connection: a Redis that
      * accepts and then drops us at once (crash loop, client limit) is
      * retried ever more slowly, like one that refuses. */
@@ -619,10 +637,12 @@ static void on_connected(const redisAsyncContext *ac, int status)
     /* The subscriber is ready when Redis confirms the SUBSCRIBE. */
 }
 
-static void link_connect(bus_link *k)
+/* Connect to one numeric address (no lookup: hiredis would call
+ * getaddrinfo on the loop's thread). */
+static void link_connect_to(bus_link *k, const char *addr)
 {
     redis_bus *b = k->bus;
-    redisAsyncContext *ac = redisAsyncConnect(b->url.host, b->url.port);
+    redisAsyncContext *ac = redisAsyncConnect(addr, b->url.port);
     if (!ac || ac->err) {
         char why[128];
         snprintf(why, sizeof why, "%s", ac ? ac->errstr : "out of memory");
@@ -659,6 +679,52 @@ static void link_connect(bus_link *k)
         size_t lens[2] = {9, b->channel_len};
         /* Queued in hiredis until the connection is up. */
         redisAsyncCommandArgv(ac, on_subscriber_reply, b, 2, argv, lens);
+    }
+}
+
+static void on_resolved(void *arg, const struct addrinfo *res, int gai_error, int errno_value)
+{
+    bus_link *k = arg;
+    k->resolving = NULL;
+    k->num_addrs = k->next_addr = 0;
+    for (const struct addrinfo *ai = res; ai && k->num_addrs < MAX_ADDRS; ai = ai->ai_next) {
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, k->addrs[k->num_addrs],
+                        sizeof k->addrs[0], NULL, 0, NI_NUMERICHOST) == 0)
+            k->num_addrs++;
+    }
+    if (k->num_addrs == 0) {
+        char why[160];
+        snprintf(why, sizeof why, "name lookup failed: %s",
+                 res ? "no usable address"
+                 : gai_error == EAI_SYSTEM ? strerror(errno_value) : gai_strerror(gai_error));
+        link_lost(k, why, false);
+        return;
+    }
+    link_connect(k);
+}
+
+/* Connect to the next address of HOST: HOST itself when it is an address,
+ * else the next one a lookup gave, looking the name up (off the loop)
+ * when none is left. */
+static void link_connect(bus_link *k)
+{
+    redis_bus *b = k->bus;
+    uint8_t raw[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, b->url.host, raw) == 1 || inet_pton(AF_INET6, b->url.host, raw) == 1) {
+        link_connect_to(k, b->url.host);
+        return;
+    }
+    if (k->next_addr < k->num_addrs) {
+        link_connect_to(k, k->addrs[k->next_addr++]);
+        return;
+    }
+    if (k->resolving)
+        return;
+    k->resolving = resolve_start(b->loop, b->url.host, b->url.port, on_resolved, k);
+    if (!k->resolving) {
+        char why[160];
+        snprintf(why, sizeof why, "cannot start the name lookup: %s", strerror(errno));
+        link_lost(k, why, false);
     }
 }
 
@@ -708,6 +774,7 @@ void redis_bus_free(redis_bus *b)
     bus_link *links[2] = {&b->sub, &b->pub};
     for (size_t i = 0; i < 2; i++) {
         loop_timer_stop(&links[i]->timer);
+        resolve_cancel(links[i]->resolving);
         if (links[i]->ac)
             redisAsyncFree(links[i]->ac); /* fails pending PUBLISHes: on_published */
     }

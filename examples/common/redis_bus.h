@@ -88,9 +88,10 @@ bool redis_bus_parse_url(const char *url, redis_bus_url *out, char *err, size_t 
  * the process: hiredis writes with write(2), and a Redis that goes away
  * must not kill the server.
  *
- * A HOST that is a name is resolved by hiredis with getaddrinfo() on every
- * (re)connect, which blocks the loop while a DNS server answers; an address,
- * or a name in /etc/hosts, costs nothing.
+ * A HOST that is a name is looked up again before every (re)connect, on a
+ * thread of its own (resolve.h), so a slow or dead DNS server delays only
+ * the Redis connection, never the clients; its addresses are tried in
+ * turn before the attempt counts as failed.
  */
 redis_bus *redis_bus_new(loop *l, const redis_bus_options *o, char *err, size_t err_cap);
 

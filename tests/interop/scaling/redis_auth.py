@@ -19,10 +19,8 @@ password, and chat_server instances with Python websockets clients:
 
 import asyncio
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 
 import scaling as sc
@@ -174,12 +172,7 @@ async def scenario(checks, chat_server, redis_bin, tmp):
 
 def body(checks):
     chat_server, redis_bin = sys.argv[1:3]
-    tmp = tempfile.mkdtemp(prefix="ws-redis-auth-")
-    try:
-        asyncio.run(scenario(checks, chat_server, redis_bin, tmp))
-    finally:
-        h.Proc.kill_all()
-        shutil.rmtree(tmp, ignore_errors=True)
+    sc.run_scenario(checks, "ws-redis-auth-", scenario, chat_server, redis_bin)
 
 
 if __name__ == "__main__":

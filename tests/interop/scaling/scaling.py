@@ -261,6 +261,17 @@ def decode(msg):
     return phase, sender, int(n)
 
 
+def run_scenario(checks, prefix, scenario, *args):
+    """asyncio.run(scenario(checks, *args, tmp)) with a temporary directory
+    tmp, then every process the test started is stopped and tmp removed."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        asyncio.run(scenario(checks, *args, tmp))
+    finally:
+        h.Proc.kill_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 async def until(predicate, timeout, step=0.05):
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -559,12 +570,7 @@ async def scenario(checks, chat_server, redis_bin, nginx_bin, tmp):
 def body(checks):
     chat_server, redis_bin, nginx_bin = sys.argv[1:4]
     check_cli(checks, chat_server)
-    tmp = tempfile.mkdtemp(prefix="ws-scaling-")
-    try:
-        asyncio.run(scenario(checks, chat_server, redis_bin, nginx_bin, tmp))
-    finally:
-        h.Proc.kill_all()
-        shutil.rmtree(tmp, ignore_errors=True)
+    run_scenario(checks, "ws-scaling-", scenario, chat_server, redis_bin, nginx_bin)
 
 
 if __name__ == "__main__":
