@@ -60,6 +60,8 @@ typedef struct options {
     /* -x: sent as they are once connected, in place of stdin (as wscat -x) */
     const char *execute[MAX_EXECUTE];
     size_t num_execute;
+    const char *ca_file; /* wss://: --cacert */
+    bool insecure;       /* wss://: -k */
 } options;
 
 typedef struct app {
@@ -450,7 +452,7 @@ static void update(app *a)
     unsigned sock = 0;
     if (!a->conn.peer_eof)
         sock |= LOOP_READ;
-    if (client_queued(&a->conn) > 0 || a->conn.pong_waiting)
+    if (client_wants_write(&a->conn))
         sock |= LOOP_WRITE;
     loop_io_set(&a->sock_io, sock);
 }
@@ -546,7 +548,7 @@ static void on_signal(loop *l, int signo, void *arg)
 
 static void usage(FILE *to)
 {
-    fputs("usage: chat_client [options] ws://host[:port][/path][?query]\n"
+    fputs("usage: chat_client [options] ws[s]://host[:port][/path][?query]\n"
           "       chat_client [options] -c URL\n"
           "\n"
           "Sends each line of stdin as a WebSocket message and prints each message\n"
@@ -559,6 +561,10 @@ static void usage(FILE *to)
           "  -s, --protocol NAME         offer a subprotocol (repeatable, preferred first;\n"
           "                              also --subprotocol)\n"
           "  -o, --origin URL            send this Origin\n"
+          "      --cacert FILE           wss://: trust the CAs in this PEM file instead of\n"
+          "                              the system's (also --ca)\n"
+          "  -k, --insecure              wss://: accept any certificate, for any name (also\n"
+          "                              -n, --no-check)\n"
           "  -b, --binary                send lines as binary messages instead of text\n"
           "      --ping-interval SECS    ping the server every SECS seconds\n"
           "      --max-message BYTES     largest message sent or accepted (default 16 MiB)\n"
@@ -627,7 +633,7 @@ static bool add_header(char **headers, size_t *len, const char *arg, char *why, 
 /* Returns -1 to go on, else an exit status. */
 static int parse_options(int argc, char **argv, options *o, char **extra_headers)
 {
-    enum { OPT_PING = 256, OPT_MAX, OPT_SLASH };
+    enum { OPT_PING = 256, OPT_MAX, OPT_SLASH, OPT_CACERT };
     static const struct option longopts[] = {
         {"header", required_argument, NULL, 'H'},
         {"protocol", required_argument, NULL, 's'},
@@ -640,6 +646,10 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
         {"max-message", required_argument, NULL, OPT_MAX},
         {"wait", required_argument, NULL, 'w'},
         {"slash", no_argument, NULL, OPT_SLASH},
+        {"cacert", required_argument, NULL, OPT_CACERT},
+        {"ca", required_argument, NULL, OPT_CACERT},
+        {"insecure", no_argument, NULL, 'k'},
+        {"no-check", no_argument, NULL, 'k'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -651,8 +661,19 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
     o->max_message = WS_DEFAULT_MAX_MESSAGE_SIZE;
     int ch;
     const char *connect_url = NULL;
-    while ((ch = getopt_long(argc, argv, "H:bqvhw:s:o:c:x:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "H:bqvhw:s:o:c:x:kn", longopts, NULL)) != -1) {
         switch (ch) {
+        case OPT_CACERT:
+            if (access(optarg, R_OK) != 0) {
+                complain("--cacert %s: %s", optarg, strerror(errno));
+                return EXIT_USAGE;
+            }
+            o->ca_file = optarg;
+            break;
+        case 'k':
+        case 'n':
+            o->insecure = true;
+            break;
         case 'c':
             if (connect_url) {
                 complain("more than one URL given");
@@ -817,6 +838,8 @@ int main(int argc, char **argv)
         .extra_headers = extra_headers,
         .max_message = a.opt.max_message,
         .timeout_ms = CONNECT_TIMEOUT_MS,
+        .ca_file = a.opt.ca_file,
+        .insecure = a.opt.insecure,
     };
     char err[512];
     if (client_connect(&a.conn, &cfg, err, sizeof err) < 0) {

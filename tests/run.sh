@@ -32,6 +32,9 @@ packages=(
   "redis-server:/usr/bin/redis-server"
   "nginx:/usr/sbin/nginx"
   "libhiredis-dev:/usr/include/hiredis/hiredis.h"
+  # wss:// in chat_client, and the openssl command its tests make certificates with.
+  "libssl-dev:/usr/include/openssl/ssl.h"
+  "openssl:/usr/bin/openssl"
   "procps:/usr/bin/ps"
   # Fonts only for the browser test's screenshot: CJK text and emoji render
   # as boxes without them.

@@ -106,7 +106,14 @@ void sendq_drop_unsent(sendq *q)
     }
 }
 
-int sendq_flush(sendq *q, int fd)
+static ssize_t write_fd(void *ctx, const struct iovec *iov, int n)
+{
+    return writev(*(const int *)ctx, iov, n);
+}
+
+int sendq_flush(sendq *q, int fd) { return sendq_flush_with(q, write_fd, &fd); }
+
+int sendq_flush_with(sendq *q, sendq_write_fn write, void *ctx)
 {
     while (q->count > 0) {
         struct iovec iov[SENDQ_IOV];
@@ -120,7 +127,7 @@ int sendq_flush(sendq *q, int fd)
             want += iov[n].iov_len;
             n++;
         }
-        ssize_t w = writev(fd, iov, n);
+        ssize_t w = write(ctx, iov, n);
         if (w < 0) {
             if (errno == EINTR)
                 continue;

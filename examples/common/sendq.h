@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "wsframe.h"
 
@@ -61,6 +62,13 @@ void sendq_drop_unsent(sendq *q);
  * when the socket is full (EAGAIN: wait for writability), -1 on an error
  * (errno set; the connection is dead). */
 int sendq_flush(sendq *q, int fd);
+
+/* sendq_flush through another writer (TLS): write takes buffers in order
+ * like writev and returns the bytes taken, or -1 with errno (EAGAIN when
+ * it would block). */
+struct iovec;
+typedef ssize_t (*sendq_write_fn)(void *ctx, const struct iovec *iov, int n);
+int sendq_flush_with(sendq *q, sendq_write_fn write, void *ctx);
 
 static inline bool sendq_empty(const sendq *q) { return q->count == 0; }
 

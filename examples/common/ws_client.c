@@ -16,6 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef WS_CLIENT_TLS
+#include "tls.h"
+#endif
+
 /* Room for the server's handshake response head plus the frames it may send
  * right behind it; afterwards the receive buffer. It must hold at least
  * WS_PARSER_MIN_BUFFER; larger means fewer read() calls. */
@@ -68,6 +72,59 @@ static int wait_fd(int fd, short events, int64_t deadline)
             continue;
         return r;
     }
+}
+
+/* recv/send on the socket, or on TLS over it for wss://. */
+static ssize_t conn_recv(client_conn *c, void *buf, size_t len)
+{
+#ifdef WS_CLIENT_TLS
+    if (c->tls)
+        return tls_read(c->tls, buf, len);
+#endif
+    return recv(c->fd, buf, len, 0);
+}
+
+static ssize_t conn_send(client_conn *c, const void *buf, size_t len)
+{
+#ifdef WS_CLIENT_TLS
+    if (c->tls)
+        return tls_write(c->tls, buf, len);
+#endif
+    return send(c->fd, buf, len, MSG_NOSIGNAL);
+}
+
+/* What to poll for after conn_recv or conn_send said EAGAIN: TLS may have
+ * to write while reading, or read while writing. */
+static short conn_blocked_on(const client_conn *c, short plain)
+{
+#ifdef WS_CLIENT_TLS
+    if (c->tls)
+        return tls_wants_write(c->tls) ? POLLOUT : POLLIN;
+#else
+    (void)c;
+#endif
+    return plain;
+}
+
+/* errno's sentence, or TLS's for a TLS error. */
+static const char *conn_error(const client_conn *c, int err)
+{
+#ifdef WS_CLIENT_TLS
+    if (c->tls && err == EPROTO)
+        return tls_error(c->tls);
+#else
+    (void)c;
+#endif
+    return strerror(err);
+}
+
+bool client_has_tls(void)
+{
+#ifdef WS_CLIENT_TLS
+    return true;
+#else
+    return false;
+#endif
 }
 
 /* ------------------------------------------------------------------ TCP */
@@ -159,16 +216,16 @@ static int tcp_connect(client_conn *c, const ws_url *url, int timeout_ms, char *
 
 /* ------------------------------------------------------------ handshake */
 
-static int send_all(int fd, const char *buf, size_t len, int64_t deadline)
+static int send_all(client_conn *c, const char *buf, size_t len, int64_t deadline)
 {
     while (len > 0) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        ssize_t n = conn_send(c, buf, len);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 return -1;
-            int r = wait_fd(fd, POLLOUT, deadline);
+            int r = wait_fd(c->fd, conn_blocked_on(c, POLLOUT), deadline);
             if (r <= 0) {
                 if (r == 0)
                     errno = ETIMEDOUT;
@@ -204,9 +261,9 @@ static int handshake(client_conn *c, const ws_url *url, const client_config *cfg
         return -1;
     }
     int64_t deadline = now_ms() + timeout_ms;
-    if (send_all(c->fd, request, (size_t)n, deadline) < 0) {
+    if (send_all(c, request, (size_t)n, deadline) < 0) {
         snprintf(err, err_cap, "handshake failed: could not send the request: %s",
-                 strerror(errno));
+                 conn_error(c, errno));
         return -1;
     }
 
@@ -217,15 +274,15 @@ static int handshake(client_conn *c, const ws_url *url, const client_config *cfg
     size_t last_len = 0;
     int head_len;
     for (;;) {
-        ssize_t r = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+        ssize_t r = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                snprintf(err, err_cap, "handshake failed: %s", strerror(errno));
+                snprintf(err, err_cap, "handshake failed: %s", conn_error(c, errno));
                 return -1;
             }
-            int w = wait_fd(c->fd, POLLIN, deadline);
+            int w = wait_fd(c->fd, conn_blocked_on(c, POLLIN), deadline);
             if (w == 0) {
                 snprintf(err, err_cap, "handshake failed: no answer from the server within %d ms",
                          timeout_ms);
@@ -290,10 +347,13 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
         snprintf(err, err_cap, "invalid URL %s: %s", cfg->url, ws_strerror(st));
         return -1;
     }
+#ifndef WS_CLIENT_TLS
     if (url.secure) {
-        snprintf(err, err_cap, "wss:// needs TLS, which this build does not have; use ws://");
+        snprintf(err, err_cap, "wss:// needs TLS, which this build does not have (built "
+                 "without OpenSSL); use ws://");
         return -1;
     }
+#endif
 
     c->in_cap = CLIENT_IN_CAP;
     c->in = malloc(c->in_cap);
@@ -302,8 +362,23 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
         return -1;
     }
     int timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
-    if (tcp_connect(c, &url, timeout_ms, err, err_cap) < 0 ||
-        handshake(c, &url, cfg, timeout_ms, err, err_cap) < 0) {
+    if (tcp_connect(c, &url, timeout_ms, err, err_cap) < 0) {
+        client_free(c);
+        return -1;
+    }
+#ifdef WS_CLIENT_TLS
+    if (url.secure) {
+        char host[256];
+        snprintf(host, sizeof host, "%.*s", (int)url.host_len, url.host);
+        const tls_options to = {.ca_file = cfg->ca_file, .insecure = cfg->insecure};
+        c->tls = tls_connect(c->fd, host, &to, timeout_ms, err, err_cap);
+        if (!c->tls) {
+            client_free(c);
+            return -1;
+        }
+    }
+#endif
+    if (handshake(c, &url, cfg, timeout_ms, err, err_cap) < 0) {
         client_free(c);
         return -1;
     }
@@ -326,6 +401,10 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
 
 void client_free(client_conn *c)
 {
+#ifdef WS_CLIENT_TLS
+    tls_free(c->tls); /* its close_notify before our FIN */
+    c->tls = NULL;
+#endif
     if (c->fd >= 0) {
         /* close() with unread bytes in the receive queue sends a reset,
          * which can destroy our close frame before the server reads it.
@@ -414,6 +493,22 @@ int client_close(client_conn *c, uint16_t code, const char *reason, size_t reaso
 
 size_t client_queued(const client_conn *c) { return c->out.bytes; }
 
+bool client_wants_write(const client_conn *c)
+{
+#ifdef WS_CLIENT_TLS
+    if (c->tls && tls_wants_write(c->tls))
+        return true;
+#endif
+    return client_queued(c) > 0 || c->pong_waiting;
+}
+
+#ifdef WS_CLIENT_TLS
+static ssize_t write_tls(void *ctx, const struct iovec *iov, int n)
+{
+    return tls_writev(ctx, iov, n);
+}
+#endif
+
 int client_flush(client_conn *c)
 {
     if (c->fd < 0)
@@ -424,7 +519,13 @@ int client_flush(client_conn *c)
     }
     if (sendq_empty(&c->out))
         return 0;
-    if (sendq_flush(&c->out, c->fd) < 0) {
+#ifdef WS_CLIENT_TLS
+    const int flushed = c->tls ? sendq_flush_with(&c->out, write_tls, c->tls)
+                               : sendq_flush(&c->out, c->fd);
+#else
+    const int flushed = sendq_flush(&c->out, c->fd);
+#endif
+    if (flushed < 0) {
         /* The server reset the connection or went away: nothing we queue
          * can arrive any more. */
         c->io_errno = errno;
@@ -438,6 +539,16 @@ int client_flush(client_conn *c)
 }
 
 /* ------------------------------------------------------------- receive */
+
+static size_t tls_pending_bytes(const client_conn *c)
+{
+#ifdef WS_CLIENT_TLS
+    if (c->tls)
+        return tls_pending(c->tls);
+#endif
+    (void)c;
+    return 0;
+}
 
 static void parse_input(client_conn *c, client_event_fn fn, void *arg)
 {
@@ -514,25 +625,30 @@ void client_receive(client_conn *c, client_event_fn fn, void *arg)
      * first read. */
     if (c->in_len > 0 && fn)
         parse_input(c, fn, arg);
-    if (c->peer_eof || c->fd < 0)
-        return;
-    ssize_t n;
-    do
-        n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-        return;
-    if (n <= 0) {
-        if (n < 0)
-            c->io_errno = errno;
-        c->peer_eof = true;
-        ws_closing_peer_closed(&c->closing);
-        return;
-    }
-    if (!fn)
-        return; /* read only to notice the server's TCP close */
-    c->in_len += (size_t)n;
-    parse_input(c, fn, arg);
+    /* One read per readable event, as the loop is level-triggered; but
+     * TLS may hold decrypted bytes the socket no longer shows, so read
+     * again while it does (each pass parses what it read, making room). */
+    do {
+        if (c->peer_eof || c->fd < 0)
+            return;
+        ssize_t n;
+        do
+            n = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            if (n < 0)
+                c->io_errno = errno;
+            c->peer_eof = true;
+            ws_closing_peer_closed(&c->closing);
+            return;
+        }
+        if (!fn)
+            continue; /* read only to notice the server's TCP close */
+        c->in_len += (size_t)n;
+        parse_input(c, fn, arg);
+    } while (tls_pending_bytes(c) > 0 && c->in_len < c->in_cap);
 }
 
 /* ---------------------------------------------------------------- close */

@@ -1,7 +1,8 @@
 /*
  * ws_client.h - one WebSocket client connection for the examples: a ws://
- * URL becomes a TCP connection (getaddrinfo, IPv4 or IPv6), the opening
- * handshake, then frames in both directions. libwsframe does every piece of
+ * or wss:// URL becomes a TCP connection (getaddrinfo, IPv4 or IPv6), TLS
+ * for wss:// (tls.h, when built with OpenSSL), the opening handshake, then
+ * frames in both directions. libwsframe does every piece of
  * protocol work; this module only moves bytes between it and a socket.
  *
  * Connecting blocks (bounded by a timeout): a command-line client has nothing
@@ -32,14 +33,19 @@
 #define CLIENT_QUEUE_LIMIT (256u * 1024u)
 
 typedef struct client_config {
-    const char *url;                /* ws://host[:port][/path] */
+    const char *url;                /* ws:// or wss://host[:port][/path] */
     const char *const *protocols;   /* subprotocols to offer, preferred first */
     size_t num_protocols;
     const char *origin;             /* Origin value, or NULL */
     const char *extra_headers;      /* NULL or "Name: value\r\n" lines */
     uint64_t max_message;           /* largest message (and frame) accepted; 0: default */
-    int timeout_ms;                 /* for the TCP connect, and again for the handshake */
+    int timeout_ms;                 /* for the TCP connect, and again for each handshake */
+    const char *ca_file;            /* wss://: trusted CAs (PEM); NULL: the system's */
+    bool insecure;                  /* wss://: no certificate or host name check */
 } client_config;
+
+/* Whether this build speaks wss:// (OpenSSL was found). */
+bool client_has_tls(void);
 
 typedef enum client_event_type {
     CLIENT_EV_MESSAGE, /* a whole text or binary message: opcode, data, len */
@@ -68,6 +74,7 @@ typedef enum client_state_kind {
 
 typedef struct client_conn {
     int fd;
+    struct tls_conn *tls;       /* wss://, else NULL */
     char peer[NET_ADDR_STRLEN]; /* address connected to: "127.0.0.1:8080" */
     char protocol[128];         /* subprotocol the server chose; "" for none */
 
@@ -98,8 +105,9 @@ typedef struct client_conn {
  * Returns 0 with c ready for the event loop (fd non-blocking), or -1 with a
  * sentence in err: "connection refused (127.0.0.1 port 9)", "could not
  * resolve host ...", "handshake failed: server answered 404 Not Found",
- * "handshake failed: <ws_strerror>", "wss:// needs TLS, which this build
- * does not have". On -1 nothing is left open.
+ * "handshake failed: <ws_strerror>", "TLS handshake failed: certificate
+ * verify failed: ...", "wss:// needs TLS, which this build does not have".
+ * On -1 nothing is left open.
  */
 int client_connect(client_conn *c, const client_config *cfg, char *err, size_t err_cap);
 
@@ -138,6 +146,10 @@ int client_flush(client_conn *c);
 
 /* Bytes queued for the socket. */
 size_t client_queued(const client_conn *c);
+
+/* The socket must be watched for writability: bytes are queued, or TLS
+ * needs to write before it can go on reading. */
+bool client_wants_write(const client_conn *c);
 
 /* The timer armed for CLIENT_CLOSING / CLIENT_WAIT_TCP expired. */
 void client_timeout(client_conn *c);

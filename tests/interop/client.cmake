@@ -10,6 +10,18 @@ if(TARGET chat_client)
   if(WS_NODE)
     list(APPEND kinds node)
   endif()
+  # wss:// against TLS echo servers when chat_client has OpenSSL; without
+  # it, the "wss" case below checks that wss:// is refused with a reason.
+  get_property(ws_client_tls GLOBAL PROPERTY WS_CLIENT_WITH_TLS)
+  string(TOUPPER "${WS_WITH_OPENSSL}" ws_openssl_mode)
+  if(ws_client_tls)
+    list(APPEND cases wss_lines wss_verify wss_server_close)
+  elseif(DEFINED ENV{CI} AND ws_openssl_mode STREQUAL "AUTO")
+    # On CI a missing libssl-dev fails the run instead of testing less.
+    add_test(NAME interop_client_wss_tls
+      COMMAND ${CMAKE_COMMAND} -P ${dir}/missing_tls.cmake)
+    set_tests_properties(interop_client_wss_tls PROPERTIES TIMEOUT 10 LABELS "interop;client")
+  endif()
   foreach(kind ${kinds})
     foreach(case ${cases})
       ws_add_python_interop(interop_client_${kind}_${case} SCRIPT ${dir}/client_interop.py
@@ -22,7 +34,11 @@ if(TARGET chat_client)
   endforeach()
   # Cases that do not depend on what kind of server runs (or script their
   # own raw-socket server): once is enough.
-  foreach(case refused unresolvable wss usage raw_frames raw_backpressure raw_ping_flood
+  set(once refused unresolvable usage)
+  if(NOT ws_client_tls)
+    list(APPEND once wss)
+  endif()
+  foreach(case ${once} raw_frames raw_backpressure raw_ping_flood
                raw_close_unanswered raw_no_tcp_close raw_drop raw_masked raw_bad_utf8
                raw_bad_accept raw_unoffered_protocol)
     ws_add_python_interop(interop_client_${case} SCRIPT ${dir}/client_interop.py

@@ -12,9 +12,11 @@ listed in CASES at the bottom; each is one ctest.
 import base64
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -25,14 +27,20 @@ CLOSE_BOUND = 3.0  # chat_client's documented wait for the server's close
 
 
 class EchoServer(h.Proc):
-    def __init__(self, kind, host=h.HOST):
+    """tls: (cert, key) PEM files to serve wss:// with."""
+
+    def __init__(self, kind, host=h.HOST, tls=None):
         if kind == "python":
             argv = [sys.executable, os.path.join(HERE, "echo_server.py")]
             env = None
         else:
             argv = [os.environ.get("WS_NODE") or "node", os.path.join(HERE, "echo_server.js")]
             env = h.node_env()
-        super().__init__(argv + ["--host", host, "--port", "0"], f"{kind} echo server", env=env)
+        if tls:
+            argv += ["--cert", tls[0], "--key", tls[1]]
+        super().__init__(argv + ["--host", host, "--port", "0"],
+                         f"{kind} {'wss' if tls else 'ws'} echo server", env=env)
+        self.scheme = "wss" if tls else "ws"
         self.host = f"[{host}]" if ":" in host else host
         match = self.wait_stdout(
             lambda lines: next((m for m in map(h.LISTEN_RE.search, lines) if m), None), 15)
@@ -43,7 +51,7 @@ class EchoServer(h.Proc):
         print(f"info: {self.name} on port {self.port}", flush=True)
 
     def url(self, path):
-        return f"ws://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def events(self, kind=None):
         out = []
@@ -426,6 +434,125 @@ def case_wss(checks, server, exe):
                  "stderr explains that wss:// needs TLS")
     time.sleep(0.2)
     checks.check(server.events("open") == [], "no connection was made")
+
+
+class Certs:
+    """A test CA and certificates it signed, made with the openssl command
+    in a temporary directory: `good` names localhost and 127.0.0.1, `other`
+    only other.test. Each is a (cert, key) pair of paths."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ws-client-tls-")
+        openssl = shutil.which("openssl") or "/usr/bin/openssl"
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        self.ca = self.path("ca.pem")
+        self._run(openssl, "req", "-x509", *ec, "-days", "2", "-subj", "/CN=wsframe test CA",
+                  "-addext", "basicConstraints=critical,CA:TRUE",
+                  "-addext", "keyUsage=critical,keyCertSign",
+                  "-keyout", self.path("ca.key"), "-out", self.ca)
+        self.good = self._leaf(openssl, "good", "DNS:localhost,IP:127.0.0.1")
+        self.other = self._leaf(openssl, "other", "DNS:other.test")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _run(self, *argv):
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=30)
+
+    def _leaf(self, openssl, name, san):
+        key, csr, cert, ext = (self.path(f"{name}.{x}") for x in ("key", "csr", "pem", "ext"))
+        with open(ext, "w") as f:
+            f.write(f"subjectAltName={san}\n")
+        self._run(openssl, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                  "-nodes", "-subj", f"/CN={name}", "-keyout", key, "-out", csr)
+        self._run(openssl, "x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey",
+                  self.path("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", ext,
+                  "-out", cert)
+        return cert, key
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def case_wss_lines(checks, kind, exe, certs):
+    """wss:// to a real TLS server: the lines case byte-exact both ways
+    (64 KiB and 80 KB lines cross many TLS records and partial writes), then
+    a 3 MB message from the server (decrypted faster than it is parsed:
+    bytes wait inside TLS, not in the socket)."""
+    server = EchoServer(kind, tls=certs.good)
+    sent = [b"hello over TLS", b"", "emoji \U0001F600 CJK \u4f60\u597d".encode(),
+            b"0123456789abcdef" * 4096, "\u00e9".encode() * 40000] + \
+           [f"numbered line {i}".encode() for i in range(300)]
+    client = round_trip(exe, ["--cacert", certs.ca, server.url("/echo")], sent)
+    check_round_trip(checks, server, client, sent, binary=False)
+    checks.check(f"connected to wss://" in client.stderr, "status says it connected over wss://",
+                 client.stderr[:300])
+
+    big = 3_000_000
+    client = talk(exe, ["-q", "--cacert", certs.ca, server.url(f"/big/{big}")], b"",
+                  b"x" * big + b"\n")
+    checks.check(client.rc == 0 and client.out == b"x" * big + b"\n",
+                 f"a {big}-byte message from the server arrives whole over TLS",
+                 f"exit {client.rc}, {len(client.out)} bytes")
+
+    localhost = talk(exe, ["-q", "--cacert", certs.ca,
+                           f"wss://localhost:{server.port}/echo"], b"by name\n", b"by name\n")
+    checks.check(localhost.rc == 0 and localhost.out == b"by name\n",
+                 "wss://localhost (the certificate's DNS name, sent as SNI) works too",
+                 f"exit {localhost.rc}: {localhost.stderr[:300]}")
+
+
+def case_wss_verify(checks, kind, exe, certs):
+    """Certificates are checked, failures say why and exit 2, -k skips the
+    check, and TLS to a plain server (or plain to TLS) fails cleanly."""
+    good = EchoServer(kind, tls=certs.good)
+    client = Client(exe, [good.url("/echo")], b"never sent\n")
+    checks.check(client.rc == 2 and "certificate verify failed" in client.stderr,
+                 "a CA the system does not trust: exit 2, 'certificate verify failed'",
+                 f"exit {client.rc}: {client.stderr[:300]}")
+
+    other = EchoServer(kind, tls=certs.other)
+    client = Client(exe, ["--cacert", certs.ca, other.url("/echo")], b"never sent\n")
+    checks.check(client.rc == 2 and "certificate verify failed" in client.stderr
+                 and "mismatch" in client.stderr,
+                 "a trusted certificate for another name: exit 2, says the name does not match",
+                 f"exit {client.rc}: {client.stderr[:300]}")
+    time.sleep(0.2)
+    checks.check(good.events("open") == [] and other.events("open") == [],
+                 "no WebSocket connection was opened after a failed check")
+
+    client = talk(exe, ["-q", "-k", other.url("/echo")], b"anyway\n", b"anyway\n")
+    checks.check(client.rc == 0 and client.out == b"anyway\n",
+                 "-k: the same server is accepted", f"exit {client.rc}: {client.stderr[:300]}")
+    client = talk(exe, ["-q", "--no-check", other.url("/echo")], b"wscat\n", b"wscat\n")
+    checks.check(client.rc == 0 and client.out == b"wscat\n", "--no-check (wscat's name) too",
+                 f"exit {client.rc}")
+
+    plain = EchoServer(kind)
+    client = Client(exe, ["--cacert", certs.ca, f"wss://{h.HOST}:{plain.port}/echo"], b"x\n")
+    checks.check(client.rc == 2 and "TLS handshake failed" in client.stderr,
+                 "wss:// to a server without TLS: exit 2, 'TLS handshake failed'",
+                 f"exit {client.rc}: {client.stderr[:300]}")
+    client = Client(exe, [f"ws://{h.HOST}:{good.port}/echo"], b"x\n")
+    checks.check(client.rc == 2 and "handshake failed" in client.stderr,
+                 "ws:// to a TLS server: exit 2, handshake failed",
+                 f"exit {client.rc}: {client.stderr[:300]}")
+    client = Client(exe, ["--cacert", "/nonexistent/ca.pem", good.url("/echo")], b"")
+    checks.check(client.rc == 1 and "--cacert" in client.stderr,
+                 "--cacert of a missing file: exit 1 naming it", f"exit {client.rc}")
+
+
+def case_wss_server_close(checks, kind, exe, certs):
+    """The close handshake through TLS: the server's 4000 ends with exit 3."""
+    server = EchoServer(kind, tls=certs.good)
+    client = Client(exe, ["--cacert", certs.ca, server.url("/close/4000")])
+    client.write(b"bye\n")
+    exited = client.wait_exit(h.slow(10))
+    checks.check(exited and client.rc == 3, "server close 4000 over TLS -> exit 3",
+                 f"exit {client.rc}")
+    checks.check("4000" in client.stderr and "server says bye" in client.stderr,
+                 "stderr reports the code and reason", client.stderr[:300])
 
 
 def case_usage(checks, server, exe):
@@ -915,6 +1042,11 @@ CASES = {
     "slash": case_slash,
     "max_message": case_max_message,
 }
+TLS = {
+    "wss_lines": case_wss_lines,
+    "wss_verify": case_wss_verify,
+    "wss_server_close": case_wss_server_close,
+}
 NEEDS_KIND = {"client_ping", "slash", "ipv6", "tty"}
 RAW = {name for name in CASES if name.startswith("raw_")}
 
@@ -923,6 +1055,13 @@ def main():
     kind, exe, case = sys.argv[1], sys.argv[2], sys.argv[3]
 
     def body(checks):
+        if case in TLS:
+            certs = Certs()
+            try:
+                TLS[case](checks, kind, exe, certs)
+            finally:
+                certs.remove()
+            return
         if case in RAW:
             CASES[case](checks, exe)
             return

@@ -2,22 +2,29 @@
 // same JSON lines on stdout as echo_server.py (read that file's docstring).
 // Node's ws also reports the pings it receives ({"ev":"ping"}).
 'use strict';
+const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const { WebSocketServer } = require('ws');
 
 const PING_PAYLOAD = Buffer.from('are you there?');
 let host = '127.0.0.1';
 let port = 0;
+let cert = null;
+let key = null;
 for (let i = 2; i < process.argv.length; i += 2) {
   if (process.argv[i] === '--host') host = process.argv[i + 1];
   else if (process.argv[i] === '--port') port = Number(process.argv[i + 1]);
+  else if (process.argv[i] === '--cert') cert = fs.readFileSync(process.argv[i + 1]);
+  else if (process.argv[i] === '--key') key = fs.readFileSync(process.argv[i + 1]);
 }
 
 function emit(event) {
   process.stdout.write(JSON.stringify(event) + '\n');
 }
 
-const server = http.createServer((req, res) => {
+// With --cert and --key: wss:// (TLS), for chat_client's wss cases.
+const server = (cert ? (h) => https.createServer({ cert, key }, h) : http.createServer)((req, res) => {
   res.writeHead(404);
   res.end();
 });

@@ -2,7 +2,9 @@
 for chat_client's tests. Same behaviour and output as echo_server.js, so the
 driver can run every case against either peer.
 
-  echo_server.py [--port 0] [--host 127.0.0.1]
+  echo_server.py [--port 0] [--host 127.0.0.1] [--cert PEM --key PEM]
+
+With --cert and --key it speaks wss:// (TLS).
 
 Prints "listening on HOST:PORT", then one JSON object per line for what it
 sees (open, message, pong, close). The path picks the behaviour:
@@ -19,6 +21,7 @@ import asyncio
 import base64
 import http
 import json
+import ssl
 import sys
 
 import websockets
@@ -69,10 +72,16 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
     args = ap.parse_args()
+    tls = None
+    if args.cert:
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(args.cert, args.key)
     async with websockets.serve(handler, args.host, args.port, subprotocols=["chat", "superchat"],
                                 process_request=process_request, compression=None,
-                                ping_interval=None, max_size=None) as server:
+                                ping_interval=None, max_size=None, ssl=tls) as server:
         port = server.sockets[0].getsockname()[1]
         shown = f"[{args.host}]" if ":" in args.host else args.host
         print(f"listening on {shown}:{port}", flush=True)

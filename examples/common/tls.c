@@ -1,0 +1,242 @@
+/*
+ * OpenSSL under ws_client.c (see tls.h). The socket stays non-blocking
+ * throughout; only the handshake waits, with poll, up to a deadline.
+ */
+#include "tls.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tls_conn {
+    SSL_CTX *ctx;
+    SSL *ssl;
+    bool want_write;
+    bool broken; /* a fatal error: no close_notify may follow */
+    char error[256];
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* OpenSSL's queued errors as one sentence (the first is the cause). */
+static void take_error(char *out, size_t cap, const char *fallback)
+{
+    unsigned long e = ERR_get_error();
+    if (e == 0) {
+        snprintf(out, cap, "%s", fallback);
+        return;
+    }
+    const char *reason = ERR_reason_error_string(e);
+    if (reason)
+        snprintf(out, cap, "%s", reason);
+    else
+        ERR_error_string_n(e, out, cap);
+    ERR_clear_error();
+}
+
+/* Map SSL_get_error to the recv/send convention of tls.h. */
+static ssize_t io_result(tls_conn *t, int r, bool reading)
+{
+    if (r > 0)
+        return r;
+    const int saved_errno = errno;
+    switch (SSL_get_error(t->ssl, r)) {
+    case SSL_ERROR_WANT_READ:
+        t->want_write = false;
+        errno = EAGAIN;
+        return -1;
+    case SSL_ERROR_WANT_WRITE:
+        t->want_write = true;
+        errno = EAGAIN;
+        return -1;
+    case SSL_ERROR_ZERO_RETURN: /* the server's close_notify */
+        return 0;
+    case SSL_ERROR_SYSCALL:
+        t->broken = true;
+        ERR_clear_error();
+        /* The TCP close without close_notify (OpenSSL before 3.0). */
+        if (reading && saved_errno == 0)
+            return 0;
+        errno = saved_errno ? saved_errno : EPIPE;
+        return -1;
+    default:
+        t->broken = true;
+        take_error(t->error, sizeof t->error, "TLS error");
+        errno = EPROTO;
+        return -1;
+    }
+}
+
+ssize_t tls_read(tls_conn *t, void *buf, size_t len)
+{
+    ERR_clear_error();
+    errno = 0;
+    return io_result(t, SSL_read(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len), true);
+}
+
+ssize_t tls_write(tls_conn *t, const void *buf, size_t len)
+{
+    if (len == 0)
+        return 0;
+    ERR_clear_error();
+    errno = 0;
+    return io_result(t, SSL_write(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len), false);
+}
+
+ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int n)
+{
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        ssize_t w = tls_write(t, iov[i].iov_base, iov[i].iov_len);
+        if (w < 0)
+            return total > 0 && errno == EAGAIN ? (ssize_t)total : -1;
+        total += (size_t)w;
+        if ((size_t)w < iov[i].iov_len)
+            break;
+    }
+    return (ssize_t)total;
+}
+
+size_t tls_pending(const tls_conn *t) { return (size_t)SSL_pending(t->ssl); }
+
+bool tls_wants_write(const tls_conn *t) { return t->want_write; }
+
+const char *tls_error(const tls_conn *t) { return t->error; }
+
+void tls_free(tls_conn *t)
+{
+    if (!t)
+        return;
+    if (t->ssl && !t->broken && SSL_is_init_finished(t->ssl)) {
+        ERR_clear_error();
+        SSL_shutdown(t->ssl); /* one try; the socket is non-blocking */
+    }
+    SSL_free(t->ssl);
+    SSL_CTX_free(t->ctx);
+    ERR_clear_error();
+    free(t);
+}
+
+static bool is_address(const char *host)
+{
+    unsigned char raw[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, raw) == 1 || inet_pton(AF_INET6, host, raw) == 1;
+}
+
+static bool setup(tls_conn *t, int fd, const char *host, const tls_options *o, char *err,
+                  size_t err_cap)
+{
+    t->ctx = SSL_CTX_new(TLS_client_method());
+    if (!t->ctx || !SSL_CTX_set_min_proto_version(t->ctx, TLS1_2_VERSION)) {
+        take_error(t->error, sizeof t->error, "out of memory");
+        snprintf(err, err_cap, "TLS setup failed: %s", t->error);
+        return false;
+    }
+    if (!o->insecure) {
+        const int loaded = o->ca_file ? SSL_CTX_load_verify_locations(t->ctx, o->ca_file, NULL)
+                                      : SSL_CTX_set_default_verify_paths(t->ctx);
+        if (!loaded) {
+            take_error(t->error, sizeof t->error, "unreadable");
+            snprintf(err, err_cap, "cannot load the CA certificates%s%s: %s",
+                     o->ca_file ? " from " : "", o->ca_file ? o->ca_file : "", t->error);
+            return false;
+        }
+        SSL_CTX_set_verify(t->ctx, SSL_VERIFY_PEER, NULL);
+    }
+    /* A sendq retries a partial write from where it stopped: the same
+     * bytes, but maybe not the same buffer address. */
+    SSL_CTX_set_mode(t->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    /* A TCP close without close_notify reads as the end of the stream, as
+     * a plain socket's does: many servers end that way, and the WebSocket
+     * close handshake, not TLS, tells a complete conversation from a cut
+     * one (1006). */
+    SSL_CTX_set_options(t->ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+    t->ssl = SSL_new(t->ctx);
+    if (!t->ssl || !SSL_set_fd(t->ssl, fd)) {
+        take_error(t->error, sizeof t->error, "out of memory");
+        snprintf(err, err_cap, "TLS setup failed: %s", t->error);
+        return false;
+    }
+    const bool address = is_address(host);
+    /* RFC 6066 section 3: no SNI for an address. */
+    if (!address && !SSL_set_tlsext_host_name(t->ssl, host)) {
+        take_error(t->error, sizeof t->error, "bad host name");
+        snprintf(err, err_cap, "TLS setup failed: %s", t->error);
+        return false;
+    }
+    if (!o->insecure) {
+        X509_VERIFY_PARAM *param = SSL_get0_param(t->ssl);
+        const int set = address ? X509_VERIFY_PARAM_set1_ip_asc(param, host)
+                                : X509_VERIFY_PARAM_set1_host(param, host, 0);
+        if (!set) {
+            take_error(t->error, sizeof t->error, "bad host name");
+            snprintf(err, err_cap, "TLS setup failed: %s", t->error);
+            return false;
+        }
+    }
+    return true;
+}
+
+tls_conn *tls_connect(int fd, const char *host, const tls_options *o, int timeout_ms, char *err,
+                      size_t err_cap)
+{
+    tls_conn *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, err_cap, "out of memory");
+        return NULL;
+    }
+    if (!setup(t, fd, host, o, err, err_cap)) {
+        t->broken = true;
+        tls_free(t);
+        return NULL;
+    }
+    const int64_t deadline = now_ms() + timeout_ms;
+    for (;;) {
+        ERR_clear_error();
+        errno = 0;
+        const int r = SSL_connect(t->ssl);
+        if (r == 1)
+            return t;
+        const int saved_errno = errno;
+        const int e = SSL_get_error(t->ssl, r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+            int64_t left = deadline - now_ms();
+            struct pollfd p = {.fd = fd, .events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT};
+            int w = left > 0 ? poll(&p, 1, (int)left) : 0;
+            if (w > 0 || (w < 0 && errno == EINTR))
+                continue;
+            snprintf(err, err_cap, "TLS handshake failed: %s",
+                     w == 0 ? "no answer from the server in time" : strerror(errno));
+        } else if (SSL_get_verify_result(t->ssl) != X509_V_OK) {
+            snprintf(err, err_cap,
+                     "TLS handshake failed: certificate verify failed: %s (--cacert FILE "
+                     "trusts another CA; -k skips the check)",
+                     X509_verify_cert_error_string(SSL_get_verify_result(t->ssl)));
+        } else if (e == SSL_ERROR_SYSCALL) {
+            snprintf(err, err_cap, "TLS handshake failed: %s",
+                     saved_errno ? strerror(saved_errno)
+                                 : "the server closed the connection (is it a TLS port?)");
+        } else {
+            take_error(t->error, sizeof t->error, "protocol error");
+            snprintf(err, err_cap, "TLS handshake failed: %s", t->error);
+        }
+        t->broken = true;
+        tls_free(t);
+        return NULL;
+    }
+}
