@@ -473,7 +473,7 @@ static void on_sock_write(loop_io *io, void *arg)
 {
     (void)io;
     app *a = arg;
-    client_flush(&a->conn);
+    client_writable(&a->conn, on_event, a);
     update(a);
 }
 

@@ -19,7 +19,10 @@
 struct tls_conn {
     SSL_CTX *ctx;
     SSL *ssl;
-    bool want_write;
+    /* Why the last tls_read / tls_write said EAGAIN: TLS may have to send
+     * while reading (a key update's answer) or receive while writing (a
+     * renegotiation), and then waits on the other direction. */
+    bool read_needs_write, write_needs_read;
     bool broken; /* a fatal error: no close_notify may follow */
     char error[256];
 };
@@ -50,16 +53,18 @@ static void take_error(char *out, size_t cap, const char *fallback)
 /* Map SSL_get_error to the recv/send convention of tls.h. */
 static ssize_t io_result(tls_conn *t, int r, bool reading)
 {
+    bool *crossed = reading ? &t->read_needs_write : &t->write_needs_read;
+    *crossed = false;
     if (r > 0)
         return r;
     const int saved_errno = errno;
     switch (SSL_get_error(t->ssl, r)) {
     case SSL_ERROR_WANT_READ:
-        t->want_write = false;
+        *crossed = !reading;
         errno = EAGAIN;
         return -1;
     case SSL_ERROR_WANT_WRITE:
-        t->want_write = true;
+        *crossed = reading;
         errno = EAGAIN;
         return -1;
     case SSL_ERROR_ZERO_RETURN: /* the server's close_notify */
@@ -112,7 +117,9 @@ ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int n)
 
 size_t tls_pending(const tls_conn *t) { return (size_t)SSL_pending(t->ssl); }
 
-bool tls_wants_write(const tls_conn *t) { return t->want_write; }
+bool tls_read_needs_write(const tls_conn *t) { return t->read_needs_write; }
+
+bool tls_write_needs_read(const tls_conn *t) { return t->write_needs_read; }
 
 const char *tls_error(const tls_conn *t) { return t->error; }
 

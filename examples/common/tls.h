@@ -34,8 +34,9 @@ tls_conn *tls_connect(int fd, const char *host, const tls_options *o, int timeou
 
 /* Like recv/send on a non-blocking socket: > 0 bytes, 0 for the end of the
  * stream (tls_read), or -1 with errno: EAGAIN when the socket must become
- * ready first (tls_wants_write says for which direction), EPROTO for a
- * TLS error (tls_error says which), or the socket's own errno. */
+ * ready first (usually readable for tls_read and writable for tls_write;
+ * the two functions below say when it is the other way round), EPROTO for
+ * a TLS error (tls_error says which), or the socket's own errno. */
 ssize_t tls_read(tls_conn *t, void *buf, size_t len);
 ssize_t tls_write(tls_conn *t, const void *buf, size_t len);
 
@@ -47,8 +48,10 @@ ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int n);
  * readable for them, so read again while this is not 0. */
 size_t tls_pending(const tls_conn *t);
 
-/* The last EAGAIN needs the socket writable (else readable). */
-bool tls_wants_write(const tls_conn *t);
+/* The last tls_read's EAGAIN waits for writability (TLS must send first),
+ * the last tls_write's for readability (TLS must receive first). */
+bool tls_read_needs_write(const tls_conn *t);
+bool tls_write_needs_read(const tls_conn *t);
 
 /* The last TLS error as a sentence. */
 const char *tls_error(const tls_conn *t);

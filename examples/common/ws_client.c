@@ -93,13 +93,15 @@ static ssize_t conn_send(client_conn *c, const void *buf, size_t len)
     return send(c->fd, buf, len, MSG_NOSIGNAL);
 }
 
-/* What to poll for after conn_recv or conn_send said EAGAIN: TLS may have
- * to write while reading, or read while writing. */
+/* What to poll for after conn_recv (POLLIN) or conn_send (POLLOUT) said
+ * EAGAIN: TLS may have to write while reading, or read while writing. */
 static short conn_blocked_on(const client_conn *c, short plain)
 {
 #ifdef WS_CLIENT_TLS
-    if (c->tls)
-        return tls_wants_write(c->tls) ? POLLOUT : POLLIN;
+    if (c->tls && plain == POLLIN && tls_read_needs_write(c->tls))
+        return POLLOUT;
+    if (c->tls && plain == POLLOUT && tls_write_needs_read(c->tls))
+        return POLLIN;
 #else
     (void)c;
 #endif
@@ -496,10 +498,26 @@ size_t client_queued(const client_conn *c) { return c->out.bytes; }
 bool client_wants_write(const client_conn *c)
 {
 #ifdef WS_CLIENT_TLS
-    if (c->tls && tls_wants_write(c->tls))
+    if (c->tls && tls_read_needs_write(c->tls))
         return true;
+    /* Until TLS has read what it waits for, writability would only make
+     * the loop spin; the next readable event flushes. */
+    if (c->tls && tls_write_needs_read(c->tls))
+        return false;
 #endif
     return client_queued(c) > 0 || c->pong_waiting;
+}
+
+void client_writable(client_conn *c, client_event_fn fn, void *arg)
+{
+#ifdef WS_CLIENT_TLS
+    if (c->tls && tls_read_needs_write(c->tls))
+        client_receive(c, fn, arg);
+#else
+    (void)fn;
+    (void)arg;
+#endif
+    client_flush(c);
 }
 
 #ifdef WS_CLIENT_TLS

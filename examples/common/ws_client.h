@@ -147,9 +147,14 @@ int client_flush(client_conn *c);
 /* Bytes queued for the socket. */
 size_t client_queued(const client_conn *c);
 
-/* The socket must be watched for writability: bytes are queued, or TLS
- * needs to write before it can go on reading. */
+/* The socket must be watched for writability: bytes are queued (and TLS
+ * is not waiting to read first), or TLS must write before it can go on
+ * reading. */
 bool client_wants_write(const client_conn *c);
+
+/* The socket is writable: client_flush(), and the read TLS held back
+ * waiting for it (events go to fn as in client_receive). */
+void client_writable(client_conn *c, client_event_fn fn, void *arg);
 
 /* The timer armed for CLIENT_CLOSING / CLIENT_WAIT_TCP expired. */
 void client_timeout(client_conn *c);

@@ -64,6 +64,8 @@ wss.on('connection', (ws, req) => {
   });
   ws.on('close', (code, reason) => emit({ ev: 'close', code, reason: reason.toString() }));
   ws.on('error', (err) => emit({ ev: 'error', message: String(err.message) }));
+  // ws closes the socket on a TLS or TCP error without saying why.
+  req.socket.on('error', (err) => emit({ ev: 'socket_error', message: String(err.message) }));
   if (path === '/ping') ws.ping(PING_PAYLOAD);
   else if (path.startsWith('/big/')) ws.send('x'.repeat(Number(path.slice(5))));
 });
