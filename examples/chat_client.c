@@ -802,7 +802,7 @@ static int outcome(app *a)
             complain("the server did not answer the close within %d s", CLOSE_WAIT_MS / 1000);
         else
             complain("the connection dropped before the server answered the close%s%s",
-                     c->io_errno ? ": " : "", c->io_errno ? strerror(c->io_errno) : "");
+                     c->io_errno ? ": " : "", client_io_error(c));
         return EXIT_BROKEN;
     }
     uint16_t code = client_peer_code(c);
@@ -810,7 +810,7 @@ static int outcome(app *a)
         return EXIT_CLEAN;
     if (code == WS_CLOSE_ABNORMAL) {
         complain("the connection dropped without a close frame (1006)%s%s",
-                 c->io_errno ? ": " : "", c->io_errno ? strerror(c->io_errno) : "");
+                 c->io_errno ? ": " : "", client_io_error(c));
         return EXIT_BROKEN;
     }
     return EXIT_SERVER_CODE;

@@ -699,6 +699,11 @@ client_state_kind client_state(client_conn *c)
     }
 }
 
+const char *client_io_error(const client_conn *c)
+{
+    return c->io_errno ? conn_error(c, c->io_errno) : "";
+}
+
 bool client_closed_cleanly(const client_conn *c) { return ws_closing_clean(&c->closing); }
 
 uint16_t client_peer_code(const client_conn *c) { return ws_closing_peer_code(&c->closing); }

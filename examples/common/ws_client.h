@@ -163,6 +163,9 @@ void client_timeout(client_conn *c);
  * say where the connection stands. */
 client_state_kind client_state(client_conn *c);
 
+/* Why the connection broke (io_errno's sentence, or TLS's), or "". */
+const char *client_io_error(const client_conn *c);
+
 /* True once close frames went both ways. */
 bool client_closed_cleanly(const client_conn *c);
 
