@@ -38,6 +38,20 @@ if(TARGET chat_server)
     message(STATUS "interop_scaling skipped, missing: ${ws_scaling_missing}")
   endif()
 
+  # TLS ended by nginx (docs/scaling.md): Chromium on https:// (the page
+  # must pick wss://), a Node ws client and chat_client on wss://.
+  get_property(ws_client_tls GLOBAL PROPERTY WS_CLIENT_WITH_TLS)
+  if(TARGET chat_client AND ws_client_tls AND WS_NGINX AND WS_NODE AND WS_PYTHON)
+    ws_add_python_interop(interop_tls_proxy SCRIPT ${CMAKE_CURRENT_LIST_DIR}/scaling/tls_proxy.py
+      TIMEOUT 150 LABELS "scaling;browser"
+      ARGS $<TARGET_FILE:chat_server> $<TARGET_FILE:chat_client> ${WS_NGINX})
+  elseif(DEFINED ENV{CI})
+    add_test(NAME interop_tls_proxy
+      COMMAND ${CMAKE_COMMAND} "-DMISSING=chat_client with OpenSSL, nginx or node"
+              -P ${CMAKE_CURRENT_LIST_DIR}/scaling/missing.cmake)
+    set_tests_properties(interop_tls_proxy PROPERTIES TIMEOUT 10 LABELS "interop;scaling")
+  endif()
+
   # --redis with credentials (AUTH, requirepass and an ACL user) against a
   # real redis-server; needs no nginx.
   list(REMOVE_ITEM ws_scaling_missing "nginx (nginx)")

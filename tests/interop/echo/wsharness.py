@@ -35,11 +35,13 @@ import re
 import resource
 import select
 import shlex
+import shutil
 import signal
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -783,3 +785,42 @@ def run_node_peer(checks, name, argv, timeout, min_ok=1):
     lines = list(peer.all_stdout)
     peer.kill(dump=code != 0)
     return lines
+
+
+class TestCerts:
+    """A test CA and certificates it signed, made with the openssl command
+    in a temporary directory: `good` names localhost and 127.0.0.1, `other`
+    only other.test. Each is a (cert, key) pair of paths."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="ws-tls-")
+        openssl = shutil.which("openssl") or "/usr/bin/openssl"
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        self.ca = self.path("ca.pem")
+        self._run(openssl, "req", "-x509", *ec, "-days", "2", "-subj", "/CN=wsframe test CA",
+                  "-addext", "basicConstraints=critical,CA:TRUE",
+                  "-addext", "keyUsage=critical,keyCertSign",
+                  "-keyout", self.path("ca.key"), "-out", self.ca)
+        self.good = self._leaf(openssl, "good", "DNS:localhost,IP:127.0.0.1")
+        self.other = self._leaf(openssl, "other", "DNS:other.test")
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def _run(self, *argv):
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       timeout=30)
+
+    def _leaf(self, openssl, name, san):
+        key, csr, cert, ext = (self.path(f"{name}.{x}") for x in ("key", "csr", "pem", "ext"))
+        with open(ext, "w") as f:
+            f.write(f"subjectAltName={san}\n")
+        self._run(openssl, "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                  "-nodes", "-subj", f"/CN={name}", "-keyout", key, "-out", csr)
+        self._run(openssl, "x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey",
+                  self.path("ca.key"), "-CAcreateserial", "-days", "2", "-extfile", ext,
+                  "-out", cert)
+        return cert, key
+
+    def remove(self):
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -145,7 +145,7 @@ http {{
     }}
 
     server {{
-        listen {host}:{port};
+        listen {host}:{port}{ssl};{tls}
 
         location / {{
             proxy_pass http://chat;
@@ -164,13 +164,18 @@ http {{
 """
 
 
-def start_nginx(binary, tmp, upstream_ports):
+def start_nginx(binary, tmp, upstream_ports, tls=None):
+    """nginx in front of the instances; with tls=(cert, key) it ends TLS
+    (https:// and wss://) as docs/scaling.md shows."""
     port = free_port()
     servers = "\n".join(f"        server {h.HOST}:{p} max_fails=3 fail_timeout=10s;"
                         for p in upstream_ports)
     conf = os.path.join(tmp, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(tmp=tmp, servers=servers, host=h.HOST, port=port))
+        f.write(NGINX_CONF.format(
+            tmp=tmp, servers=servers, host=h.HOST, port=port, ssl=" ssl" if tls else "",
+            tls=f"\n        ssl_certificate {tls[0]};\n        ssl_certificate_key {tls[1]};"
+            if tls else ""))
     # -e: the error log before the configuration is read (nginx >= 1.19.5);
     # the compiled-in /var/log/nginx is not ours to write.
     proc = h.Proc([binary, "-p", tmp, "-c", conf, "-e", "stderr"], name="nginx")
