@@ -4,14 +4,16 @@
  * A request is owned twice: by the loop side until the answer is handed
  * out or the request is cancelled, and by its thread until the lookup
  * returns. Whichever lets go last frees it, so a cancelled lookup that is
- * still waiting on DNS needs nobody to wait for it.
+ * still waiting on DNS needs nobody to wait for it. One mutex orders the
+ * hand-over of the answer and the count of owners: it is taken a few times
+ * per lookup, and tools such as helgrind can follow it (they cannot follow
+ * C11 atomics).
  */
 #include "resolve.h"
 
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,8 +25,9 @@
 struct resolve_req {
     loop_io io;
     int efd;
-    atomic_int owners;
-    atomic_bool answered; /* res, gai_error and errno_value are set */
+    pthread_mutex_t lock; /* guards owners and answered */
+    int owners;
+    bool answered; /* res, gai_error and errno_value are set, and final */
     resolve_fn fn;
     void *arg;
     char host[NI_MAXHOST];
@@ -35,8 +38,12 @@ struct resolve_req {
 
 static void release(resolve_req *r)
 {
-    if (atomic_fetch_sub_explicit(&r->owners, 1, memory_order_acq_rel) != 1)
+    pthread_mutex_lock(&r->lock);
+    const bool last = --r->owners == 0;
+    pthread_mutex_unlock(&r->lock);
+    if (!last)
         return;
+    pthread_mutex_destroy(&r->lock);
     if (r->res)
         freeaddrinfo(r->res);
     close(r->efd);
@@ -49,12 +56,16 @@ static void *lookup(void *arg)
     /* No AI_ADDRCONFIG: on a host whose only interface is loopback it
      * hides 127.0.0.1 and ::1, and "localhost" would not resolve. */
     const struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
     errno = 0;
-    r->gai_error = getaddrinfo(r->host, r->service, &hints, &r->res);
-    r->errno_value = errno;
-    if (r->gai_error != 0)
-        r->res = NULL;
-    atomic_store_explicit(&r->answered, true, memory_order_release);
+    const int gai_error = getaddrinfo(r->host, r->service, &hints, &res);
+    const int errno_value = errno;
+    pthread_mutex_lock(&r->lock);
+    r->res = gai_error == 0 ? res : NULL;
+    r->gai_error = gai_error;
+    r->errno_value = errno_value;
+    r->answered = true;
+    pthread_mutex_unlock(&r->lock);
     const uint64_t one = 1;
     ssize_t n;
     do
@@ -68,7 +79,10 @@ static void on_answer(loop_io *io, void *arg)
 {
     (void)io;
     resolve_req *r = arg;
-    if (!atomic_load_explicit(&r->answered, memory_order_acquire))
+    pthread_mutex_lock(&r->lock);
+    const bool answered = r->answered;
+    pthread_mutex_unlock(&r->lock);
+    if (!answered)
         return;
     loop_io_stop(&r->io);
     r->fn(r->arg, r->res, r->gai_error, r->errno_value);
@@ -93,8 +107,8 @@ resolve_req *resolve_start(loop *l, const char *host, unsigned port, resolve_fn 
     snprintf(r->service, sizeof r->service, "%u", port);
     r->fn = fn;
     r->arg = arg;
-    atomic_init(&r->owners, 2);
-    atomic_init(&r->answered, false);
+    pthread_mutex_init(&r->lock, NULL);
+    r->owners = 2;
     loop_io_init(&r->io, l, r->efd, on_answer, NULL, r);
     if (loop_io_set(&r->io, LOOP_READ) < 0)
         goto fail;
@@ -122,6 +136,7 @@ resolve_req *resolve_start(loop *l, const char *host, unsigned port, resolve_fn 
 fail:;
     const int saved = errno;
     loop_io_stop(&r->io);
+    pthread_mutex_destroy(&r->lock);
     close(r->efd);
     free(r);
     errno = saved;
