@@ -61,6 +61,7 @@ typedef struct options {
     const char *execute[MAX_EXECUTE];
     size_t num_execute;
     const char *ca_file; /* wss://: --cacert */
+    const char *proxy;   /* --proxy */
     bool insecure;       /* wss://: -k */
 } options;
 
@@ -565,6 +566,8 @@ static void usage(FILE *to)
           "                              the system's (also --ca)\n"
           "  -k, --insecure              wss://: accept any certificate, for any name (also\n"
           "                              -n, --no-check)\n"
+          "      --proxy HOST:PORT       tunnel through this HTTP proxy (CONNECT; also\n"
+          "                              http://HOST:PORT)\n"
           "  -b, --binary                send lines as binary messages instead of text\n"
           "      --ping-interval SECS    ping the server every SECS seconds\n"
           "      --max-message BYTES     largest message sent or accepted (default 16 MiB)\n"
@@ -633,7 +636,7 @@ static bool add_header(char **headers, size_t *len, const char *arg, char *why, 
 /* Returns -1 to go on, else an exit status. */
 static int parse_options(int argc, char **argv, options *o, char **extra_headers)
 {
-    enum { OPT_PING = 256, OPT_MAX, OPT_SLASH, OPT_CACERT };
+    enum { OPT_PING = 256, OPT_MAX, OPT_SLASH, OPT_CACERT, OPT_PROXY };
     static const struct option longopts[] = {
         {"header", required_argument, NULL, 'H'},
         {"protocol", required_argument, NULL, 's'},
@@ -649,6 +652,7 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
         {"cacert", required_argument, NULL, OPT_CACERT},
         {"ca", required_argument, NULL, OPT_CACERT},
         {"insecure", no_argument, NULL, 'k'},
+        {"proxy", required_argument, NULL, OPT_PROXY},
         {"no-check", no_argument, NULL, 'k'},
         {"quiet", no_argument, NULL, 'q'},
         {"verbose", no_argument, NULL, 'v'},
@@ -673,6 +677,13 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
         case 'k':
         case 'n':
             o->insecure = true;
+            break;
+        case OPT_PROXY:
+            if (!client_proxy_valid(optarg, why, sizeof why)) {
+                complain("%s", why);
+                return EXIT_USAGE;
+            }
+            o->proxy = optarg;
             break;
         case 'c':
             if (connect_url) {
@@ -840,6 +851,7 @@ int main(int argc, char **argv)
         .timeout_ms = CONNECT_TIMEOUT_MS,
         .ca_file = a.opt.ca_file,
         .insecure = a.opt.insecure,
+        .proxy = a.opt.proxy,
     };
     char err[512];
     if (client_connect(&a.conn, &cfg, err, sizeof err) < 0) {

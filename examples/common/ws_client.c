@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -241,6 +242,133 @@ static int send_all(client_conn *c, const char *buf, size_t len, int64_t deadlin
     return 0;
 }
 
+/* Read into c->in until an HTTP response head is complete; parse it into
+ * res and headers (which point into c->in). Returns the head's length, or
+ * -1 with "<what>: <why>" in err; who names the peer in the sentence. */
+static int read_response_head(client_conn *c, ws_http_response *res, ws_http_header *headers,
+                              int64_t deadline, int timeout_ms, const char *what,
+                              const char *who, char *err, size_t err_cap)
+{
+    ws_limits limits;
+    ws_limits_default(&limits);
+    size_t last_len = 0;
+    for (;;) {
+        ssize_t r = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                snprintf(err, err_cap, "%s: %s", what, conn_error(c, errno));
+                return -1;
+            }
+            int w = wait_fd(c->fd, conn_blocked_on(c, POLLIN), deadline);
+            if (w == 0) {
+                snprintf(err, err_cap, "%s: no answer from %s within %d ms", what, who,
+                         timeout_ms);
+                return -1;
+            }
+            if (w < 0) {
+                snprintf(err, err_cap, "%s: %s", what, strerror(errno));
+                return -1;
+            }
+            continue;
+        }
+        if (r == 0) {
+            snprintf(err, err_cap, "%s: %s closed the connection before answering", what, who);
+            return -1;
+        }
+        c->in_len += (size_t)r;
+        int head_len = ws_http_parse_response((const char *)c->in, c->in_len, last_len, &limits,
+                                              res, headers, CLIENT_MAX_RESPONSE_HEADERS);
+        if (head_len == WS_INCOMPLETE) {
+            last_len = c->in_len;
+            continue;
+        }
+        if (head_len < 0) {
+            snprintf(err, err_cap, "%s: %s", what, ws_strerror(head_len));
+            return -1;
+        }
+        return head_len;
+    }
+}
+
+/* --proxy: a tunnel through an HTTP proxy (CONNECT, RFC 9110 section
+ * 9.3.6), on the connection tcp_connect made to the proxy. Everything
+ * after it, TLS included, goes through the tunnel to the URL's host. */
+static int proxy_tunnel(client_conn *c, const ws_url *url, int timeout_ms, char *err,
+                        size_t err_cap)
+{
+    char request[600];
+    const char *open = url->ipv6 ? "[" : "", *close = url->ipv6 ? "]" : "";
+    int n = snprintf(request, sizeof request,
+                     "CONNECT %s%.*s%s:%u HTTP/1.1\r\nHost: %s%.*s%s:%u\r\n\r\n", open,
+                     (int)url->host_len, url->host, close, (unsigned)url->port, open,
+                     (int)url->host_len, url->host, close, (unsigned)url->port);
+    if (n < 0 || (size_t)n >= sizeof request) {
+        snprintf(err, err_cap, "proxy: the host name is too long");
+        return -1;
+    }
+    const int64_t deadline = now_ms() + timeout_ms;
+    if (send_all(c, request, (size_t)n, deadline) < 0) {
+        snprintf(err, err_cap, "proxy: could not send CONNECT: %s", strerror(errno));
+        return -1;
+    }
+    ws_http_header headers[CLIENT_MAX_RESPONSE_HEADERS];
+    ws_http_response res;
+    const int head_len = read_response_head(c, &res, headers, deadline, timeout_ms,
+                                            "proxy CONNECT failed", "the proxy", err, err_cap);
+    if (head_len < 0)
+        return -1;
+    if (res.status / 100 != 2) {
+        snprintf(err, err_cap, "proxy CONNECT failed: the proxy answered %d %.*s", res.status,
+                 (int)res.reason_len, res.reason);
+        return -1;
+    }
+    /* The server says nothing before our handshake (or TLS hello), so
+     * bytes behind the answer cannot be the tunnel's. */
+    if ((size_t)head_len != c->in_len) {
+        snprintf(err, err_cap, "proxy CONNECT failed: the proxy sent bytes after its answer");
+        return -1;
+    }
+    c->in_len = 0;
+    return 0;
+}
+
+/* "http://HOST[:PORT]" or "HOST[:PORT]" (PORT defaults to 80), read as the
+ * authority of a ws:// URL so that IPv6 literals and ports are checked by
+ * the library's URL parser. */
+static int parse_proxy(const char *proxy, char *buf, size_t cap, ws_url *out, char *err,
+                       size_t err_cap)
+{
+    const char *authority = proxy;
+    if (strncasecmp(authority, "http://", 7) == 0)
+        authority += 7;
+    else if (strstr(authority, "://")) {
+        snprintf(err, err_cap, "--proxy %s: only http:// proxies (CONNECT) are supported", proxy);
+        return -1;
+    }
+    size_t len = strlen(authority);
+    if (len > 0 && authority[len - 1] == '/')
+        len--;
+    int n = snprintf(buf, cap, "ws://%.*s", (int)len, authority);
+    ws_status st = n < 0 || (size_t)n >= cap ? WS_E_INVALID_ARGUMENT
+                                             : ws_url_parse(buf, (size_t)n, out);
+    if (st == WS_OK && (out->target_len != 1 || out->target[0] != '/'))
+        st = WS_E_INVALID_ARGUMENT;
+    if (st != WS_OK) {
+        snprintf(err, err_cap, "--proxy %s: not HOST:PORT or http://HOST:PORT", proxy);
+        return -1;
+    }
+    return 0;
+}
+
+bool client_proxy_valid(const char *proxy, char *err, size_t err_cap)
+{
+    char buf[512];
+    ws_url url;
+    return parse_proxy(proxy, buf, sizeof buf, &url, err, err_cap) == 0;
+}
+
 /* Send the upgrade request, read until the response head is complete, check
  * it. Bytes after the head are frames: they stay in c->in. */
 static int handshake(client_conn *c, const ws_url *url, const client_config *cfg,
@@ -269,49 +397,12 @@ static int handshake(client_conn *c, const ws_url *url, const client_config *cfg
         return -1;
     }
 
-    ws_limits limits;
-    ws_limits_default(&limits);
     ws_http_header headers[CLIENT_MAX_RESPONSE_HEADERS];
     ws_http_response res;
-    size_t last_len = 0;
-    int head_len;
-    for (;;) {
-        ssize_t r = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN && errno != EWOULDBLOCK) {
-                snprintf(err, err_cap, "handshake failed: %s", conn_error(c, errno));
-                return -1;
-            }
-            int w = wait_fd(c->fd, conn_blocked_on(c, POLLIN), deadline);
-            if (w == 0) {
-                snprintf(err, err_cap, "handshake failed: no answer from the server within %d ms",
-                         timeout_ms);
-                return -1;
-            }
-            if (w < 0) {
-                snprintf(err, err_cap, "handshake failed: %s", strerror(errno));
-                return -1;
-            }
-            continue;
-        }
-        if (r == 0) {
-            snprintf(err, err_cap,
-                     "handshake failed: the server closed the connection before answering");
-            return -1;
-        }
-        c->in_len += (size_t)r;
-        head_len = ws_http_parse_response((const char *)c->in, c->in_len, last_len, &limits,
-                                          &res, headers, CLIENT_MAX_RESPONSE_HEADERS);
-        if (head_len != WS_INCOMPLETE)
-            break;
-        last_len = c->in_len;
-    }
-    if (head_len < 0) {
-        snprintf(err, err_cap, "handshake failed: %s", ws_strerror(head_len));
+    const int head_len = read_response_head(c, &res, headers, deadline, timeout_ms,
+                                            "handshake failed", "the server", err, err_cap);
+    if (head_len < 0)
         return -1;
-    }
 
     ws_handshake_response hr;
     ws_status st = ws_handshake_check_response(&res, key, &opts, &hr);
@@ -364,7 +455,23 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
         return -1;
     }
     int timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 10000;
-    if (tcp_connect(c, &url, timeout_ms, err, err_cap) < 0) {
+    if (cfg->proxy) {
+        char proxy_buf[512], why[400];
+        ws_url proxy;
+        if (parse_proxy(cfg->proxy, proxy_buf, sizeof proxy_buf, &proxy, err, err_cap) < 0) {
+            client_free(c);
+            return -1;
+        }
+        if (tcp_connect(c, &proxy, timeout_ms, why, sizeof why) < 0) {
+            snprintf(err, err_cap, "proxy: %s", why);
+            client_free(c);
+            return -1;
+        }
+        if (proxy_tunnel(c, &url, timeout_ms, err, err_cap) < 0) {
+            client_free(c);
+            return -1;
+        }
+    } else if (tcp_connect(c, &url, timeout_ms, err, err_cap) < 0) {
         client_free(c);
         return -1;
     }

@@ -42,6 +42,8 @@ typedef struct client_config {
     int timeout_ms;                 /* for the TCP connect, and again for each handshake */
     const char *ca_file;            /* wss://: trusted CAs (PEM); NULL: the system's */
     bool insecure;                  /* wss://: no certificate or host name check */
+    const char *proxy;              /* NULL, or an HTTP proxy to tunnel through with
+                                       CONNECT: "HOST:PORT" or "http://HOST:PORT" */
 } client_config;
 
 /* Whether this build speaks wss:// (OpenSSL was found). */
@@ -110,6 +112,9 @@ typedef struct client_conn {
  * On -1 nothing is left open.
  */
 int client_connect(client_conn *c, const client_config *cfg, char *err, size_t err_cap);
+
+/* Whether client_config.proxy would be accepted; if not, a sentence in err. */
+bool client_proxy_valid(const char *proxy, char *err, size_t err_cap);
 
 /* Close the socket and free the buffers. */
 void client_free(client_conn *c);

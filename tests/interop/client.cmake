@@ -15,7 +15,7 @@ if(TARGET chat_client)
   get_property(ws_client_tls GLOBAL PROPERTY WS_CLIENT_WITH_TLS)
   string(TOUPPER "${WS_WITH_OPENSSL}" ws_openssl_mode)
   if(ws_client_tls)
-    list(APPEND cases wss_lines wss_verify wss_server_close)
+    list(APPEND cases wss_lines wss_verify wss_server_close wss_proxy)
   elseif(DEFINED ENV{CI} AND ws_openssl_mode STREQUAL "AUTO")
     # On CI a missing libssl-dev fails the run instead of testing less.
     add_test(NAME interop_client_wss_tls
@@ -34,7 +34,7 @@ if(TARGET chat_client)
   endforeach()
   # Cases that do not depend on what kind of server runs (or script their
   # own raw-socket server): once is enough.
-  set(once refused unresolvable usage)
+  set(once refused unresolvable usage proxy)
   if(NOT ws_client_tls)
     list(APPEND once wss)
   endif()

@@ -514,6 +514,69 @@ def case_wss_server_close(checks, kind, exe, certs):
                  "stderr reports the code and reason", client.stderr[:300])
 
 
+class ConnectProxy(EchoServer):
+    """connect_proxy.py next to this file: an HTTP CONNECT proxy that
+    tunnels to 127.0.0.1 and ::1 only and reports each CONNECT as JSON."""
+
+    def __init__(self, deny=False):
+        h.Proc.__init__(self, [sys.executable, os.path.join(HERE, "connect_proxy.py"), "--port",
+                               "0"] + (["--deny"] if deny else []), "CONNECT proxy")
+        match = self.wait_stdout(
+            lambda lines: next((m for m in map(h.LISTEN_RE.search, lines) if m), None), 15)
+        if not match:
+            self.kill()
+            raise RuntimeError("the CONNECT proxy did not start")
+        self.port = int(match.group(2))
+
+
+def case_proxy(checks, server, exe):
+    """--proxy: ws:// through an HTTP CONNECT proxy, byte-exact both ways,
+    the CONNECT naming the server's host and port; a proxy that refuses
+    (407), and one that is not there, each exit 2 with the reason."""
+    proxy = ConnectProxy()
+    sent = [b"through the proxy", "\u00e9\u4e2d\U0001F600".encode(), b"x" * 70000]
+    client = round_trip(exe, ["--proxy", f"{h.HOST}:{proxy.port}", server.url("/echo")], sent)
+    check_round_trip(checks, server, client, sent, binary=False)
+    connects = proxy.events("connect")
+    checks.check(len(connects) == 1 and connects[0]["target"] == f"{h.HOST}:{server.port}"
+                 and connects[0]["host_header"] == f"{h.HOST}:{server.port}",
+                 "one CONNECT, to the server's host:port, with the same Host", f"{connects}")
+
+    client = talk(exe, ["-q", "--proxy", f"http://{h.HOST}:{proxy.port}/", server.url("/echo")],
+                  b"scheme form\n", b"scheme form\n")
+    checks.check(client.rc == 0 and client.out == b"scheme form\n",
+                 "--proxy http://HOST:PORT/ works the same", f"exit {client.rc}")
+
+    denying = ConnectProxy(deny=True)
+    client = Client(exe, ["--proxy", f"{h.HOST}:{denying.port}", server.url("/echo")], b"x\n")
+    checks.check(client.rc == 2 and "proxy CONNECT failed: the proxy answered 407" in client.stderr,
+                 "a proxy that answers 407: exit 2 with its answer", client.stderr[:300])
+    client = Client(exe, ["--proxy", f"{h.HOST}:{free_port()}", server.url("/echo")], b"x\n")
+    checks.check(client.rc == 2 and "proxy: connection refused" in client.stderr,
+                 "no proxy on that port: exit 2, 'proxy: connection refused'", client.stderr[:300])
+    client = Client(exe, ["--proxy", "socks5://127.0.0.1:1080", server.url("/echo")], b"")
+    checks.check(client.rc == 1 and "only http:// proxies" in client.stderr,
+                 "a SOCKS proxy URL: exit 1, only http:// proxies", client.stderr[:300])
+
+
+def case_wss_proxy(checks, kind, exe, certs):
+    """wss:// through the CONNECT tunnel: TLS runs end to end with the
+    server, and its certificate is checked for the server's name, not the
+    proxy's."""
+    server = EchoServer(kind, tls=certs.good)
+    proxy = ConnectProxy()
+    client = talk(exe, ["-q", "--cacert", certs.ca, "--proxy", f"{h.HOST}:{proxy.port}",
+                        server.url("/echo")], b"tls in a tunnel\n", b"tls in a tunnel\n")
+    checks.check(client.rc == 0 and client.out == b"tls in a tunnel\n",
+                 "wss:// through the proxy: byte-exact, exit 0", f"exit {client.rc}: {client.stderr[:300]}")
+    other = EchoServer(kind, tls=certs.other)
+    client = Client(exe, ["--cacert", certs.ca, "--proxy", f"{h.HOST}:{proxy.port}",
+                          other.url("/echo")], b"x\n")
+    checks.check(client.rc == 2 and "mismatch" in client.stderr,
+                 "through the proxy, a certificate for another name is still refused",
+                 client.stderr[:300])
+
+
 def case_usage(checks, server, exe):
     for args, what in [([], "no URL"), (["-H", "no colon", server.url("/")], "bad -H"),
                        (["--protocol", "two words", server.url("/")], "bad --protocol"),
@@ -985,6 +1048,7 @@ CASES = {
     "not_found": case_not_found,
     "unresolvable": case_unresolvable,
     "wss": case_wss,
+    "proxy": case_proxy,
     "usage": case_usage,
     "raw_frames": case_raw_frames,
     "raw_backpressure": case_raw_backpressure,
@@ -1005,6 +1069,7 @@ TLS = {
     "wss_lines": case_wss_lines,
     "wss_verify": case_wss_verify,
     "wss_server_close": case_wss_server_close,
+    "wss_proxy": case_wss_proxy,
 }
 NEEDS_KIND = {"client_ping", "slash", "ipv6", "tty"}
 RAW = {name for name in CASES if name.startswith("raw_")}
