@@ -242,13 +242,19 @@ static int send_all(client_conn *c, const char *buf, size_t len, int64_t deadlin
     return 0;
 }
 
-/* Read into c->in until an HTTP response head is complete; parse it into
- * res and headers (which point into c->in). Returns the head's length, or
- * -1 with "<what>: <why>" in err; who names the peer in the sentence. */
-static int read_response_head(client_conn *c, ws_http_response *res, ws_http_header *headers,
-                              int64_t deadline, int timeout_ms, const char *what,
-                              const char *who, char *err, size_t err_cap)
+/* Send an HTTP request, then read into c->in until the response head is
+ * complete, and parse it into res and headers (which point into c->in);
+ * both within timeout_ms. Returns the head's length, or -1 with "<what>:
+ * <why>" in err; who names the peer in the sentence. */
+static int http_exchange(client_conn *c, const char *request, size_t len, int timeout_ms,
+                         ws_http_response *res, ws_http_header *headers, const char *what,
+                         const char *who, char *err, size_t err_cap)
 {
+    const int64_t deadline = now_ms() + timeout_ms;
+    if (send_all(c, request, len, deadline) < 0) {
+        snprintf(err, err_cap, "%s: could not send the request: %s", what, conn_error(c, errno));
+        return -1;
+    }
     ws_limits limits;
     ws_limits_default(&limits);
     size_t last_len = 0;
@@ -308,15 +314,10 @@ static int proxy_tunnel(client_conn *c, const ws_url *url, int timeout_ms, char 
         snprintf(err, err_cap, "proxy: the host name is too long");
         return -1;
     }
-    const int64_t deadline = now_ms() + timeout_ms;
-    if (send_all(c, request, (size_t)n, deadline) < 0) {
-        snprintf(err, err_cap, "proxy: could not send CONNECT: %s", strerror(errno));
-        return -1;
-    }
     ws_http_header headers[CLIENT_MAX_RESPONSE_HEADERS];
     ws_http_response res;
-    const int head_len = read_response_head(c, &res, headers, deadline, timeout_ms,
-                                            "proxy CONNECT failed", "the proxy", err, err_cap);
+    const int head_len = http_exchange(c, request, (size_t)n, timeout_ms, &res, headers,
+                                       "proxy CONNECT failed", "the proxy", err, err_cap);
     if (head_len < 0)
         return -1;
     if (res.status / 100 != 2) {
@@ -390,17 +391,10 @@ static int handshake(client_conn *c, const ws_url *url, const client_config *cfg
         snprintf(err, err_cap, "handshake failed: %s", ws_strerror(n));
         return -1;
     }
-    int64_t deadline = now_ms() + timeout_ms;
-    if (send_all(c, request, (size_t)n, deadline) < 0) {
-        snprintf(err, err_cap, "handshake failed: could not send the request: %s",
-                 conn_error(c, errno));
-        return -1;
-    }
-
     ws_http_header headers[CLIENT_MAX_RESPONSE_HEADERS];
     ws_http_response res;
-    const int head_len = read_response_head(c, &res, headers, deadline, timeout_ms,
-                                            "handshake failed", "the server", err, err_cap);
+    const int head_len = http_exchange(c, request, (size_t)n, timeout_ms, &res, headers,
+                                       "handshake failed", "the server", err, err_cap);
     if (head_len < 0)
         return -1;
 
