@@ -114,3 +114,9 @@ int net_listen(const char *host, uint16_t port, char *bound, size_t bound_cap, c
     net_format_addr((struct sockaddr *)&ss, len, bound, bound_cap);
     return fd;
 }
+
+bool net_is_address(const char *host)
+{
+    unsigned char raw[sizeof(struct in6_addr)];
+    return inet_pton(AF_INET, host, raw) == 1 || inet_pton(AF_INET6, host, raw) == 1;
+}

@@ -2,6 +2,7 @@
 #ifndef EXAMPLES_NET_H
 #define EXAMPLES_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -36,5 +37,8 @@ uint64_t net_raise_fd_limit(uint64_t wanted);
 
 /* O_NONBLOCK on fd. Returns 0 or -1. */
 int net_set_nonblocking(int fd);
+
+/* host is an IPv4 or IPv6 literal (no brackets), not a name to look up. */
+bool net_is_address(const char *host);
 
 #endif

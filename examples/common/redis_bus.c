@@ -5,7 +5,6 @@
  */
 #include "redis_bus.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
@@ -18,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "net.h"
 #include "resolve.h"
 
 #define BUS_MAGIC "wsc1"
@@ -709,8 +709,7 @@ static void on_resolved(void *arg, const struct addrinfo *res, int gai_error, in
 static void link_connect(bus_link *k)
 {
     redis_bus *b = k->bus;
-    uint8_t raw[sizeof(struct in6_addr)];
-    if (inet_pton(AF_INET, b->url.host, raw) == 1 || inet_pton(AF_INET6, b->url.host, raw) == 1) {
+    if (net_is_address(b->url.host)) {
         link_connect_to(k, b->url.host);
         return;
     }

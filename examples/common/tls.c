@@ -4,7 +4,6 @@
  */
 #include "tls.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -15,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "net.h"
 
 struct tls_conn {
     SSL_CTX *ctx;
@@ -137,12 +138,6 @@ void tls_free(tls_conn *t)
     free(t);
 }
 
-static bool is_address(const char *host)
-{
-    unsigned char raw[sizeof(struct in6_addr)];
-    return inet_pton(AF_INET, host, raw) == 1 || inet_pton(AF_INET6, host, raw) == 1;
-}
-
 static bool setup(tls_conn *t, int fd, const char *host, const tls_options *o, char *err,
                   size_t err_cap)
 {
@@ -179,7 +174,7 @@ static bool setup(tls_conn *t, int fd, const char *host, const tls_options *o, c
         snprintf(err, err_cap, "TLS setup failed: %s", t->error);
         return false;
     }
-    const bool address = is_address(host);
+    const bool address = net_is_address(host);
     /* RFC 6066 section 3: no SNI for an address. */
     if (!address && !SSL_set_tlsext_host_name(t->ssl, host)) {
         take_error(t->error, sizeof t->error, "bad host name");

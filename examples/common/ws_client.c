@@ -304,13 +304,13 @@ static int http_exchange(client_conn *c, const char *request, size_t len, int ti
 static int proxy_tunnel(client_conn *c, const ws_url *url, int timeout_ms, char *err,
                         size_t err_cap)
 {
-    char request[600];
-    const char *open = url->ipv6 ? "[" : "", *close = url->ipv6 ? "]" : "";
-    int n = snprintf(request, sizeof request,
-                     "CONNECT %s%.*s%s:%u HTTP/1.1\r\nHost: %s%.*s%s:%u\r\n\r\n", open,
-                     (int)url->host_len, url->host, close, (unsigned)url->port, open,
-                     (int)url->host_len, url->host, close, (unsigned)url->port);
-    if (n < 0 || (size_t)n >= sizeof request) {
+    char authority[280], request[600];
+    const bool v6 = url->ipv6;
+    const int a = snprintf(authority, sizeof authority, "%s%.*s%s:%u", v6 ? "[" : "",
+                           (int)url->host_len, url->host, v6 ? "]" : "", (unsigned)url->port);
+    const int n = snprintf(request, sizeof request,
+                           "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", authority, authority);
+    if (a < 0 || (size_t)a >= sizeof authority || n < 0 || (size_t)n >= sizeof request) {
         snprintf(err, err_cap, "proxy: the host name is too long");
         return -1;
     }
@@ -452,22 +452,16 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
     if (cfg->proxy) {
         char proxy_buf[512], why[400];
         ws_url proxy;
-        if (parse_proxy(cfg->proxy, proxy_buf, sizeof proxy_buf, &proxy, err, err_cap) < 0) {
-            client_free(c);
-            return -1;
-        }
+        if (parse_proxy(cfg->proxy, proxy_buf, sizeof proxy_buf, &proxy, err, err_cap) < 0)
+            goto fail;
         if (tcp_connect(c, &proxy, timeout_ms, why, sizeof why) < 0) {
             snprintf(err, err_cap, "proxy: %s", why);
-            client_free(c);
-            return -1;
+            goto fail;
         }
-        if (proxy_tunnel(c, &url, timeout_ms, err, err_cap) < 0) {
-            client_free(c);
-            return -1;
-        }
+        if (proxy_tunnel(c, &url, timeout_ms, err, err_cap) < 0)
+            goto fail;
     } else if (tcp_connect(c, &url, timeout_ms, err, err_cap) < 0) {
-        client_free(c);
-        return -1;
+        goto fail;
     }
 #ifdef WS_CLIENT_TLS
     if (url.secure) {
@@ -475,16 +469,12 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
         snprintf(host, sizeof host, "%.*s", (int)url.host_len, url.host);
         const tls_options to = {.ca_file = cfg->ca_file, .insecure = cfg->insecure};
         c->tls = tls_connect(c->fd, host, &to, timeout_ms, err, err_cap);
-        if (!c->tls) {
-            client_free(c);
-            return -1;
-        }
+        if (!c->tls)
+            goto fail;
     }
 #endif
-    if (handshake(c, &url, cfg, timeout_ms, err, err_cap) < 0) {
-        client_free(c);
-        return -1;
-    }
+    if (handshake(c, &url, cfg, timeout_ms, err, err_cap) < 0)
+        goto fail;
 
     ws_limits limits;
     ws_limits_default(&limits);
@@ -500,6 +490,10 @@ int client_connect(client_conn *c, const client_config *cfg, char *err, size_t e
     ws_writer_init(&c->writer, WS_ROLE_CLIENT, 0, next_mask_key, NULL);
     ws_closing_init(&c->closing, WS_ROLE_CLIENT);
     return 0;
+
+fail:
+    client_free(c);
+    return -1;
 }
 
 void client_free(client_conn *c)
