@@ -17,6 +17,9 @@
 
 #include "net.h"
 
+/* The most plaintext one TLS record carries (RFC 8446 section 5.1). */
+#define TLS_RECORD_MAX 16384
+
 struct tls_conn {
     SSL_CTX *ctx;
     SSL *ssl;
@@ -26,6 +29,7 @@ struct tls_conn {
     bool read_needs_write, write_needs_read;
     bool broken; /* a fatal error: no close_notify may follow */
     char error[256];
+    uint8_t stage[TLS_RECORD_MAX]; /* small buffers packed into one record */
 };
 
 static int64_t now_ms(void)
@@ -102,16 +106,59 @@ ssize_t tls_write(tls_conn *t, const void *buf, size_t len)
     return io_result(t, SSL_write(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len), false);
 }
 
+/* Gather the buffers from byte skip of iov[first] on into stage, up to
+ * one record's worth. The same queue front always gathers the same leading
+ * bytes, which is what OpenSSL asks of a write retried after WANT_*: the
+ * queue only grows at its back, so a retry's stage is the old one or
+ * longer. */
+static size_t gather(uint8_t *stage, const struct iovec *iov, int n, int first, size_t skip)
+{
+    size_t len = 0;
+    for (int i = first; i < n && len < TLS_RECORD_MAX; i++, skip = 0) {
+        size_t take = iov[i].iov_len - skip;
+        if (take > TLS_RECORD_MAX - len)
+            take = TLS_RECORD_MAX - len;
+        memcpy(stage + len, (const uint8_t *)iov[i].iov_base + skip, take);
+        len += take;
+    }
+    return len;
+}
+
 ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int n)
 {
     size_t total = 0;
-    for (int i = 0; i < n; i++) {
-        ssize_t w = tls_write(t, iov[i].iov_base, iov[i].iov_len);
+    int i = 0;
+    size_t skip = 0; /* bytes of iov[i] already taken */
+    while (i < n) {
+        if (iov[i].iov_len == skip) {
+            i++;
+            skip = 0;
+            continue;
+        }
+        /* Small frames (a line each, from a pasted burst or a pipe) are
+         * packed into full records: one record per frame costs a syscall
+         * and ~29 bytes of TLS overhead each, and as much again in the
+         * server's decryption. A buffer that fills a record by itself goes
+         * out without the copy. */
+        const bool direct = iov[i].iov_len - skip >= TLS_RECORD_MAX;
+        const uint8_t *src = (const uint8_t *)iov[i].iov_base + skip;
+        const size_t len = direct ? iov[i].iov_len - skip : gather(t->stage, iov, n, i, skip);
+        const ssize_t w = tls_write(t, direct ? src : t->stage, len);
         if (w < 0)
             return total > 0 && errno == EAGAIN ? (ssize_t)total : -1;
-        total += (size_t)w;
-        if ((size_t)w < iov[i].iov_len)
+        if (w == 0) /* the server's close_notify: stop, the reader sees it */
             break;
+        total += (size_t)w;
+        for (size_t left = (size_t)w; left > 0;) {
+            const size_t rest = iov[i].iov_len - skip;
+            if (left < rest) {
+                skip += left;
+                break;
+            }
+            left -= rest;
+            i++;
+            skip = 0;
+        }
     }
     return (ssize_t)total;
 }

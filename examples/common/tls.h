@@ -40,8 +40,10 @@ tls_conn *tls_connect(int fd, const char *host, const tls_options *o, int timeou
 ssize_t tls_read(tls_conn *t, void *buf, size_t len);
 ssize_t tls_write(tls_conn *t, const void *buf, size_t len);
 
-/* tls_write for a sendq: the buffers in order, until one is not taken
- * whole. Returns the bytes written, or -1 as tls_write. */
+/* tls_write for a sendq: the buffers in order, small ones packed into
+ * full records, until the socket is full. Returns the bytes written, or -1
+ * as tls_write. After EAGAIN, call again with the same buffers in front
+ * (more may follow them), as OpenSSL requires of a retried write. */
 ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int n);
 
 /* Decrypted bytes waiting inside the TLS layer: the socket will not say

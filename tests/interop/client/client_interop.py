@@ -577,6 +577,25 @@ def case_wss_proxy(checks, kind, exe, certs):
                  client.stderr[:300])
 
 
+def case_wss_burst(checks, kind, exe, certs):
+    """A burst of small lines over wss:// is packed into full TLS records,
+    not one record per frame (a syscall and ~29 bytes of overhead each, and
+    as much again in the server's decryption). The proxy counts the
+    records the client sends; the lines must still arrive byte-exact."""
+    server = EchoServer(kind, tls=certs.good)
+    proxy = ConnectProxy()
+    sent = [f"burst line {i}".encode() for i in range(3000)]
+    client = round_trip(exe, ["--cacert", certs.ca, "--proxy", f"{h.HOST}:{proxy.port}",
+                              server.url("/echo")], sent)
+    check_round_trip(checks, server, client, sent, binary=False)
+    closed = proxy.wait_event("tunnel_closed", 1, 5)
+    records = (closed[0]["records"] or {}) if closed else {}
+    data_records = records.get("23", 0)
+    checks.check(closed and 0 < data_records <= len(sent) // 10,
+                 f"the {len(sent)} frames went out in at most {len(sent) // 10} TLS records",
+                 f"records sent by type: {records}")
+
+
 def case_usage(checks, server, exe):
     for args, what in [([], "no URL"), (["-H", "no colon", server.url("/")], "bad -H"),
                        (["--protocol", "two words", server.url("/")], "bad --protocol"),
@@ -1070,6 +1089,7 @@ TLS = {
     "wss_verify": case_wss_verify,
     "wss_server_close": case_wss_server_close,
     "wss_proxy": case_wss_proxy,
+    "wss_burst": case_wss_burst,
 }
 NEEDS_KIND = {"client_ping", "slash", "ipv6", "tty"}
 RAW = {name for name in CASES if name.startswith("raw_")}

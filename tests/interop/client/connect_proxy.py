@@ -4,7 +4,9 @@ dependencies).
   connect_proxy.py [--port 0] [--deny]
 
 Prints "listening on 127.0.0.1:PORT", then one JSON line per CONNECT
-({"ev": "connect", "target": "HOST:PORT"}). It tunnels only to 127.0.0.1
+({"ev": "connect", "target": "HOST:PORT"}) and one when its tunnel ends
+({"ev": "tunnel_closed", "records": {...}}: when the client spoke TLS, how
+many TLS records of each content type it sent; 23 is application data). It tunnels only to 127.0.0.1
 and ::1: a request for any other host is answered 403, so no test can
 reach beyond the machine through it. With --deny every request is
 answered 407 Proxy Authentication Required.
@@ -22,12 +24,44 @@ def emit(**event):
     print(json.dumps(event), flush=True)
 
 
-async def pipe(reader, writer):
+class RecordCounter:
+    """Counts the TLS records in one direction of a tunnel by their 5-byte
+    headers (content type, version, length: RFC 8446 section 5.1)."""
+
+    def __init__(self):
+        self.pending = bytearray()
+        self.skip = 0
+        self.counts = {}
+        self.tls = None
+
+    def feed(self, data):
+        if self.tls is None:
+            self.tls = data[:1] == b"\x16"  # a ClientHello's handshake record
+        if not self.tls:
+            return
+        self.pending += data
+        while True:
+            if self.skip:
+                take = min(self.skip, len(self.pending))
+                del self.pending[:take]
+                self.skip -= take
+                if self.skip:
+                    return
+            if len(self.pending) < 5:
+                return
+            kind = self.pending[0]
+            self.counts[str(kind)] = self.counts.get(str(kind), 0) + 1
+            self.skip = 5 + int.from_bytes(self.pending[3:5], "big")
+
+
+async def pipe(reader, writer, observe=None):
     try:
         while True:
             data = await reader.read(65536)
             if not data:
                 break
+            if observe:
+                observe(data)
             writer.write(data)
             await writer.drain()
     except (ConnectionError, asyncio.CancelledError):
@@ -74,7 +108,9 @@ async def handle(reader, writer, deny):
         return
     writer.write(b"HTTP/1.1 200 Connection Established\r\n\r\n")
     await writer.drain()
-    await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+    upstream = RecordCounter()
+    await asyncio.gather(pipe(reader, up_writer, upstream.feed), pipe(up_reader, writer))
+    emit(ev="tunnel_closed", target=target, records=upstream.counts if upstream.tls else None)
     writer.close()
     up_writer.close()
 
