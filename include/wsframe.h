@@ -553,8 +553,17 @@ WS_API void ws_parser_init(ws_parser *p, ws_role role, const ws_limits *limits);
  * be 0, data then points just past the header). The return value consumes
  * the whole frame. It is the same message the three events would have
  * given, in a third of the calls: small messages cost several times less.
+ *
+ * Such a frame with a payload of up to 125 bytes (a 7-bit length) that is
+ * cut by the end of buf is held back like a control frame: WS_EV_NONE with
+ * the frame's bytes unconsumed, and one WS_EV_MESSAGE once the caller has
+ * added the rest (a buffer of WS_PARSER_MIN_BUFFER bytes holds it). Unless
+ * it is a text whose bytes present already cannot be UTF-8: that one
+ * starts at once (MESSAGE_START, then the error), so a bad text still
+ * fails as soon as its bad byte arrives.
+ *
  * Everything else is reported as without the option: fragmented messages,
- * and a frame whose payload is not all in buf yet (it comes as
+ * a longer frame whose payload is not all in buf yet (it comes as
  * MESSAGE_START, DATA..., MESSAGE_END, so a caller must still handle
  * those), control frames, errors. A text message with invalid UTF-8 gives
  * MESSAGE_START and then the error on the next call, as without the option.
@@ -574,11 +583,13 @@ WS_API void ws_parser_set_options(ws_parser *p, unsigned options);
  *
  * Returns the number of bytes of buf consumed (>= 0). The caller calls again
  * with buf + consumed until ev->type is WS_EV_NONE: then the bytes from
- * buf + consumed to buf + len are an incomplete frame header or control frame,
- * which the caller keeps (moves to the front of its buffer) and presents again
- * with the next bytes from the socket (a call may consume bytes, such as a
+ * buf + consumed to buf + len are an incomplete frame header or control frame
+ * (or, with WS_PARSER_WHOLE_MESSAGES, a small message: see
+ * ws_parser_set_options), at most WS_PARSER_MIN_BUFFER - 1 bytes, which the
+ * caller keeps (moves to the front of its buffer) and presents again with
+ * the next bytes from the socket (a call may consume bytes, such as a
  * continuation frame's header, and still report WS_EV_NONE: always add the
- * return value). Message payload is never held back: a
+ * return value). Message payload is otherwise never held back: a
  * DATA event hands out whatever payload bytes are present, so a message of
  * any size passes through a small buffer. The same byte stream cut into
  * chunks anywhere gives the same events, except that DATA pieces may be cut

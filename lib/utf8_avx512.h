@@ -212,6 +212,38 @@ static inline WS_TARGET_AVX512 ws_status ws_utf8_short_blocks_valid_512(__m512i 
                : WS_E_INVALID_UTF8;
 }
 
+/* Whether the first have bytes (have <= 128) of a text masked with key can
+ * begin valid UTF-8, as ws_utf8_feed would judge them: unmasked into
+ * registers only, the bytes in memory stay as they are. The block check
+ * flags a bad byte where the byte after its lead is, so the flags past
+ * have (a sequence the cut left open) are dropped; a last byte that no
+ * valid text has anywhere (C0, C1, F5-FF) is caught on its own. */
+static inline WS_TARGET_AVX512 ws_status ws_utf8_masked_prefix_valid_avx512(const uint8_t *p,
+                                                                           size_t have,
+                                                                           uint32_t k4)
+{
+    const __m512i k = _mm512_set1_epi32((int)k4);
+    __mmask64 flags;
+    if (have <= 64) {
+        const __m512i only = ws_utf8_unmasked_block_512(p, _bzhi_u64(~0ull, (unsigned)have), k);
+        const __m512i errors = ws_utf8_block_errors_512(only, _mm512_setzero_si512());
+        flags = _mm512_test_epi8_mask(errors, errors) & _bzhi_u64(~0ull, (unsigned)have);
+    } else {
+        const __m512i first = _mm512_xor_si512(_mm512_loadu_si512((const void *)p), k);
+        const __m512i last =
+            ws_utf8_unmasked_block_512(p + 64, _bzhi_u64(~0ull, (unsigned)(have - 64)), k);
+        const __m512i first_errors = ws_utf8_block_errors_512(first, _mm512_setzero_si512());
+        const __m512i last_errors = ws_utf8_block_errors_512(last, first);
+        flags = _mm512_test_epi8_mask(first_errors, first_errors) |
+                (_mm512_test_epi8_mask(last_errors, last_errors) &
+                 _bzhi_u64(~0ull, (unsigned)(have - 64)));
+    }
+    if (flags != 0)
+        return WS_E_INVALID_UTF8;
+    const uint8_t end = (uint8_t)(p[have - 1] ^ (uint8_t)(k4 >> (8 * ((have - 1) % 4))));
+    return end == 0xC0 || end == 0xC1 || end >= 0xF5 ? WS_E_INVALID_UTF8 : WS_OK;
+}
+
 /* The tables twice over, a ymm each, as memory operands (built with a
  * broadcast, each cost a load and a lane insert), then the same for the
  * high nibble of the byte two and three back: 80 where it is a 3- or 4-byte

@@ -34,7 +34,7 @@ static int check_stream(const sh_config *cfg, const sh_bytes *stream, const char
     if (!sh_check_invariance_with(cfg, WS_PARSER_WHOLE_MESSAGES, stream->p, stream->len, 512, 2,
                                   one, why, sizeof why))
         fail_msg("WS_PARSER_WHOLE_MESSAGES: chunking changed the events: %s", why);
-    if (strcmp(one->text, whole.text) != 0 || one->error != whole.error)
+    if (!sh_same_across_modes(&whole, one))
         fail_msg("WS_PARSER_WHOLE_MESSAGES changed the events\n  got:      %s\n  default:  %s",
                  one->text, whole.text);
     sh_feed(cfg, stream->p, stream->len, WS_PARSER_MIN_BUFFER, sh_chunk_one, NULL, one);
@@ -121,26 +121,40 @@ static void test_whole_message_is_one_event(void **state)
     assert_int_equal(ev.type, WS_EV_MESSAGE_START);
 }
 
-/* With WS_PARSER_WHOLE_MESSAGES, what is not a complete single frame still
- * comes as START/DATA/END: a payload not all in the buffer, a fragmented
- * message; and control frames are unchanged. */
+/* With WS_PARSER_WHOLE_MESSAGES, what is not a single frame still comes as
+ * START/DATA/END: a fragmented message, a cut frame longer than 125 bytes;
+ * control frames are unchanged. A cut frame of up to 125 bytes is held
+ * back (test_whole_messages_hold_back_cut_frames). */
 static void test_whole_messages_fall_back_to_three_events(void **state)
 {
     (void)state;
     ws_parser p;
     ws_event ev;
-    uint8_t buf[64];
+    uint8_t buf[200];
     size_t n = ws_test_hex("81 85 37 fa 21 3d 7f 9f 4d 51 58", buf, sizeof buf);
     ws_parser_init(&p, WS_ROLE_SERVER, NULL);
     ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
-    assert_int_equal(ws_parser_next(&p, buf, n - 1, &ev), 6);
+    assert_int_equal(ws_parser_next(&p, buf, n - 1, &ev), 0);
+    assert_int_equal(ev.type, WS_EV_NONE);
+    assert_int_equal(ws_parser_next(&p, buf, n, &ev), (ptrdiff_t)n);
+    assert_int_equal(ev.type, WS_EV_MESSAGE);
+    assert_memory_equal(ev.data, "Hello", 5);
+
+    /* 126 bytes (a 16-bit length): not held back. */
+    uint8_t payload[126];
+    memset(payload, 'a', sizeof payload);
+    sh_bytes big = {0};
+    sh_frame(&big, true, WS_OP_BINARY, true, 0x01020304u, payload, sizeof payload);
+    assert_int_equal(big.len, 8 + 126);
+    assert_int_equal(ws_parser_next(&p, big.p, big.len - 1, &ev), 8);
     assert_int_equal(ev.type, WS_EV_MESSAGE_START);
-    assert_int_equal(ws_parser_next(&p, buf + 6, n - 7, &ev), 4);
+    assert_int_equal(ws_parser_next(&p, big.p + 8, big.len - 9, &ev), 125);
     assert_int_equal(ev.type, WS_EV_DATA);
-    assert_int_equal(ws_parser_next(&p, buf + 10, 1, &ev), 1);
+    assert_int_equal(ws_parser_next(&p, big.p + big.len - 1, 1, &ev), 1);
     assert_int_equal(ev.type, WS_EV_DATA);
-    assert_int_equal(ws_parser_next(&p, buf + 11, 0, &ev), 0);
+    assert_int_equal(ws_parser_next(&p, big.p + big.len, 0, &ev), 0);
     assert_int_equal(ev.type, WS_EV_MESSAGE_END);
+    sh_free(&big);
     /* The next complete frame is one event again. */
     n = ws_test_hex("82 81 00 00 00 00 2a", buf, sizeof buf);
     assert_int_equal(ws_parser_next(&p, buf, n, &ev), 7);
@@ -182,6 +196,149 @@ static void test_whole_message_invalid_utf8(void **state)
     assert_int_equal(ws_parser_next(&p, s.p + 6, s.len - 6, &ev), WS_E_INVALID_UTF8);
     assert_int_equal(ws_parser_next(&p, s.p + 6, s.len - 6, &ev), WS_E_PARSER_FAILED);
     sh_free(&s);
+}
+
+/* WS_PARSER_WHOLE_MESSAGES holds back a single frame of up to 125 bytes
+ * cut by the end of the buffer: every cut of every such frame, both roles,
+ * binary and text, returns 0 and WS_EV_NONE and leaves the parser and the
+ * bytes as they were; the whole frame is then one WS_EV_MESSAGE. */
+static void test_whole_messages_hold_back_cut_frames(void **state)
+{
+    (void)state;
+    uint8_t data[125];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = i % 7 == 0 ? 0xC3 : i % 7 == 1 ? 0xA9 : (uint8_t)('a' + i % 26);
+    for (int role = 0; role < 2; role++) {
+        const bool masked = role == 0;
+        for (size_t n = 1; n <= sizeof data; n++) {
+            /* Text must not end inside the 2-byte sequences. */
+            const bool text = n % 2 == 0 && n % 7 != 1;
+            sh_bytes s = {0};
+            sh_frame(&s, true, text ? WS_OP_TEXT : WS_OP_BINARY, masked, (uint32_t)(n * 77 + 5),
+                     data, n);
+            for (size_t cut = masked ? 6 : 2; cut < s.len; cut++) {
+                uint8_t *buf = ws_test_guard_copy(s.p, cut);
+                ws_parser p;
+                ws_parser_init(&p, masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
+                ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+                ws_parser before = p;
+                ws_event ev;
+                assert_int_equal(ws_parser_next(&p, buf, cut, &ev), 0);
+                assert_int_equal(ev.type, WS_EV_NONE);
+                assert_memory_equal(&p, &before, sizeof p);
+                assert_memory_equal(buf, s.p, cut);
+                ws_test_guard_free(buf, cut);
+                buf = ws_test_guard_copy(s.p, s.len);
+                assert_int_equal(ws_parser_next(&p, buf, s.len, &ev), (ptrdiff_t)s.len);
+                assert_int_equal(ev.type, WS_EV_MESSAGE);
+                assert_int_equal(ev.len, n);
+                assert_memory_equal(ev.data, data, n);
+                ws_test_guard_free(buf, s.len);
+            }
+            sh_free(&s);
+        }
+    }
+}
+
+/* A held-back text still fails fast: once the bytes present cannot be
+ * UTF-8, the frame is not held back but started, and the next call fails
+ * without waiting for the rest of the frame (Autobahn 6.4.3-6.4.4: one
+ * frame, its invalid part sent before the rest). */
+static void test_whole_messages_cut_invalid_text_fails_fast(void **state)
+{
+    (void)state;
+    /* 6.4.3's payload: valid, then F4 90 80 80 (above U+10FFFF), then more. */
+    uint8_t text[21];
+    size_t n = ws_test_hex("ce ba e1 bd b9 cf 83 ce bc ce b5 f4 90 80 80 65 64 69 74 65 64", text,
+                           sizeof text);
+    for (int role = 0; role < 2; role++) {
+        const bool masked = role == 0;
+        sh_bytes s = {0};
+        sh_frame(&s, true, WS_OP_TEXT, masked, 0x11223344u, text, n);
+        const size_t hl = masked ? 6 : 2;
+        ws_parser p;
+        ws_parser_init(&p, masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
+        ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+        ws_event ev;
+        /* The valid part is held back... */
+        assert_int_equal(ws_parser_next(&p, s.p, hl + 11, &ev), 0);
+        assert_int_equal(ev.type, WS_EV_NONE);
+        /* ...F4 90 (no code point can start so) is not: START, then the
+         * failure, from these bytes alone. */
+        assert_int_equal(ws_parser_next(&p, s.p, hl + 13, &ev), (ptrdiff_t)hl);
+        assert_int_equal(ev.type, WS_EV_MESSAGE_START);
+        assert_int_equal(ws_parser_next(&p, s.p + hl, 13, &ev), WS_E_INVALID_UTF8);
+        sh_free(&s);
+    }
+}
+
+/* Whether a cut text is held back is ws_utf8_feed's judgement of the
+ * bytes present, exactly: for random text of valid sequences with bad
+ * bytes and sequences mixed in (C0, C1, F5-FF, stray continuations,
+ * overlong forms, surrogates, code points past U+10FFFF), cut at every
+ * length, a prefix the validator accepts is held back (0, WS_EV_NONE) and
+ * any other is started (MESSAGE_START), its failure on the next call. */
+static void test_whole_messages_hold_back_matches_validator(void **state)
+{
+    (void)state;
+    static const char *const good[] = {"a", "Z", " ", "\xC3\xA9", "\xC2\x80", "\xDF\xBF",
+                                       "\xE0\xA0\x80", "\xE4\xB8\x96", "\xED\x9F\xBF",
+                                       "\xEF\xBF\xBF", "\xF0\x90\x80\x80",
+                                       "\xF0\x9F\x98\x80", "\xF4\x8F\xBF\xBF"};
+    static const char *const bad[] = {"\xC0", "\xC1", "\xF5", "\xF8", "\xFF", "\x80", "\xBF",
+                                      "\xC0\xAF", "\xE0\x80\xAF", "\xE0\x9F\xBF",
+                                      "\xED\xA0\x80", "\xF0\x8F\xBF\xBF",
+                                      "\xF4\x90\x80\x80", "\xC3", "\xE4\xB8", "\xF0\x9F\x98"};
+    ws_test_rng rng;
+    ws_test_rng_seed(&rng, 6455);
+    size_t held = 0, started = 0;
+    for (int round = 0; round < 4000; round++) {
+        uint8_t text[125];
+        const size_t want = 1 + (size_t)ws_test_rng_below(&rng, 125);
+        size_t len = 0;
+        while (len < want) {
+            const bool is_bad = ws_test_rng_below(&rng, 40) == 0;
+            const char *piece = is_bad ? bad[ws_test_rng_below(&rng, sizeof bad / sizeof bad[0])]
+                                       : good[ws_test_rng_below(&rng, sizeof good / sizeof good[0])];
+            const size_t pl = strlen(piece);
+            if (len + pl > want)
+                break;
+            memcpy(text + len, piece, pl);
+            len += pl;
+        }
+        if (len == 0)
+            continue;
+        const bool masked = round % 2 == 0;
+        sh_bytes s = {0};
+        sh_frame(&s, true, WS_OP_TEXT, masked, (uint32_t)round * 2654435761u, text, len);
+        const size_t hl = masked ? 6 : 2;
+        for (size_t have = 1; have < len; have++) {
+            ws_utf8 v;
+            ws_utf8_init(&v);
+            const bool valid = ws_utf8_feed(&v, text, have, NULL) == WS_OK;
+            uint8_t buf[131]; /* over-reads: test_whole_messages_hold_back_cut_frames */
+            memcpy(buf, s.p, hl + have);
+            ws_parser p;
+            ws_parser_init(&p, masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
+            ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+            ws_event ev;
+            const ptrdiff_t r = ws_parser_next(&p, buf, hl + have, &ev);
+            if (valid) {
+                assert_int_equal(r, 0);
+                assert_int_equal(ev.type, WS_EV_NONE);
+                assert_memory_equal(buf, s.p, hl + have);
+                held++;
+            } else {
+                assert_int_equal(r, (ptrdiff_t)hl);
+                assert_int_equal(ev.type, WS_EV_MESSAGE_START);
+                assert_int_equal(ws_parser_next(&p, buf + hl, have, &ev), WS_E_INVALID_UTF8);
+                started++;
+            }
+        }
+        sh_free(&s);
+    }
+    /* Both outcomes were exercised plenty. */
+    assert_true(held > 10000 && started > 10000);
 }
 
 /* Every size around the inline unmasking bounds and the 16/64-bit length
@@ -964,6 +1121,9 @@ int main(void)
         cmocka_unit_test(test_whole_message_is_one_event),
         cmocka_unit_test(test_whole_messages_fall_back_to_three_events),
         cmocka_unit_test(test_whole_message_invalid_utf8),
+        cmocka_unit_test(test_whole_messages_hold_back_cut_frames),
+        cmocka_unit_test(test_whole_messages_cut_invalid_text_fails_fast),
+        cmocka_unit_test(test_whole_messages_hold_back_matches_validator),
         cmocka_unit_test(test_small_texts_fail_at_every_byte),
         cmocka_unit_test(test_whole_messages_every_size),
         cmocka_unit_test(test_large_text_fails_at_the_bad_byte),
