@@ -296,26 +296,6 @@ static __attribute__((noinline)) ptrdiff_t start_message(ws_parser *p, uint8_t b
     return (ptrdiff_t)hl;
 }
 
-/* Whether the have (1-125) payload bytes of a text frame cut short can
- * begin valid UTF-8, leaving them masked (key NULL: not masked). */
-static bool text_prefix_valid(const uint8_t *data, size_t have, const uint8_t *key)
-{
-    uint32_t k4 = 0;
-    if (key != NULL)
-        memcpy(&k4, key, 4);
-#ifdef WS_HAVE_AVX512
-    /* ~3 ns from registers; the copy and ws_utf8_feed below take 15-25 ns
-     * on 20-60 bytes of mixed text, once per read with small frames. */
-    if (ws_cpu_has_avx512())
-        return ws_utf8_masked_prefix_valid_avx512(data, have, k4) == WS_OK;
-#endif
-    uint8_t text[125];
-    ws_mask_copy(text, data, have, (const uint8_t *)&k4, 0);
-    ws_utf8 v;
-    ws_utf8_init(&v);
-    return ws_utf8_feed(&v, text, have, NULL) == WS_OK;
-}
-
 /* WS_PARSER_WHOLE_MESSAGES: a single-frame message with a 7-bit length
  * (payload <= 125 bytes) cut by the end of buf is held back, as a control
  * frame is, and comes whole as one WS_EV_MESSAGE when the rest has arrived
@@ -325,16 +305,56 @@ static bool text_prefix_valid(const uint8_t *data, size_t have, const uint8_t *k
  * A text whose present bytes already cannot be UTF-8 is not held back: it
  * takes the general path, which fails at once, so failing fast does not
  * wait for the rest of the frame. hl is 6 (masked) or 2. */
+static ptrdiff_t hold_back(ws_event *ev)
+{
+    *ev = (ws_event){.type = WS_EV_NONE};
+    return 0;
+}
+
+/* A cut text, judged as ws_utf8_feed would: the bytes are unmasked into a
+ * copy, those in buf stay masked for the call that takes the whole frame. */
+static __attribute__((noinline)) ptrdiff_t hold_cut_text(ws_parser *p, const uint8_t *buf,
+                                                        size_t len, size_t n, size_t hl,
+                                                        ws_event *ev)
+{
+    const uint8_t *key = hl == 6 ? buf + 2 : NULL;
+    static const uint8_t no_key[4] = {0, 0, 0, 0};
+    uint8_t text[125];
+    ws_mask_copy(text, buf + hl, len - hl, key ? key : no_key, 0);
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    if (ws_utf8_feed(&v, text, len - hl, NULL) != WS_OK)
+        return start_message(p, buf[0], n, key, hl, ev);
+    return hold_back(ev);
+}
+
+#ifdef WS_HAVE_AVX512
+/* The same judgement from registers, with no copy: 125-byte frames of
+ * mixed text in 1460-byte reads, 10.2 -> 7.5 ns per frame. */
+static WS_TARGET_AVX512 __attribute__((noinline)) ptrdiff_t
+hold_cut_text_avx512(ws_parser *p, const uint8_t *buf, size_t len, size_t n, size_t hl,
+                     ws_event *ev)
+{
+    uint32_t k4 = 0;
+    if (hl == 6)
+        memcpy(&k4, buf + 2, 4);
+    if (ws_utf8_masked_prefix_valid_avx512(buf + hl, len - hl, k4) != WS_OK)
+        return start_message(p, buf[0], n, hl == 6 ? buf + 2 : NULL, hl, ev);
+    return hold_back(ev);
+}
+#endif
+
 static __attribute__((noinline)) ptrdiff_t hold_cut_message(ws_parser *p, const uint8_t *buf,
                                                            size_t len, size_t n, size_t hl,
                                                            ws_event *ev)
 {
-    const uint8_t b0 = buf[0];
-    const uint8_t *key = hl == 6 ? buf + 2 : NULL;
-    if ((b0 & 0x0Fu) == WS_OP_TEXT && len > hl && !text_prefix_valid(buf + hl, len - hl, key))
-        return start_message(p, b0, n, key, hl, ev);
-    *ev = (ws_event){.type = WS_EV_NONE};
-    return 0;
+    if ((buf[0] & 0x0Fu) != WS_OP_TEXT || len == hl)
+        return hold_back(ev);
+#ifdef WS_HAVE_AVX512
+    if (ws_cpu_has_avx512())
+        return hold_cut_text_avx512(p, buf, len, n, hl, ev);
+#endif
+    return hold_cut_text(p, buf, len, n, hl, ev);
 }
 
 static inline bool over_limit(uint64_t n, uint64_t limit) { return limit != 0 && n > limit; }
