@@ -15,7 +15,8 @@ if(TARGET chat_client)
   get_property(ws_client_tls GLOBAL PROPERTY WS_CLIENT_WITH_TLS)
   string(TOUPPER "${WS_WITH_OPENSSL}" ws_openssl_mode)
   if(ws_client_tls)
-    list(APPEND cases wss_lines wss_verify wss_server_close wss_proxy wss_burst)
+    list(APPEND cases wss_lines wss_verify wss_server_close wss_proxy wss_burst
+                      wss_backpressure)
   elseif(DEFINED ENV{CI} AND ws_openssl_mode STREQUAL "AUTO")
     # On CI a missing libssl-dev fails the run instead of testing less.
     add_test(NAME interop_client_wss_tls

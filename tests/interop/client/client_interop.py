@@ -11,6 +11,7 @@ listed in CASES at the bottom; each is one ctest.
 
 import base64
 import json
+import hashlib
 import os
 import socket
 import subprocess
@@ -596,6 +597,43 @@ def case_wss_burst(checks, kind, exe, certs):
                  f"records sent by type: {records}")
 
 
+def case_wss_backpressure(checks, kind, exe, certs):
+    """A TLS server that reads nothing for a while: chat_client's writes
+    back up (OpenSSL says WANT_WRITE with a packed record half sent), and
+    every retry must offer the same bytes again, or OpenSSL fails with "bad
+    write retry". Small lines (packed into records) and large ones (sent
+    without the copy) interleave; all must arrive once, in order."""
+    stall_ms = 1500
+    server = EchoServer(kind, tls=certs.good)
+    lines = []
+    for i in range(120_000):
+        lines.append(f"line {i} " + "\u00e9\u4e2d" * (i % 17) + "x" * (i % 41))
+        if i % 3000 == 0:
+            lines.append(("big %d " % i) + "y" * (100_000 + 997 * (i // 3000)))
+    data = "".join(line + "\n" for line in lines).encode()
+    digest = hashlib.sha256(data).hexdigest()
+    client = Client(exe, ["-q", "--cacert", certs.ca, server.url(f"/sink/{stall_ms}")])
+    started = time.monotonic()
+    client.write(data)
+    written_after = time.monotonic() - started
+    client.finish(timeout=60)
+    sinks = server.wait_event("sink", 1, h.slow(30))
+    checks.check(client.rc == 0, "chat_client exits 0 after stdin EOF",
+                 f"exit {client.rc}: {client.stderr[-300:]}")
+    checks.check(written_after >= stall_ms / 1000 * 0.8,
+                 f"the client was held back while the server read nothing "
+                 f"({len(data) >> 20} MiB offered: stdin took {written_after:.2f} s)",
+                 f"stdin was taken in {written_after:.2f} s, the stall is {stall_ms} ms")
+    got = sinks[0] if sinks else {}
+    checks.check(got.get("messages") == len(lines) and got.get("bytes") == len(data) - len(lines)
+                 and got.get("sha256") == digest,
+                 f"the server received all {len(lines)} lines once, in order, byte-exact",
+                 f"{got}")
+    closes = server.wait_event("close", 1, 5)
+    checks.check(closes and closes[0]["code"] == 1000, "the server saw close code 1000",
+                 f"{closes}")
+
+
 def case_usage(checks, server, exe):
     for args, what in [([], "no URL"), (["-H", "no colon", server.url("/")], "bad -H"),
                        (["--protocol", "two words", server.url("/")], "bad --protocol"),
@@ -1090,6 +1128,7 @@ TLS = {
     "wss_server_close": case_wss_server_close,
     "wss_proxy": case_wss_proxy,
     "wss_burst": case_wss_burst,
+    "wss_backpressure": case_wss_backpressure,
 }
 NEEDS_KIND = {"client_ping", "slash", "ipv6", "tty"}
 RAW = {name for name in CASES if name.startswith("raw_")}

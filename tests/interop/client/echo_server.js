@@ -2,6 +2,7 @@
 // same JSON lines on stdout as echo_server.py (read that file's docstring).
 // Node's ws also reports the pings it receives ({"ev":"ping"}).
 'use strict';
+const crypto = require('crypto');
 const fs = require('fs');
 const http = require('http');
 const https = require('https');
@@ -53,6 +54,24 @@ wss.on('connection', (ws, req) => {
   for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i].toLowerCase()] = req.rawHeaders[i + 1];
   emit({ ev: 'open', path, protocol: ws.protocol || null, headers });
   const closeWith = path.startsWith('/close/') ? Number(path.slice(7)) : null;
+  if (path.startsWith('/sink/')) {
+    req.socket.pause(); // the client's writes back up
+    setTimeout(() => req.socket.resume(), Number(path.slice(6)));
+    const digest = crypto.createHash('sha256');
+    let messages = 0;
+    let bytes = 0;
+    ws.on('message', (data) => {
+      digest.update(data);
+      digest.update('\n');
+      messages += 1;
+      bytes += data.length;
+    });
+    ws.on('close', (code, reason) => {
+      emit({ ev: 'sink', messages, bytes, sha256: digest.digest('hex') });
+      emit({ ev: 'close', code, reason: reason.toString() });
+    });
+    return;
+  }
   ws.on('message', (data, isBinary) => {
     emit({ ev: 'message', binary: isBinary, data_b64: Buffer.from(data).toString('base64') });
     ws.send(data, { binary: isBinary });

@@ -14,11 +14,17 @@ sees (open, message, pong, close). The path picks the behaviour:
   /ping            on open, ping with "are you there?" and report the pong
   /big/N           on open, send one text message of N bytes "x", then echo
   /notfound...     answer the upgrade with 404 Not Found
+  /sink/MS         read nothing for MS milliseconds (the client's writes back
+                   up), then take every message without echo or a line of
+                   its own; at the close, one line: {"ev": "sink",
+                   "messages": N, "bytes": N, "sha256": hex of each message
+                   followed by a newline}
 """
 
 import argparse
 import asyncio
 import base64
+import hashlib
 import http
 import json
 import ssl
@@ -46,6 +52,21 @@ async def handler(ws, path=None):
             emit(ev="pong_timeout")
     elif path.startswith("/big/"):
         await ws.send("x" * int(path[5:]))
+    elif path.startswith("/sink/"):
+        # websockets stops reading the socket once its queue is full.
+        await asyncio.sleep(int(path[6:]) / 1000)
+        digest, count, size = hashlib.sha256(), 0, 0
+        try:
+            async for msg in ws:
+                raw = msg if isinstance(msg, bytes) else msg.encode("utf-8")
+                digest.update(raw + b"\n")
+                count, size = count + 1, size + len(raw)
+        except websockets.ConnectionClosed:
+            pass
+        emit(ev="sink", messages=count, bytes=size, sha256=digest.hexdigest())
+        await ws.wait_closed()
+        emit(ev="close", code=ws.close_code, reason=ws.close_reason)
+        return
     close_with = int(path[7:]) if path.startswith("/close/") else None
     try:
         async for msg in ws:
