@@ -101,6 +101,17 @@ ssize_t tls_write(tls_conn *t, const void *buf, size_t len)
 {
     if (len == 0)
         return 0;
+    /* A TLS 1.2 renegotiation the server started is left to reads. A write
+     * would drive the handshake too, and OpenSSL fails the connection
+     * ("unexpected record") when the server's application data, which may
+     * come before its ServerHello, arrives during a handshake driven by a
+     * write; a read hands that data out. The write waits for the reads that
+     * finish the handshake (as after WANT_READ). */
+    if (SSL_in_init(t->ssl) && SSL_version(t->ssl) <= TLS1_2_VERSION) {
+        t->write_needs_read = true;
+        errno = EAGAIN;
+        return -1;
+    }
     ERR_clear_error();
     errno = 0;
     return io_result(t, SSL_write(t->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len), false);

@@ -28,6 +28,11 @@ if(TARGET chat_client)
       ws_add_python_interop(interop_client_${kind}_${case} SCRIPT ${dir}/client_interop.py
         TIMEOUT 60 LABELS client ARGS ${kind} $<TARGET_FILE:chat_client> ${case})
     endforeach()
+    # Only Node's TLS server can renegotiate (TLS 1.2).
+    if(ws_client_tls AND kind STREQUAL "node")
+      ws_add_python_interop(interop_client_node_wss_renegotiate SCRIPT ${dir}/client_interop.py
+        TIMEOUT 60 LABELS client ARGS node $<TARGET_FILE:chat_client> wss_renegotiate)
+    endif()
     # A machine without an IPv6 loopback skips the IPv6 case instead of failing.
     if(TEST interop_client_${kind}_ipv6)
       set_tests_properties(interop_client_${kind}_ipv6 PROPERTIES SKIP_RETURN_CODE 77)

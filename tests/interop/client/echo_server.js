@@ -1,6 +1,9 @@
 // Echo server on Node ws for chat_client's tests: the same paths and the
 // same JSON lines on stdout as echo_server.py (read that file's docstring).
-// Node's ws also reports the pings it receives ({"ev":"ping"}).
+// Node's ws also reports the pings it receives ({"ev":"ping"}). Node only:
+// with --tls12 (TLS 1.2 at most), the path /renegotiate echoes and, after
+// the first message, renegotiates once ({"ev":"renegotiated"}), which
+// Python's ssl module cannot do.
 'use strict';
 const crypto = require('crypto');
 const fs = require('fs');
@@ -13,8 +16,12 @@ let host = '127.0.0.1';
 let port = 0;
 let cert = null;
 let key = null;
+let tls12 = false;
 for (let i = 2; i < process.argv.length; i += 2) {
-  if (process.argv[i] === '--host') host = process.argv[i + 1];
+  if (process.argv[i] === '--tls12') {
+    tls12 = true; // TLS 1.3 has no renegotiation, which /renegotiate needs
+    i -= 1;
+  } else if (process.argv[i] === '--host') host = process.argv[i + 1];
   else if (process.argv[i] === '--port') port = Number(process.argv[i + 1]);
   else if (process.argv[i] === '--cert') cert = fs.readFileSync(process.argv[i + 1]);
   else if (process.argv[i] === '--key') key = fs.readFileSync(process.argv[i + 1]);
@@ -25,7 +32,8 @@ function emit(event) {
 }
 
 // With --cert and --key: wss:// (TLS), for chat_client's wss cases.
-const server = (cert ? (h) => https.createServer({ cert, key }, h) : http.createServer)((req, res) => {
+const tlsOptions = { cert, key, maxVersion: tls12 ? 'TLSv1.2' : undefined };
+const server = (cert ? (h) => https.createServer(tlsOptions, h) : http.createServer)((req, res) => {
   res.writeHead(404);
   res.end();
 });
@@ -72,9 +80,17 @@ wss.on('connection', (ws, req) => {
     });
     return;
   }
+  let renegotiate = path === '/renegotiate';
   ws.on('message', (data, isBinary) => {
     emit({ ev: 'message', binary: isBinary, data_b64: Buffer.from(data).toString('base64') });
     ws.send(data, { binary: isBinary });
+    if (renegotiate) {
+      // Once, with the client's messages and our echoes in flight: Node
+      // refuses a peer whose handshakes come faster (CLIENT_RENEG_LIMIT).
+      renegotiate = false;
+      req.socket.renegotiate({}, (err) => emit({ ev: 'renegotiated', error: err ? String(err.message) : null,
+                                                protocol: req.socket.getProtocol() }));
+    }
     if (closeWith !== null) ws.close(closeWith, 'server says bye');
   });
   ws.on('ping', (data) => emit({ ev: 'ping', data_b64: data.toString('base64') }));
