@@ -141,11 +141,6 @@ ssize_t tls_writev(tls_conn *t, const struct iovec *iov, int n)
     int i = 0;
     size_t skip = 0; /* bytes of iov[i] already taken */
     while (i < n) {
-        if (iov[i].iov_len == skip) {
-            i++;
-            skip = 0;
-            continue;
-        }
         /* Small frames (a line each, from a pasted burst or a pipe) are
          * packed into full records: one record per frame costs a syscall
          * and ~29 bytes of TLS overhead each, and as much again in the
