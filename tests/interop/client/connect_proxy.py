@@ -6,9 +6,9 @@ dependencies).
 Prints "listening on 127.0.0.1:PORT", then one JSON line per CONNECT
 ({"ev": "connect", "target": "HOST:PORT"}) and one when its tunnel ends
 ({"ev": "tunnel_closed", "records": {...}}: when the client spoke TLS, how
-many TLS records of each content type it sent; 23 is application data). It tunnels only to 127.0.0.1
-and ::1: a request for any other host is answered 403, so no test can
-reach beyond the machine through it. With --deny every request is
+many TLS records of each content type it sent; 23 is application data).
+It tunnels only to 127.0.0.1 and ::1: a request for any other host is
+answered 403, so no test can reach beyond the machine through it. With --deny every request is
 answered 407 Proxy Authentication Required.
 """
 
