@@ -69,7 +69,7 @@ struct conn {
     uint32_t last_heard_ms; /* loop_now_ms(), truncated: only differences are used */
 
     /* Input that is not consumed yet (an incomplete request head, frame
-     * header or control frame); NULL when there is none. */
+     * header, control frame or small message); NULL when there is none. */
     uint8_t *in;
     uint32_t in_len, in_cap;
     uint32_t head_scanned; /* bytes of the request head already scanned */
@@ -676,7 +676,8 @@ static void on_event(conn *c, const ws_event *ev)
 }
 
 /* Parse the frames in buf and hand out their events. Returns the bytes
- * consumed; the rest is part of a frame header or of a control frame. */
+ * consumed; the rest is part of a frame header, of a control frame or of
+ * a small message (WS_PARSER_WHOLE_MESSAGES holds those back whole). */
 static size_t ws_input(conn *c, uint8_t *buf, size_t len)
 {
     size_t off = 0;

@@ -13,13 +13,14 @@
  * reads are cheaper; the parser never needs more than WS_PARSER_MIN_BUFFER).
  * Per connection it keeps:
  *   - only the input not consumed yet (part of a request head, of a frame
- *     header or of a control frame), in a buffer that exists while there is
- *     some: an idle client holds no read buffer;
+ *     header, of a control frame, or a message of up to 125 bytes that the
+ *     parser holds back until it is whole), in a buffer that exists while
+ *     there is some: an idle client holds no read buffer;
  *   - a message buffer, up to limits.max_message_size (the parser refuses
  *     bigger messages with 1009 before their payload arrives), used only
  *     for a message that does not arrive whole in one read (fragmented, or
- *     cut by the network): the others go to on_message from where they were
- *     read;
+ *     longer than 125 bytes and cut by the network): the others go to
+ *     on_message from where they were read;
  *   - a send queue of shared buffers (sendq.h) with a byte bound: a client
  *     whose queue would grow past max_queued_bytes is a slow consumer and is
  *     dropped: its unsent backlog is discarded and it gets a close frame
