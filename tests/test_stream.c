@@ -130,7 +130,7 @@ static void test_whole_messages_fall_back_to_three_events(void **state)
     (void)state;
     ws_parser p;
     ws_event ev;
-    uint8_t buf[200];
+    uint8_t buf[64];
     size_t n = ws_test_hex("81 85 37 fa 21 3d 7f 9f 4d 51 58", buf, sizeof buf);
     ws_parser_init(&p, WS_ROLE_SERVER, NULL);
     ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
