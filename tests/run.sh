@@ -59,4 +59,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 cmake -S "$top" -B "$build" ${WS_CMAKE_ARGS:-}
 cmake --build "$build" -j "$(nproc)"
 cd "$build"
-ctest --output-on-failure -j "$(nproc)" ${WS_CTEST_ARGS:-}
+rc=0
+ctest --output-on-failure -j "$(nproc)" ${WS_CTEST_ARGS:-} 2>&1 | tee "$build/ctest.log" ||
+  rc=${PIPESTATUS[0]}
+if [ "$rc" -ne 0 ]; then
+  echo "why each failed test failed (whole output above, and in $build/ctest.log):"
+  bash "$top/tests/fail_digest.sh" "$build/ctest.log"
+fi
+exit "$rc"

@@ -82,4 +82,8 @@ passed=$((passed + itotal - ifail)) fail=$((fail + ifail))
 
 echo "valgrind: $(( $(date +%s) - start )) s in all"
 echo "valgrind: $passed passed, $fail failed"
+if [ "$ifail" -ne 0 ]; then
+  echo "why each failed integration test failed (whole output in $log):"
+  bash "$(dirname "${BASH_SOURCE[0]}")/fail_digest.sh" "$log"
+fi
 [ "$fail" -eq 0 ]

@@ -1046,7 +1046,7 @@ def case_raw_backpressure(checks, exe):
     checks.info(f"RSS {base} KiB after connect, {stalled} KiB with the server not reading; "
                 f"{written[0] >> 20} of {count * len(line) >> 20} MiB taken from stdin meanwhile")
     checks.check(written[0] < count * len(line), "stdin is not drained while the server stalls")
-    checks.check(stalled - base < 24 * 1024, "memory stays bounded (under 24 MiB of growth)",
+    checks.check(stalled - base < 24 * 1024 + h.MEMORY_SLACK_KIB, "memory stays bounded (under 24 MiB of growth)",
                  f"{stalled - base} KiB")
     go.set()
     t.join(60)
@@ -1063,17 +1063,29 @@ def case_raw_backpressure(checks, exe):
 def case_raw_ping_flood(checks, exe):
     """A server that pings without reading the pongs: the queue of pongs
     must stay bounded (only the latest ping is owed an answer, RFC 6455
-    5.5.3) and the last ping must still be answered."""
-    count = 200000
+    5.5.3) and the last ping must still be answered.
+
+    The baseline RSS is read after a warm-up round of pings whose last pong
+    came back, not at a guessed time after start: a slow start (a loaded
+    machine, a wrapper) is then not counted as growth."""
+    warm_count, count = 1000, 200000
+    warm = [f"w{i:0124d}".encode() for i in range(warm_count)]
     pings = [f"{i:0125d}".encode() for i in range(count)]
-    sent = threading.Event()
+    warmed, go, sent = threading.Event(), threading.Event(), threading.Event()
 
     def script(srv):
         srv.send(srv.handshake)
+        srv.send(b"".join(srv.frame(h.OP_PING, p) for p in warm))
+        while True:
+            f = srv.read(10)
+            if f is None or (f[0] == h.OP_PONG and f[1] == warm[-1]):
+                break
+        srv.seen = []
+        warmed.set()
+        go.wait(30)
         srv.send(b"".join(srv.frame(h.OP_PING, p) for p in pings))
         sent.set()
         time.sleep(0.5)  # let the client take the last pings in
-        srv.ready_to_read = True
         srv.pongs = []
         while True:
             f = srv.read(10)
@@ -1087,12 +1099,16 @@ def case_raw_ping_flood(checks, exe):
 
     srv = RawServer(script)
     client = Client(exe, ["-q", srv.url()])
-    time.sleep(0.3)
+    checks.check(warmed.wait(30), f"the last of {warm_count} warm-up pings was answered")
     base = rss_kib(client.proc.pid)
+    go.set()
     checks.check(sent.wait(30), f"the client took all {count} pings ({count * 127 >> 20} MiB)")
     grown = rss_kib(client.proc.pid) - base
     checks.info(f"RSS grew {grown} KiB")
-    checks.check(grown < 16 * 1024, "memory stays bounded (under 16 MiB of growth)", f"{grown} KiB")
+    # Under valgrind its quarantine of freed blocks (--freelist-vol, 20 MB)
+    # is most of the growth: MEMORY_SLACK_KIB leaves the bound to the plain run.
+    checks.check(grown < 16 * 1024 + h.MEMORY_SLACK_KIB, "memory stays bounded (under 16 MiB of growth)",
+                 f"{grown} KiB")
     time.sleep(1.0)
     client.finish()
     srv.finish(checks)
