@@ -32,6 +32,9 @@
  * and the kernel would wait minutes before giving up on it. */
 #define CONNECT_TIMEOUT_MS 3000u
 #define DEFAULT_MAX_QUEUED (8u * 1024u * 1024u)
+/* How long a stopping server waits for a lookup of the Redis host under
+ * way: a local one takes milliseconds, a dead DNS server 5 s per try. */
+#define RESOLVE_EXIT_WAIT_MS 2000u
 /* Addresses of one lookup tried in turn before an attempt counts as failed. */
 #define MAX_ADDRS 8
 
@@ -777,6 +780,12 @@ void redis_bus_free(redis_bus *b)
         if (links[i]->ac)
             redisAsyncFree(links[i]->ac); /* fails pending PUBLISHes: on_published */
     }
+    /* The bus goes when the server stops: let a lookup of the Redis host
+     * that is under way finish, briefly, and the threads of answered ones
+     * end, so the exit is clean. */
+    if (!resolve_wait_idle(RESOLVE_EXIT_WAIT_MS))
+        log_msg("redis", "the lookup of %s is still running after %u ms; not waiting for it",
+                b->url.host, RESOLVE_EXIT_WAIT_MS);
     for (bus_msg *m = b->head, *next; m; m = next) {
         next = m->next;
         free(m);

@@ -8,6 +8,13 @@
  * hand-over of the answer and the count of owners: it is taken a few times
  * per lookup, and tools such as helgrind can follow it (they cannot follow
  * C11 atomics).
+ *
+ * The threads are joined, not detached, so that a process can wait for
+ * them to be gone before it exits (resolve_wait_idle): glibc lets go of a
+ * thread's resolver state only as the thread ends, and state still held at
+ * exit is never freed (valgrind reports it lost). A finished thread is
+ * joined by the next resolve_start, so at most the threads of one burst of
+ * lookups wait to be joined.
  */
 #include "resolve.h"
 
@@ -20,7 +27,38 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The lookup threads not yet joined, process-wide (threads are the
+ * process's, not a loop's). */
+typedef struct lookup_thread {
+    pthread_t id;
+    bool done; /* past its last use of anything shared: join it */
+    struct lookup_thread *next;
+} lookup_thread;
+
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t thread_done = PTHREAD_COND_INITIALIZER;
+static lookup_thread *threads;
+
+/* Join the threads that are done (each is returning, so it takes a moment)
+ * and forget them. Called with threads_lock held, which a done thread no
+ * longer takes. Returns true when no thread is left. */
+static bool reap_locked(void)
+{
+    for (lookup_thread **pp = &threads; *pp;) {
+        lookup_thread *t = *pp;
+        if (!t->done) {
+            pp = &t->next;
+            continue;
+        }
+        pthread_join(t->id, NULL);
+        *pp = t->next;
+        free(t);
+    }
+    return threads == NULL;
+}
 
 struct resolve_req {
     loop_io io;
@@ -32,6 +70,7 @@ struct resolve_req {
     void *arg;
     char host[NI_MAXHOST];
     char service[8];
+    lookup_thread *thread; /* the lookup's, for the lookup's own use */
     struct addrinfo *res;
     int gai_error, errno_value;
 };
@@ -71,7 +110,12 @@ static void *lookup(void *arg)
     do
         n = write(r->efd, &one, sizeof one);
     while (n < 0 && errno == EINTR);
+    lookup_thread *self = r->thread;
     release(r);
+    pthread_mutex_lock(&threads_lock);
+    self->done = true;
+    pthread_cond_broadcast(&thread_done);
+    pthread_mutex_unlock(&threads_lock);
     return NULL;
 }
 
@@ -113,21 +157,26 @@ resolve_req *resolve_start(loop *l, const char *host, unsigned port, resolve_fn 
     if (loop_io_set(&r->io, LOOP_READ) < 0)
         goto fail;
 
+    lookup_thread *t = calloc(1, sizeof *t);
+    if (!t)
+        goto fail;
+    r->thread = t;
     /* The thread takes no signal: they belong to the loop's signalfd, or
      * to the main thread's default handling. */
-    pthread_attr_t attr;
     sigset_t all, old;
     sigfillset(&all);
-    int err = pthread_attr_init(&attr);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_mutex_lock(&threads_lock);
+    reap_locked();
+    int err = pthread_create(&t->id, NULL, lookup, r);
     if (err == 0) {
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        pthread_t thread;
-        err = pthread_create(&thread, &attr, lookup, r);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        pthread_attr_destroy(&attr);
+        t->next = threads;
+        threads = t;
     }
+    pthread_mutex_unlock(&threads_lock);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (err != 0) {
+        free(t);
         errno = err;
         goto fail;
     }
@@ -149,4 +198,25 @@ void resolve_cancel(resolve_req *r)
         return;
     loop_io_stop(&r->io);
     release(r);
+}
+
+bool resolve_wait_idle(unsigned timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline); /* the clock of pthread_cond_timedwait */
+    deadline.tv_sec += timeout_ms / 1000u;
+    deadline.tv_nsec += (long)(timeout_ms % 1000u) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&threads_lock);
+    bool idle;
+    while (!(idle = reap_locked()) &&
+           pthread_cond_timedwait(&thread_done, &threads_lock, &deadline) == 0)
+        ;
+    if (!idle)
+        idle = reap_locked();
+    pthread_mutex_unlock(&threads_lock);
+    return idle;
 }

@@ -12,6 +12,7 @@
 #define EXAMPLES_RESOLVE_H
 
 #include <netdb.h>
+#include <stdbool.h>
 
 #include "loop.h"
 
@@ -32,5 +33,12 @@ resolve_req *resolve_start(loop *l, const char *host, unsigned port, resolve_fn 
 /* Give up on a request: fn will not be called. A lookup in progress cannot
  * be interrupted; its thread finishes it and frees what is left. */
 void resolve_cancel(resolve_req *r);
+
+/* For a process about to exit: wait up to timeout_ms for every lookup
+ * thread (cancelled ones included) to be out of getaddrinfo. One still in
+ * it at exit holds a reference to glibc's resolver configuration, which is
+ * then never freed (valgrind reports it lost). Returns true when none is
+ * left; false after the timeout (a DNS server that does not answer). */
+bool resolve_wait_idle(unsigned timeout_ms);
 
 #endif
