@@ -145,7 +145,8 @@ async def scenario(checks, chat_server, redis_bin, so, tmp):
 
     for cl in (ca, cb, cc):
         await cl.ws.close()
-    # c is most likely inside a 2.5 s lookup now: exiting must not wait for it.
+    # c is most likely inside a 2.5 s lookup now: exiting must not wait it out
+    # (chat_server gives a lookup under way 1 s to end, for a clean exit).
     for s in (c, a, b):
         s.signal(signal.SIGTERM)
         started = time.monotonic()
