@@ -502,7 +502,8 @@ typedef struct ws_event {
 } ws_event;
 
 /* The smallest buffer a caller may feed the parser from: a frame header and a
- * whole control frame must fit in it, since those are consumed only whole. */
+ * whole control frame (or small message, see ws_parser_next) must fit in it,
+ * since those are consumed only whole. */
 #define WS_PARSER_MIN_BUFFER (WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD)
 
 /* A stream parser for one connection. Caller-allocated, at most 64 bytes;
@@ -554,13 +555,8 @@ WS_API void ws_parser_init(ws_parser *p, ws_role role, const ws_limits *limits);
  * the whole frame. It is the same message the three events would have
  * given, in a third of the calls: small messages cost several times less.
  *
- * Such a frame with a payload of up to 125 bytes (a 7-bit length) that is
- * cut by the end of buf is held back like a control frame: WS_EV_NONE with
- * the frame's bytes unconsumed, and one WS_EV_MESSAGE once the caller has
- * added the rest (a buffer of WS_PARSER_MIN_BUFFER bytes holds it). Unless
- * it is a text whose bytes present already cannot be UTF-8: that one
- * starts at once (MESSAGE_START, then the error), so a bad text still
- * fails as soon as its bad byte arrives.
+ * Such a frame with a payload of up to 125 bytes that is cut by the end
+ * of buf is held back (see ws_parser_next) and is then one WS_EV_MESSAGE.
  *
  * Everything else is reported as without the option: fragmented messages,
  * a longer frame whose payload is not all in buf yet (it comes as
@@ -583,17 +579,25 @@ WS_API void ws_parser_set_options(ws_parser *p, unsigned options);
  *
  * Returns the number of bytes of buf consumed (>= 0). The caller calls again
  * with buf + consumed until ev->type is WS_EV_NONE: then the bytes from
- * buf + consumed to buf + len are an incomplete frame header or control frame
- * (or, with WS_PARSER_WHOLE_MESSAGES, a small message: see
- * ws_parser_set_options), at most WS_PARSER_MIN_BUFFER - 1 bytes, which the
+ * buf + consumed to buf + len are an incomplete frame header, control frame
+ * or small message (below), at most WS_PARSER_MIN_BUFFER - 1 bytes, which the
  * caller keeps (moves to the front of its buffer) and presents again with
  * the next bytes from the socket (a call may consume bytes, such as a
  * continuation frame's header, and still report WS_EV_NONE: always add the
- * return value). Message payload is otherwise never held back: a
- * DATA event hands out whatever payload bytes are present, so a message of
- * any size passes through a small buffer. The same byte stream cut into
- * chunks anywhere gives the same events, except that DATA pieces may be cut
- * differently.
+ * return value).
+ *
+ * The small message held back is a message of one frame (FIN, text or
+ * binary) with a payload of up to 125 bytes (a 7-bit length) that buf cuts
+ * short: it is left unconsumed like a control frame, and comes whole once
+ * the caller has added the rest (MESSAGE_START, one DATA, MESSAGE_END; or
+ * WS_EV_MESSAGE with WS_PARSER_WHOLE_MESSAGES), not as START and DATA now,
+ * DATA and END later. Unless it is a text whose bytes present already
+ * cannot be UTF-8: that one starts at once (MESSAGE_START, then the error),
+ * so a bad text still fails as soon as its bad byte arrives. Message
+ * payload is otherwise never held back: a DATA event hands out whatever
+ * payload bytes are present, so a message of any size passes through a
+ * small buffer. The same byte stream cut into chunks anywhere gives the
+ * same events, except that DATA pieces may be cut differently.
  *
  * A message comes as MESSAGE_START, zero or more DATA (never empty), then
  * MESSAGE_END; PING and PONG may come between them (control frames may sit

@@ -296,12 +296,13 @@ static __attribute__((noinline)) ptrdiff_t start_message(ws_parser *p, uint8_t b
     return (ptrdiff_t)hl;
 }
 
-/* WS_PARSER_WHOLE_MESSAGES: a single-frame message with a 7-bit length
- * (payload <= 125 bytes) cut by the end of buf is held back, as a control
- * frame is, and comes whole as one WS_EV_MESSAGE when the rest has arrived
- * (the caller's buffer holds it: WS_PARSER_MIN_BUFFER covers a 7-bit frame).
- * Handed out as START and DATA now it would cost four events for one
- * message, one read in eleven with 125-byte frames in 1460-byte reads.
+/* A single-frame message with a 7-bit length (payload <= 125 bytes) cut by
+ * the end of buf is held back, as a control frame is, and comes whole when
+ * the rest has arrived (the caller's buffer holds it: WS_PARSER_MIN_BUFFER
+ * covers a 7-bit frame): one WS_EV_MESSAGE with WS_PARSER_WHOLE_MESSAGES,
+ * START, one DATA and END without. Handed out as START and DATA now, with
+ * DATA and END after the next read, it would cost four events where one or
+ * three do, one read in eleven with 125-byte frames in 1460-byte reads.
  * A text whose present bytes already cannot be UTF-8 is not held back: it
  * takes the general path, which fails at once, so failing fast does not
  * wait for the rest of the frame. hl is 6 (masked) or 2. */
@@ -524,13 +525,15 @@ static __attribute__((noinline)) ptrdiff_t next_at_boundary(ws_parser *p, uint8_
     hl += masked ? 4 : 0;
     if (len < hl || over_limit(n, p->max_frame_size_) || over_limit(n, p->max_message_size_))
         return next_event(p, buf, len, ev);
-    if (p->options_ == 0 || (b0 & 0x80u) == 0)
+    if ((b0 & 0x80u) == 0)
         return start_message(p, (uint8_t)b0, n, key, hl, ev);
     if (len - hl < n) {
         if (n <= 125)
             return hold_cut_message(p, buf, len, (size_t)n, hl, ev);
         return start_message(p, (uint8_t)b0, n, key, hl, ev);
     }
+    if (p->options_ == 0)
+        return start_message(p, (uint8_t)b0, n, key, hl, ev);
 
     if (n >= WS_UNMASK_INLINE_MAX || key == NULL)
         return whole_message_slow(p, buf, hl, n, key, ev);
@@ -726,10 +729,12 @@ static inline ptrdiff_t next_small_server_frame(ws_parser *p, uint8_t *buf, size
     const size_t n = b1 & 0x7Fu;
     if (n > p->small_max_) /* 126 and 127 announce longer lengths */
         return next_at_boundary(p, buf, len, ev);
-    if (p->options_ == 0 || (b0 & 0x80u) == 0)
+    if ((b0 & 0x80u) == 0)
         return start_message(p, (uint8_t)b0, n, buf + 2, HL, ev);
     if (len - HL < n)
         return hold_cut_message(p, buf, len, n, HL, ev);
+    if (p->options_ == 0)
+        return start_message(p, (uint8_t)b0, n, buf + 2, HL, ev);
     return small_whole_message(p, buf, n, ev);
 }
 

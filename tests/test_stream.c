@@ -124,7 +124,7 @@ static void test_whole_message_is_one_event(void **state)
 /* With WS_PARSER_WHOLE_MESSAGES, what is not a single frame still comes as
  * START/DATA/END: a fragmented message, a cut frame longer than 125 bytes;
  * control frames are unchanged. A cut frame of up to 125 bytes is held
- * back (test_whole_messages_hold_back_cut_frames). */
+ * back (test_cut_small_frames_are_held_back). */
 static void test_whole_messages_fall_back_to_three_events(void **state)
 {
     (void)state;
@@ -198,44 +198,59 @@ static void test_whole_message_invalid_utf8(void **state)
     sh_free(&s);
 }
 
-/* WS_PARSER_WHOLE_MESSAGES holds back a single frame of up to 125 bytes
- * cut by the end of the buffer: every cut of every such frame, both roles,
- * binary and text, returns 0 and WS_EV_NONE and leaves the parser and the
- * bytes as they were; the whole frame is then one WS_EV_MESSAGE. */
-static void test_whole_messages_hold_back_cut_frames(void **state)
+/* A single frame of up to 125 bytes cut by the end of the buffer is held
+ * back, in both modes: every cut of every such frame, both roles, binary
+ * and text, returns 0 and WS_EV_NONE and leaves the parser and the bytes as
+ * they were; the whole frame then comes as one WS_EV_MESSAGE
+ * (WS_PARSER_WHOLE_MESSAGES) or as START, one DATA of all of it, END. */
+static void test_cut_small_frames_are_held_back(void **state)
 {
     (void)state;
     uint8_t data[125];
     for (size_t i = 0; i < sizeof data; i++)
         data[i] = i % 7 == 0 ? 0xC3 : i % 7 == 1 ? 0xA9 : (uint8_t)('a' + i % 26);
-    for (int role = 0; role < 2; role++) {
-        const bool masked = role == 0;
-        for (size_t n = 1; n <= sizeof data; n++) {
-            /* Text must not end inside the 2-byte sequences. */
-            const bool text = n % 2 == 0 && n % 7 != 1;
-            sh_bytes s = {0};
-            sh_frame(&s, true, text ? WS_OP_TEXT : WS_OP_BINARY, masked, (uint32_t)(n * 77 + 5),
-                     data, n);
-            for (size_t cut = masked ? 6 : 2; cut < s.len; cut++) {
-                uint8_t *buf = ws_test_guard_copy(s.p, cut);
-                ws_parser p;
-                ws_parser_init(&p, masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
-                ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
-                ws_parser before = p;
-                ws_event ev;
-                assert_int_equal(ws_parser_next(&p, buf, cut, &ev), 0);
-                assert_int_equal(ev.type, WS_EV_NONE);
-                assert_memory_equal(&p, &before, sizeof p);
-                assert_memory_equal(buf, s.p, cut);
-                ws_test_guard_free(buf, cut);
-                buf = ws_test_guard_copy(s.p, s.len);
-                assert_int_equal(ws_parser_next(&p, buf, s.len, &ev), (ptrdiff_t)s.len);
-                assert_int_equal(ev.type, WS_EV_MESSAGE);
-                assert_int_equal(ev.len, n);
-                assert_memory_equal(ev.data, data, n);
-                ws_test_guard_free(buf, s.len);
+    for (unsigned options = 0; options <= WS_PARSER_WHOLE_MESSAGES; options++) {
+        for (int role = 0; role < 2; role++) {
+            const bool masked = role == 0;
+            const size_t hl = masked ? 6 : 2;
+            for (size_t n = 1; n <= sizeof data; n++) {
+                /* Text must not end inside the 2-byte sequences. */
+                const bool text = n % 2 == 0 && n % 7 != 1;
+                sh_bytes s = {0};
+                sh_frame(&s, true, text ? WS_OP_TEXT : WS_OP_BINARY, masked,
+                         (uint32_t)(n * 77 + 5), data, n);
+                for (size_t cut = hl; cut < s.len; cut++) {
+                    uint8_t *buf = ws_test_guard_copy(s.p, cut);
+                    ws_parser p;
+                    ws_parser_init(&p, masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
+                    ws_parser_set_options(&p, options);
+                    ws_parser before = p;
+                    ws_event ev;
+                    assert_int_equal(ws_parser_next(&p, buf, cut, &ev), 0);
+                    assert_int_equal(ev.type, WS_EV_NONE);
+                    assert_memory_equal(&p, &before, sizeof p);
+                    assert_memory_equal(buf, s.p, cut);
+                    ws_test_guard_free(buf, cut);
+                    buf = ws_test_guard_copy(s.p, s.len);
+                    if (options) {
+                        assert_int_equal(ws_parser_next(&p, buf, s.len, &ev), (ptrdiff_t)s.len);
+                        assert_int_equal(ev.type, WS_EV_MESSAGE);
+                    } else {
+                        assert_int_equal(ws_parser_next(&p, buf, s.len, &ev), (ptrdiff_t)hl);
+                        assert_int_equal(ev.type, WS_EV_MESSAGE_START);
+                        assert_int_equal(ws_parser_next(&p, buf + hl, n, &ev), (ptrdiff_t)n);
+                        assert_int_equal(ev.type, WS_EV_DATA);
+                    }
+                    assert_int_equal(ev.len, n);
+                    assert_memory_equal(ev.data, data, n);
+                    if (!options) {
+                        assert_int_equal(ws_parser_next(&p, buf + s.len, 0, &ev), 0);
+                        assert_int_equal(ev.type, WS_EV_MESSAGE_END);
+                    }
+                    ws_test_guard_free(buf, s.len);
+                }
+                sh_free(&s);
             }
-            sh_free(&s);
         }
     }
 }
@@ -244,21 +259,22 @@ static void test_whole_messages_hold_back_cut_frames(void **state)
  * UTF-8, the frame is not held back but started, and the next call fails
  * without waiting for the rest of the frame (Autobahn 6.4.3-6.4.4: one
  * frame, its invalid part sent before the rest). */
-static void test_whole_messages_cut_invalid_text_fails_fast(void **state)
+static void test_cut_invalid_text_fails_fast(void **state)
 {
     (void)state;
     /* 6.4.3's payload: valid, then F4 90 80 80 (above U+10FFFF), then more. */
     uint8_t text[21];
     size_t n = ws_test_hex("ce ba e1 bd b9 cf 83 ce bc ce b5 f4 90 80 80 65 64 69 74 65 64", text,
                            sizeof text);
-    for (int role = 0; role < 2; role++) {
-        const bool masked = role == 0;
+    for (int run = 0; run < 4; run++) {
+        const bool masked = run % 2 == 0;
+        const unsigned options = run < 2 ? 0u : WS_PARSER_WHOLE_MESSAGES;
         sh_bytes s = {0};
         sh_frame(&s, true, WS_OP_TEXT, masked, 0x11223344u, text, n);
         const size_t hl = masked ? 6 : 2;
         ws_parser p;
         ws_parser_init(&p, masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
-        ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+        ws_parser_set_options(&p, options);
         ws_event ev;
         /* The valid part is held back... */
         assert_int_equal(ws_parser_next(&p, s.p, hl + 11, &ev), 0);
@@ -278,7 +294,7 @@ static void test_whole_messages_cut_invalid_text_fails_fast(void **state)
  * overlong forms, surrogates, code points past U+10FFFF), cut at every
  * length, a prefix the validator accepts is held back (0, WS_EV_NONE) and
  * any other is started (MESSAGE_START), its failure on the next call. */
-static void test_whole_messages_hold_back_matches_validator(void **state)
+static void test_hold_back_matches_validator(void **state)
 {
     (void)state;
     static const char *const good[] = {"a", "Z", " ", "\xC3\xA9", "\xC2\x80", "\xDF\xBF",
@@ -309,6 +325,7 @@ static void test_whole_messages_hold_back_matches_validator(void **state)
         if (len == 0)
             continue;
         const bool masked = round % 2 == 0;
+        const unsigned options = round % 4 < 2 ? 0u : WS_PARSER_WHOLE_MESSAGES;
         sh_bytes s = {0};
         sh_frame(&s, true, WS_OP_TEXT, masked, (uint32_t)round * 2654435761u, text, len);
         const size_t hl = masked ? 6 : 2;
@@ -316,11 +333,11 @@ static void test_whole_messages_hold_back_matches_validator(void **state)
             ws_utf8 v;
             ws_utf8_init(&v);
             const bool valid = ws_utf8_feed(&v, text, have, NULL) == WS_OK;
-            uint8_t buf[131]; /* over-reads: test_whole_messages_hold_back_cut_frames */
+            uint8_t buf[131]; /* over-reads: test_cut_small_frames_are_held_back */
             memcpy(buf, s.p, hl + have);
             ws_parser p;
             ws_parser_init(&p, masked ? WS_ROLE_SERVER : WS_ROLE_CLIENT, NULL);
-            ws_parser_set_options(&p, WS_PARSER_WHOLE_MESSAGES);
+            ws_parser_set_options(&p, options);
             ws_event ev;
             const ptrdiff_t r = ws_parser_next(&p, buf, hl + have, &ev);
             if (valid) {
@@ -1121,9 +1138,9 @@ int main(void)
         cmocka_unit_test(test_whole_message_is_one_event),
         cmocka_unit_test(test_whole_messages_fall_back_to_three_events),
         cmocka_unit_test(test_whole_message_invalid_utf8),
-        cmocka_unit_test(test_whole_messages_hold_back_cut_frames),
-        cmocka_unit_test(test_whole_messages_cut_invalid_text_fails_fast),
-        cmocka_unit_test(test_whole_messages_hold_back_matches_validator),
+        cmocka_unit_test(test_cut_small_frames_are_held_back),
+        cmocka_unit_test(test_cut_invalid_text_fails_fast),
+        cmocka_unit_test(test_hold_back_matches_validator),
         cmocka_unit_test(test_small_texts_fail_at_every_byte),
         cmocka_unit_test(test_whole_messages_every_size),
         cmocka_unit_test(test_large_text_fails_at_the_bad_byte),
