@@ -5,9 +5,8 @@
  * and must be seen at once); data payload is handed out as soon as it
  * arrives, unmasked and UTF-8-checked in place, so a message of any size
  * passes through the caller's buffer without being copied or held back.
- * The one exception is opted into: with WS_PARSER_WHOLE_MESSAGES a
- * single-frame message of up to 125 bytes waits, like a control frame,
- * until it is whole. */
+ * The one exception: a single-frame message of up to 125 bytes waits, like
+ * a control frame, until it is whole (see hold_back). */
 #include <string.h>
 
 #include "mask.h"

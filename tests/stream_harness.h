@@ -398,6 +398,18 @@ static inline void sh_parse_whole(const sh_config *cfg, const uint8_t *stream, s
 }
 
 /*
+ * Two logs tell the same story: the same events, error and leftover bytes
+ * (the text ends in "restN" when N bytes were left unconsumed). Used for
+ * one stream cut differently, and for the default mode against
+ * WS_PARSER_WHOLE_MESSAGES (a small message cut short is held back whole
+ * in both).
+ */
+static inline bool sh_same_log(const sh_log *a, const sh_log *b)
+{
+    return !a->broken && !b->broken && a->error == b->error && strcmp(a->text, b->text) == 0;
+}
+
+/*
  * The chunking invariant: the stream fed whole, cut in two at every point
  * (at most max_splits of them, spread evenly, for long streams), one byte at
  * a time through a buffer of WS_PARSER_MIN_BUFFER bytes, and in random
@@ -422,7 +434,7 @@ static inline bool sh_check_invariance_with(const sh_config *cfg, unsigned optio
     }
 #define SH_SAME(what)                                                                              \
     do {                                                                                           \
-        if (log->broken || log->error != whole->error || strcmp(log->text, whole->text) != 0) {   \
+        if (!sh_same_log(log, whole)) {                                                            \
             /* Truncating a long description is fine: say so to gcc by using the result. */      \
             if (why && snprintf(why, why_len, "%s differs: %s\n  got:   %s\n  whole: %s", what,     \
                                 log->broken ? log->broken : "log", log->text, whole->text) < 0)   \
@@ -461,18 +473,6 @@ static inline bool sh_check_invariance(const sh_config *cfg, const uint8_t *stre
                                        size_t why_len)
 {
     return sh_check_invariance_with(cfg, 0, stream, len, max_splits, seed, whole, why, why_len);
-}
-
-/*
- * The logs of one stream in the default mode (a) and with
- * WS_PARSER_WHOLE_MESSAGES (b) tell the same story: the same text and
- * error, and the same bytes left over where the stream stops inside a
- * frame (a small message cut short is held back whole in both modes).
- */
-static inline bool sh_same_across_modes(const sh_log *a, const sh_log *b)
-{
-    return !a->broken && !b->broken && a->error == b->error && a->rest == b->rest &&
-           strcmp(a->text, b->text) == 0;
 }
 
 /* Where a fail-fast error comes: the number of stream bytes handed to the

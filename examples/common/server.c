@@ -677,7 +677,7 @@ static void on_event(conn *c, const ws_event *ev)
 
 /* Parse the frames in buf and hand out their events. Returns the bytes
  * consumed; the rest is part of a frame header, of a control frame or of
- * a small message (WS_PARSER_WHOLE_MESSAGES holds those back whole). */
+ * a small message (the parser holds those back whole). */
 static size_t ws_input(conn *c, uint8_t *buf, size_t len)
 {
     size_t off = 0;

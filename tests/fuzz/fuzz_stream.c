@@ -28,11 +28,6 @@ static void check(bool ok, const char *what, const sh_log *a, const sh_log *b)
     abort();
 }
 
-static bool same(const sh_log *a, const sh_log *b)
-{
-    return !a->broken && !b->broken && a->error == b->error && strcmp(a->text, b->text) == 0;
-}
-
 static void next_key(void *ctx, uint8_t key[4])
 {
     uint32_t *n = ctx;
@@ -61,13 +56,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(whole.broken == NULL, "contract broken (whole)", &whole, NULL);
 
     sh_feed(&cfg, stream, len, WS_PARSER_MIN_BUFFER, sh_chunk_one, NULL, &other);
-    check(same(&whole, &other), "one byte at a time differs", &whole, &other);
+    check(sh_same_log(&whole, &other), "one byte at a time differs", &whole, &other);
 
     uint64_t seed = sh_fnv(SH_FNV_INIT, data, size);
     sh_random_chunks rc = {seed | 1, 1 + (size_t)(cfg_byte >> 2) * 4};
     sh_feed(&cfg, stream, len, WS_PARSER_MIN_BUFFER + (size_t)(seed % 64), sh_chunk_random, &rc,
             &other);
-    check(same(&whole, &other), "random reads differ", &whole, &other);
+    check(sh_same_log(&whole, &other), "random reads differ", &whole, &other);
 
     /* WS_PARSER_WHOLE_MESSAGES has its own fast paths for frames found
      * whole; it must tell the same story, and fail at the same byte, at
@@ -79,8 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fprintf(stderr, "WS_PARSER_WHOLE_MESSAGES: %s\n", why);
         abort();
     }
-    check(sh_same_across_modes(&whole, &whole_mode), "WS_PARSER_WHOLE_MESSAGES differs", &whole,
-          &whole_mode);
+    check(sh_same_log(&whole, &whole_mode), "WS_PARSER_WHOLE_MESSAGES differs", &whole, &whole_mode);
 
     /* Writer round trip. */
     static uint8_t out[1 << 18];
