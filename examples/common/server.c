@@ -25,10 +25,10 @@
 #define MSG_KEEP (64u * 1024u)
 /* Header fields parsed per request. */
 #define MAX_HEADER_FIELDS 64u
-/* The longest client subprotocol echoed back when the server has no list. */
-#define MAX_PROTOCOL_NAME 255u
-/* After the last bytes to the peer: how long to wait for its TCP close
- * (draining its input) before closing anyway. */
+/* Once the close is queued: how long the peer may take no byte of what is
+ * still queued, and then how long to wait for its TCP close (draining its
+ * input), before closing anyway. A peer that keeps reading gets all of
+ * what was queued before the close, however long that takes. */
 #define LINGER_MS 2000u
 /* TCP connections still handshaking beyond max_clients. */
 #define MAX_PENDING 256u
@@ -66,6 +66,7 @@ struct conn {
     bool replied : 1;       /* conn_http_reply was called for this request */
     bool dirty : 1;         /* on the server's dirty list: to be driven after the events */
     bool send_blocked : 1;  /* the socket took less than offered: wait for EPOLLOUT */
+    bool head_request : 1;  /* the request is a HEAD: answers carry no body */
     uint32_t last_heard_ms; /* loop_now_ms(), truncated: only differences are used */
 
     /* Input that is not consumed yet (an incomplete request head, frame
@@ -182,13 +183,15 @@ static void conn_kill(conn *c, const char *fmt, ...)
         c->client = false;
         s->nclients--;
         uint16_t code = ws_closing_peer_code(closing_of(c));
+        /* Our close frame counts as sent only once it left the queue. */
+        bool clean = ws_closing_clean(closing_of(c)) && sendq_empty(&c->out);
         char failed[96] = "";
         if (c->fail_status)
             snprintf(failed, sizeof failed, ", after %s (we sent %u)",
                      ws_status_name(c->fail_status),
                      (unsigned)ws_status_close_code(c->fail_status));
         log_msg(conn_peer(c), "disconnected: close code %u%s%s%s%s (%zu clients)", (unsigned)code,
-                ws_closing_clean(closing_of(c)) ? ", clean" : "", failed, fmt ? ", " : "", why,
+                clean ? ", clean" : "", failed, fmt ? ", " : "", why,
                 s->nclients);
         if (s->h.on_close)
             s->h.on_close(c, code, s->h.arg);
@@ -428,6 +431,15 @@ static void conn_drive(conn *c)
         c->last_heard_ms = (uint32_t)loop_now_ms(s->loop);
         c->ping_sent = false;
     }
+    /* Behind our close frame may be megabytes (an echo, a backlog): the
+     * close and linger bounds are for a peer that stopped reading, so they
+     * count from the last progress, not from when the close was queued. */
+    if (c->out.bytes < before) {
+        if (c->state == CS_FINISHING)
+            loop_timer_start(&c->timer, LINGER_MS);
+        else if (c->state == CS_OPEN && !ws_writer_can_send(&c->writer))
+            loop_timer_start(&c->timer, s->opt.close_timeout_ms);
+    }
     if (c->state == CS_FINISHING && flushed == 1) {
         if (c->peer_eof) {
             conn_kill(c, NULL);
@@ -456,6 +468,16 @@ static void http_answer(conn *c, const char *buf, size_t len)
         enter_finishing(c);
 }
 
+/* The length of the head of the HTTP response in resp (through its blank
+ * line): what a HEAD request gets (RFC 9110 section 9.3.2). */
+static size_t response_head_length(const char *resp, size_t len)
+{
+    for (size_t i = 0; i + 4 <= len; i++)
+        if (memcmp(resp + i, "\r\n\r\n", 4) == 0)
+            return i + 4;
+    return len;
+}
+
 static void reject(conn *c, int status)
 {
     char out[512];
@@ -464,7 +486,7 @@ static void reject(conn *c, int status)
     int http = ws_status_http_code(status) ? ws_status_http_code(status) : 400;
     log_msg(conn_peer(c), "handshake rejected: HTTP %d, %s", http, ws_strerror(status));
     if (n > 0)
-        http_answer(c, out, (size_t)n);
+        http_answer(c, out, c->head_request ? response_head_length(out, (size_t)n) : (size_t)n);
     else
         conn_kill(c, "cannot write rejection: %s", ws_strerror(n));
 }
@@ -481,8 +503,9 @@ void conn_http_reply(conn *c, int status, const char *content_type, const char *
         conn_kill(c, "out of memory");
         return;
     }
-    int n = ws_http_write_response(status, NULL, content_type, extra_headers, body, body_len,
-                                   (char *)b->data, cap);
+    /* A NULL body writes the head alone, Content-Length still body_len. */
+    int n = ws_http_write_response(status, NULL, content_type, extra_headers,
+                                   c->head_request ? NULL : body, body_len, (char *)b->data, cap);
     if (n < 0) {
         sbuf_unref(b);
         conn_kill(c, "cannot write HTTP response: %s", ws_strerror(n));
@@ -505,10 +528,11 @@ static void start_keepalive(conn *c)
 
 static size_t ws_input(conn *c, uint8_t *buf, size_t len);
 
-/* The first subprotocol the client offered, copied to out as a C string
- * for ws_handshake_write_response; NULL if it does not fit.
+/* The first subprotocol the client offered, as a C string for
+ * ws_handshake_write_response, in out (freed by the caller): an offer is a
+ * token as long as the head allows. NULL if there is none (or no memory).
  * ws_handshake_check_request has already checked every offer is a token. */
-static const char *client_first_protocol(const ws_http_request *req, char *out, size_t cap)
+static const char *client_first_protocol(const ws_http_request *req, char **out)
 {
     size_t field = 0;
     const ws_http_header *h;
@@ -519,13 +543,35 @@ static const char *client_first_protocol(const ws_http_request *req, char *out, 
         size_t name_len;
         if (ws_http_list_next(h->value, h->value_len, &pos, &name, &name_len) != 1)
             continue; /* an empty field; the offers are in a later one */
-        if (name_len >= cap)
+        *out = malloc(name_len + 1);
+        if (!*out)
             return NULL;
-        memcpy(out, name, name_len);
-        out[name_len] = '\0';
-        return out;
+        memcpy(*out, name, name_len);
+        (*out)[name_len] = '\0';
+        return *out;
     }
     return NULL;
+}
+
+/* Queue the 101 that accepts hs. Returns false when c was dropped. */
+static bool queue_101(conn *c, const ws_handshake_request *hs, const char *protocol)
+{
+    size_t cap = 512 + (protocol ? strlen(protocol) : 0);
+    sbuf *b = sbuf_new(cap);
+    if (!b) {
+        conn_kill(c, "out of memory");
+        return false;
+    }
+    int n = ws_handshake_write_response(hs, protocol, NULL, NULL, (char *)b->data, cap);
+    bool ok = n > 0;
+    if (ok) {
+        b->len = (size_t)n;
+        ok = conn_queue(c, b, false);
+    } else {
+        conn_kill(c, "cannot write 101 response: %s", ws_strerror(n));
+    }
+    sbuf_unref(b);
+    return ok;
 }
 
 /* Parse the request head in buf and answer it. Returns the bytes consumed:
@@ -546,10 +592,13 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
         return len;
     }
     size_t head_len = (size_t)r;
+    c->head_request = req.method_len == 4 && memcmp(req.method, "HEAD", 4) == 0;
 
     ws_handshake_request hs;
     ws_status st = ws_handshake_check_request(&req, &s->opt.limits, &hs);
-    if (st == WS_E_HS_NOT_WEBSOCKET) {
+    /* Not GET is no upgrade, whatever its headers say: the HTTP side knows
+     * which methods its resources allow (HEAD of a page, say). */
+    if (st == WS_E_HS_NOT_WEBSOCKET || (st == WS_E_HS_METHOD && s->h.on_http)) {
         c->replied = false;
         if (s->h.on_http)
             s->h.on_http(c, &req, s->h.arg);
@@ -580,7 +629,7 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
     }
 
     const char *protocol = NULL;
-    char first_offer[MAX_PROTOCOL_NAME + 1];
+    char *first_offer = NULL;
     if (s->opt.num_protocols > 0 && hs.num_protocols > 0) {
         st = ws_handshake_select_protocol(&req, s->opt.protocols, s->opt.num_protocols,
                                           &s->opt.limits, &protocol);
@@ -589,16 +638,16 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
             return len;
         }
     } else if (hs.num_protocols > 0) {
-        protocol = client_first_protocol(&req, first_offer, sizeof first_offer);
+        protocol = client_first_protocol(&req, &first_offer);
     }
 
-    char resp[512];
-    int n = ws_handshake_write_response(&hs, protocol, NULL, NULL, resp, sizeof resp);
-    if (n < 0) {
-        conn_kill(c, "cannot write 101 response: %s", ws_strerror(n));
-        return len;
-    }
-    if (!conn_queue_copy(c, resp, (size_t)n, false))
+    bool accepted = queue_101(c, &hs, protocol);
+    if (accepted)
+        log_msg(conn_peer(c), "connected: WebSocket %.*s%s%s (%zu clients)", (int)hs.target_len,
+                hs.target, protocol ? ", subprotocol " : "", protocol ? protocol : "",
+                s->nclients + 1);
+    free(first_offer);
+    if (!accepted)
         return len;
 
     c->state = CS_OPEN;
@@ -609,8 +658,6 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
     ws_writer_init(&c->writer, WS_ROLE_SERVER, 0, NULL, NULL);
     c->client = true;
     s->nclients++;
-    log_msg(conn_peer(c), "connected: WebSocket %.*s%s%s (%zu clients)", (int)hs.target_len,
-            hs.target, protocol ? ", subprotocol " : "", protocol ? protocol : "", s->nclients);
     start_keepalive(c);
     if (s->h.on_open)
         s->h.on_open(c, s->h.arg);

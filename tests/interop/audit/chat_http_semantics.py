@@ -5,7 +5,8 @@ usage: chat_http_semantics.py CHAT_SERVER
 
 - HEAD / and HEAD /index.html -> 200 with GET's Content-Type and
   Content-Length and no body (RFC 9110 section 9.1: a general-purpose server
-  MUST support GET and HEAD); HEAD /nope -> 404 without a body.
+  MUST support GET and HEAD); HEAD /nope -> 404 without a body; HEAD /
+  with the upgrade's headers -> the page's head too (only GET upgrades).
 - a method other than GET/HEAD -> 405 whose Allow lists GET and HEAD.
 - an absolute-form target (GET http://host/ HTTP/1.1, RFC 9112 section
   3.2.2: a server MUST accept it) serves the page like GET /.
@@ -70,6 +71,14 @@ def body(checks):
         checks.check(rest == b"", f"HEAD {path} has no body", f"{len(rest)} bytes")
         checks.check(closed, f"HEAD {path}: the server closes the connection")
 
+    # A HEAD is never an upgrade: with the upgrade's headers it still gets
+    # the page's head (RFC 9110 section 9.3.2: no content in the answer).
+    status, headers, rest, closed = raw_exchange(
+        port, (f"HEAD / HTTP/1.1\r\n{host}Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {h.new_key()}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+    checks.check(status == 200 and rest == b"" and headers.get("content-length") == str(page_len),
+                 "HEAD / with the upgrade's headers -> 200 with the page's head and no body",
+                 f"{status} {headers} {len(rest)} bytes")
     status, headers, rest, closed = raw_exchange(port, f"HEAD /nope HTTP/1.1\r\n{host}\r\n".encode())
     checks.check(status == 404 and rest == b"", "HEAD /nope -> 404 without a body",
                  f"{status} {len(rest)} bytes")
@@ -80,6 +89,14 @@ def body(checks):
         allow = {m.strip() for m in headers.get("allow", "").split(",")}
         checks.check(status == 405, f"{method} / -> 405", f"{status}")
         checks.check({"GET", "HEAD"} <= allow, f"{method} / -> Allow lists GET and HEAD", repr(headers))
+    # With the upgrade's headers too: the page still allows HEAD.
+    status, headers, rest, closed = raw_exchange(
+        port, (f"POST / HTTP/1.1\r\n{host}Upgrade: websocket\r\nConnection: Upgrade\r\n"
+               f"Sec-WebSocket-Key: {h.new_key()}\r\nSec-WebSocket-Version: 13\r\n"
+               "Content-Length: 0\r\n\r\n").encode())
+    allow = {m.strip() for m in headers.get("allow", "").split(",")}
+    checks.check(status == 405 and {"GET", "HEAD"} <= allow,
+                 "POST / with the upgrade's headers -> 405 whose Allow lists GET and HEAD", repr(headers))
 
     status, headers, rest, closed = raw_exchange(
         port, f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\n{host}\r\n".encode())

@@ -14,6 +14,8 @@ servers take --protocol NAME (repeatable, preferred first):
   request offering nothing gets a 101 without Sec-WebSocket-Protocol.
 - chat_server --protocol chat: a Node ws client offering [chat] connects and
   hears its own message as "Server: ...".
+- without --protocol, the client's first offer is named whatever its length
+  (255, 256 and 4000 characters, Node ws).
 - a --protocol that is not a token is refused at startup (exit 2).
 """
 
@@ -100,6 +102,16 @@ def body(checks):
     r = node_client(plain_chat.url("/"), ["chat"], "hey")
     checks.check(r.get("protocol") == "chat" and r.get("reply") == "Server: hey",
                  "chat_server without --protocol: Node ws offering [chat] connects and hears itself", repr(r))
+    # A token has no length limit but the head's: a first offer of 256 and
+    # more characters was once answered with no subprotocol, which Node ws
+    # refuses.
+    for server, name in ((plain_echo, "echo_server"), (plain_chat, "chat_server")):
+        for length in (255, 256, 4000):
+            long_name = ("p%d-" % length + "x" * length)[:length]
+            r = node_client(server.url("/"), [long_name, "chat"], "long")
+            checks.check(r.get("protocol") == long_name and r.get("reply") in ("long", "Server: long"),
+                         f"{name} without --protocol: a {length}-character first offer is named in the 101",
+                         repr(r)[:300])
 
     bad = subprocess.run([echo_bin, "--port", "0", "--protocol", "a b"], capture_output=True,
                          text=True, timeout=10)

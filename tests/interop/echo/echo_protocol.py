@@ -254,6 +254,24 @@ def raw_handshake(port, request):
         sock.close()
 
 
+def read_until_eof(port, request, timeout=10):
+    sock = h.connect(port)
+    data = b""
+    try:
+        sock.sendall(request)
+        sock.settimeout(timeout)
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, TimeoutError, OSError):
+        pass
+    finally:
+        sock.close()
+    return data
+
+
 def handshakes(checks, server):
     """RFC 6455 section 4.2 from the server's side, request by request."""
     port = server.port
@@ -305,7 +323,94 @@ def handshakes(checks, server):
                  "HTTP/1.0 upgrade request -> refused (4xx or 505)", repr(r))
     r = raw_handshake(port, request(X_Big="b" * 9000))
     checks.check(r is not None and r.status == 431, "request head over 8 KiB -> 431", repr(r))
+    # RFC 9110 section 9.3.2: the answer to HEAD has no content (echo_server
+    # serves no page, so it refuses HEAD, with or without the upgrade's
+    # headers, but still with a head only; chat_server answers its page's).
+    plain_head = f"HEAD / HTTP/1.1\r\nHost: {h.HOST}:{port}\r\n\r\n".encode()
+    for req, what in ((request(method="HEAD"), "HEAD with the upgrade's headers"),
+                      (plain_head, "HEAD without them")):
+        data = read_until_eof(port, req)
+        head, blank, rest = data.partition(b"\r\n\r\n")
+        checks.check(head.startswith(b"HTTP/1.1 ") and b" 101 " not in head[:13] and blank and rest == b"",
+                     f"{what} -> an HTTP answer, not an upgrade, with no content after its head",
+                     repr(data[:300]))
     checks.check(server.alive(), "server alive after the handshake cases")
+
+
+def close_after_big(checks, server):
+    """A client that sends a big message and its close frame at once, then
+    reads steadily but slowly, gets the whole echo and then the close reply
+    (RFC 6455 section 5.5.1: the server sends what it has before its close
+    frame), though that takes longer than echo_server's 2 s bound for a
+    peer that stopped reading; a peer that does stop reading is still
+    dropped."""
+    # More than the kernel buffers on both sides hold (4 MiB at most by
+    # default), so that most of it waits in the server's own queue.
+    size, rate = 14 * 1024 * 1024, 3 * 1024 * 1024
+    msg = bytes(range(256)) * (size // 256)
+    c = h.RawClient(server.port, rcvbuf=64 * 1024)
+    c.send(encode_frame(OP_BINARY, msg) + encode_frame(OP_CLOSE, h.close_payload(1000, b"done")))
+    got, end = bytearray(), "eof"
+    c.sock.settimeout(h.slow(10))
+    start = time.monotonic()
+    while True:
+        try:
+            chunk = c.sock.recv(16384)
+        except ConnectionResetError:
+            end = "reset"
+            break
+        except TimeoutError:
+            end = "timeout"
+            break
+        if not chunk:
+            break
+        got += chunk
+        time.sleep(len(chunk) / rate)
+    took = time.monotonic() - start
+    echo_header = 10  # 127 and a 64-bit length
+    checks.check(bytes(got[echo_header:echo_header + size]) == msg,
+                 f"closing right after a {size}-byte message, read at {rate} B/s: the whole echo arrives",
+                 f"{len(got)} bytes in {took:.1f} s, ended by {end}")
+    checks.check(bytes(got[echo_header + size:echo_header + size + 4]) == b"\x88\x02\x03\xe8" and end == "eof",
+                 "... then the close reply 1000, then TCP close", repr(bytes(got[echo_header + size:][:16])) + end)
+    checks.check(took > 2.5, "... which took longer than the 2 s bound for a stalled peer",
+                 f"{took:.1f} s")
+    c.close()
+
+    c = h.RawClient(server.port, rcvbuf=64 * 1024)
+    peer = "[%s:%d]" % c.sock.getsockname()[:2]
+    c.send(encode_frame(OP_BINARY, msg) + encode_frame(OP_CLOSE, h.close_payload(1000)))
+    deadline = time.monotonic() + h.slow(10)
+    dropped = False
+    while not dropped and time.monotonic() < deadline:
+        time.sleep(0.2)
+        dropped = any(peer in line and "could not send the last bytes in time" in line
+                      for line in list(server.stderr_lines))
+    checks.check(dropped, "a peer that closes and then reads nothing is dropped (2 s after its last read)")
+    c.close()
+
+
+def log_injection(checks, server):
+    """A close reason is any UTF-8 the peer likes; in echo_server's log (one
+    line per event) it must neither forge a line nor reach a terminal as an
+    escape sequence."""
+    forged = "2099-01-01T00:00:00.000Z [10.9.8.7:4444] connected: WebSocket /admin"
+    reason = ("x\n" + forged + "\x1b[2J\u009b").encode()
+    c = h.RawClient(server.port)
+    c.send_frame(OP_CLOSE, h.close_payload(1000, reason))
+    close, _ = c.reader.read_until_close(10)
+    c.close()
+    checks.check(close is not None and close.close_code() == 1000,
+                 "close with newline and escape characters in its reason is answered 1000", repr(close))
+    deadline = time.monotonic() + h.slow(5)
+    logged = []
+    while not logged and time.monotonic() < deadline:
+        time.sleep(0.1)
+        logged = [line for line in list(server.stderr_lines) if "10.9.8.7" in line]
+    checks.check(len(logged) == 1 and not logged[0].startswith("2099")
+                 and "\\x0a2099" in logged[0] and "\\x1b[2J" in logged[0] and "\\xc2\\x9b" in logged[0]
+                 and "\x1b" not in logged[0],
+                 "the reason is logged on its own line with its control characters as \\xHH", repr(logged))
 
 
 def default_limit(checks, server):
@@ -379,6 +484,8 @@ def main():
         cases(checks, server)
         handshakes(checks, server)
         stream_cases(checks, server)
+        close_after_big(checks, server)
+        log_injection(checks, server)
         default_limit(checks, server)
         checks.check(server.alive(), "echo_server still running after every case")
         server.kill()
