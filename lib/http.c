@@ -50,9 +50,10 @@ static int scan_head(const char *buf, size_t len, size_t from, size_t limit, enu
 
     for (size_t i = from; i < end; i++) {
         unsigned char c = b[i];
-        if (i == 0) {
+        if (i == 0 && c != '\n') {
             /* Fail at once on something that is not HTTP at all (a TLS
-             * ClientHello, binary junk) instead of waiting for a blank line. */
+             * ClientHello, binary junk) instead of waiting for a blank line.
+             * A line feed is left to the line rules below: a bare LF. */
             if (kind == HEAD_REQUEST && !ws_is_tchar(c))
                 return c == 0 ? WS_E_HTTP_NUL : WS_E_HTTP_SYNTAX;
             if (kind == HEAD_RESPONSE && c != 'H')

@@ -7,6 +7,8 @@
  */
 #include "url.h"
 
+#include <string.h>
+
 #include "token.h"
 
 uint16_t ws_url_default_port(bool secure)
@@ -63,46 +65,63 @@ static bool scheme_is(const char *url, size_t len, const char *scheme, size_t sc
     return len >= scheme_len && ws_ascii_ieq(url, scheme_len, scheme, scheme_len);
 }
 
-/* IPv6address of RFC 3986 section 3.2.2, loosely: hex digits, colons and
- * an IPv4 tail; 2 to 7 colons, at most one "::"; every group 1-4 hex
- * digits. Zone identifiers are not supported. */
+/* dec-octet "." dec-octet "." dec-octet "." dec-octet (RFC 3986 section
+ * 3.2.2): 0-255, no leading zeros. */
+static bool ipv4_valid(const char *s, size_t len)
+{
+    size_t octets = 0, i = 0;
+    while (octets < 4) {
+        size_t start = i;
+        unsigned value = 0;
+        while (i < len && is_digit((unsigned char)s[i]) && i - start < 3)
+            value = value * 10 + (unsigned)(s[i++] - '0');
+        if (i == start || value > 255 || (s[start] == '0' && i - start > 1))
+            return false;
+        if (++octets < 4 && (i >= len || s[i++] != '.'))
+            return false;
+    }
+    return i == len;
+}
+
+/* The number of 16-bit pieces in s, a list of h16 separated by single
+ * colons ("" has none); -1 if it is not one. When it ends the address, its
+ * last element may be an IPv4 address, two pieces. */
+static int ipv6_pieces(const char *s, size_t len, bool ends_address)
+{
+    if (len == 0)
+        return 0;
+    int pieces = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && s[i] != ':')
+            continue;
+        size_t n = i - start;
+        if (i == len && ends_address && memchr(s + start, '.', n))
+            return ipv4_valid(s + start, n) ? pieces + 2 : -1;
+        if (n < 1 || n > 4)
+            return -1;
+        for (size_t k = start; k < i; k++)
+            if (!is_hex((unsigned char)s[k]))
+                return -1;
+        pieces++;
+        start = i + 1;
+    }
+    return pieces;
+}
+
+/* IPv6address of RFC 3986 section 3.2.2: eight pieces, or fewer around
+ * one "::" that stands for the missing ones (at least one), the last two
+ * possibly an IPv4 address. Zone identifiers are not supported. */
 static bool ipv6_valid(const char *s, size_t len)
 {
-    size_t colons = 0, group = 0;
-    bool double_colon = false, dotted = false;
-    if (len < 2)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == ':') {
-            if (dotted)
-                return false;
-            if (i + 1 < len && s[i + 1] == ':') {
-                if (double_colon)
-                    return false;
-                double_colon = true;
-            } else if (group == 0 && !(i > 0 && s[i - 1] == ':')) {
-                return false; /* a single ':' opening the address */
-            }
-            colons++;
-            group = 0;
-        } else if (c == '.') {
-            dotted = true;
-            group = 0;
-        } else if (is_hex(c)) {
-            if (dotted && !is_digit(c))
-                return false;
-            if (++group > 4)
-                return false;
-        } else {
-            return false;
-        }
-    }
-    if (s[len - 1] == ':' && !(len >= 2 && s[len - 2] == ':'))
-        return false;
-    if (colons < 2 || colons > 7)
-        return false;
-    return double_colon || colons == 7 || (dotted && colons == 6);
+    size_t gap = 0;
+    while (gap + 1 < len && !(s[gap] == ':' && s[gap + 1] == ':'))
+        gap++;
+    if (gap + 1 >= len)
+        return ipv6_pieces(s, len, true) == 8;
+    int before = ipv6_pieces(s, gap, false);
+    int after = ipv6_pieces(s + gap + 2, len - gap - 2, true);
+    return before >= 0 && after >= 0 && before + after <= 7;
 }
 
 ws_status ws_url_parse(const char *url, size_t len, ws_url *out)

@@ -122,6 +122,8 @@ static const struct {
     {"bare CR ending a line", "GET / HTTP/1.1\r\nHost: a\r\r\n\r\n", 0, WS_E_HTTP_BARE_CR},
     {"bare LF line end", "GET / HTTP/1.1\nHost: a\r\n\r\n", 0, WS_E_HTTP_BARE_LF},
     {"bare LF blank line", "GET / HTTP/1.1\r\nHost: a\r\n\n", 0, WS_E_HTTP_BARE_LF},
+    {"bare LF before the request line", "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, WS_E_HTTP_BARE_LF},
+    {"bare LF after an empty line", "\r\n\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, WS_E_HTTP_BARE_LF},
     {"obs-fold with space", "GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", 0, WS_E_HTTP_OBS_FOLD},
     {"obs-fold with tab", "GET / HTTP/1.1\r\nX: a\r\n\tb\r\n\r\n", 0, WS_E_HTTP_OBS_FOLD},
     {"space before first field", "GET / HTTP/1.1\r\n Host: a\r\n\r\n", 0, WS_E_HTTP_OBS_FOLD},
@@ -136,7 +138,6 @@ static const struct {
     {"HTTP/0.9 style", "GET /\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"method not a token", "G(T / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"bare CR before the request line", "\r\rGET / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_BARE_CR},
-    {"bare LF before the request line", "\nGET / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"space before the request line", "\r\n GET / HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"non-ASCII target", "GET /\xc3\xa9 HTTP/1.1\r\n\r\n", 0, WS_E_HTTP_SYNTAX},
     {"HTTP/2.0", "GET / HTTP/2.0\r\n\r\n", 0, WS_E_HTTP_VERSION},
@@ -492,6 +493,7 @@ static void test_responses(void **state)
         {"HTTP/1.1 101 X\r\nUp grade: websocket\r\n\r\n", WS_E_HTTP_HEADER_NAME, NULL},
         {"HTTP/1.1 101 X\r\nA: b\r\n c\r\n\r\n", WS_E_HTTP_OBS_FOLD, NULL},
         {"HTTP/1.1 101 X\nA: b\r\n\r\n", WS_E_HTTP_BARE_LF, NULL},
+        {"\nHTTP/1.1 101 X\r\n\r\n", WS_E_HTTP_BARE_LF, NULL},
         {"HTTP/1.1 101 X\r\nA: b\rc\r\n\r\n", WS_E_HTTP_BARE_CR, NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

@@ -2,6 +2,8 @@
  * refused with which status; every input from a guard-page copy. */
 #include "testutil.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 static const struct {
@@ -31,6 +33,14 @@ static const struct {
     {"wss://[2001:db8::7]/", true, "2001:db8::7", true, 443, false, "/", NULL},
     {"ws://[1:2:3:4:5:6:7:8]/", false, "1:2:3:4:5:6:7:8", true, 80, false, "/", NULL},
     {"ws://[::ffff:192.0.2.1]/", false, "::ffff:192.0.2.1", true, 80, false, "/", NULL},
+    /* RFC 3986 section 3.2.2: "::" may stand for a single piece, at
+     * either end too. */
+    {"ws://[::1:2:3:4:5:6:7]/", false, "::1:2:3:4:5:6:7", true, 80, false, "/", NULL},
+    {"ws://[1:2:3:4:5:6:7::]/", false, "1:2:3:4:5:6:7::", true, 80, false, "/", NULL},
+    {"ws://[1:2:3::5:6:7:8]/", false, "1:2:3::5:6:7:8", true, 80, false, "/", NULL},
+    {"ws://[::]/", false, "::", true, 80, false, "/", NULL},
+    {"ws://[1:2:3:4:5:6:255.0.10.0]/", false, "1:2:3:4:5:6:255.0.10.0", true, 80, false, "/", NULL},
+    {"ws://[::1.2.3.4]/", false, "::1.2.3.4", true, 80, false, "/", NULL},
     {"ws://h?q=1", false, "h", false, 80, false, "?q=1", NULL},
     {"ws://h/a/b;c=d@e:f?g/h?i", false, "h", false, 80, false, "/a/b;c=d@e:f?g/h?i", NULL},
     {"ws://my-host.example_x~/", false, "my-host.example_x~", false, 80, false, "/", NULL},
@@ -98,6 +108,22 @@ static const struct {
     {"ws://[12345::]/", WS_E_URL_HOST},
     {"ws://[g::1]/", WS_E_URL_HOST},
     {"ws://[fe80::1%25eth0]/", WS_E_URL_HOST},
+    {"ws://[1:2:3:4:5:6:7]/", WS_E_URL_HOST},
+    {"ws://[1:2:3:4:5:6:7:8:9]/", WS_E_URL_HOST},
+    {"ws://[::1:2:3:4:5:6:7:8]/", WS_E_URL_HOST},
+    {"ws://[1:2:3:4:5:6:7:8::]/", WS_E_URL_HOST},
+    {"ws://[1:2:3:4::5:6:7:8]/", WS_E_URL_HOST},
+    {"ws://[1:::2]/", WS_E_URL_HOST},
+    {"ws://[:1::2]/", WS_E_URL_HOST},
+    {"ws://[1::2:]/", WS_E_URL_HOST},
+    {"ws://[1:2:3:4:5:6:7:1.2.3.4]/", WS_E_URL_HOST},
+    {"ws://[1.2.3.4::]/", WS_E_URL_HOST},
+    {"ws://[::1.2.3]/", WS_E_URL_HOST},
+    {"ws://[::1.2.3.4.5]/", WS_E_URL_HOST},
+    {"ws://[::1.2.3.256]/", WS_E_URL_HOST},
+    {"ws://[::01.2.3.4]/", WS_E_URL_HOST},
+    {"ws://[::1..3.4]/", WS_E_URL_HOST},
+    {"ws://[::1.2.3.4:5]/", WS_E_URL_HOST},
     {"ws://a]b/", WS_E_URL_HOST},
     {"ws://h:0/", WS_E_URL_PORT},
     {"ws://h:65536/", WS_E_URL_PORT},
@@ -142,11 +168,61 @@ static void test_bad_urls(void **state)
     assert_int_equal(ws_url_parse(NULL, 0, &u), WS_E_URL_SCHEME);
 }
 
+/* Bracketed hosts against the C library's own IPv6 parser: every string of
+ * up to ten pieces from a small alphabet (hex groups of 1-5 digits, empty
+ * groups, IPv4 tails good and bad) is accepted by ws_url_parse exactly when
+ * inet_pton(AF_INET6) accepts it (glibc follows RFC 4291 section 2.2, the
+ * grammar RFC 3986 section 3.2.2 spells out). */
+static uint32_t lcg_next(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return (uint32_t)(*state >> 33);
+}
+
+static void test_ipv6_hosts_match_inet_pton(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"", "0", "1", "ab", "fff", "ffff", "12345", "g",
+                                         "1.2.3.4", "255.255.255.255", "1.2.3", "01.2.3.4",
+                                         "256.1.1.1", "1.2.3.4.5"};
+    const size_t npieces = sizeof pieces / sizeof pieces[0];
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    unsigned accepted = 0, checked = 0;
+    for (int round = 0; round < 200000; round++) {
+        char host[128] = "";
+        size_t n = 0;
+        int count = 2 + (int)(lcg_next(&seed) % 9);
+        for (int i = 0; i < count; i++) {
+            /* Mostly short hex groups (pieces 1-5) and some empty ones
+             * ("::"), so that valid addresses are common. */
+            uint32_t r = lcg_next(&seed), pick = r % 8;
+            const char *p = pieces[pick == 0 ? 0 : pick == 1 ? (r / 8) % npieces : 1 + (r / 8) % 5];
+            n += (size_t)snprintf(host + n, sizeof host - n, "%s%s", i ? ":" : "", p);
+        }
+        char url[160];
+        int len = snprintf(url, sizeof url, "ws://[%s]/", host);
+        struct in6_addr addr;
+        bool want = inet_pton(AF_INET6, host, &addr) == 1;
+        ws_url u;
+        ws_status st = ws_url_parse(url, (size_t)len, &u);
+        if ((st == WS_OK) != want)
+            fail_msg("\"%s\": ws_url_parse %s, inet_pton %s", url, ws_status_name(st),
+                     want ? "accepts" : "rejects");
+        accepted += want;
+        checked++;
+    }
+    /* The generator must reach both sides, or the comparison says little. */
+    assert_true(accepted > checked / 20);
+    assert_true(accepted < checked - checked / 20);
+    print_message("%u of %u hosts valid\n", accepted, checked);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_good_urls),
         cmocka_unit_test(test_bad_urls),
+        cmocka_unit_test(test_ipv6_hosts_match_inet_pton),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
