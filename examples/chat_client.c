@@ -19,7 +19,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 #include "cli.h"
 #include "log.h"
 #include "loop.h"
+#include "sendq.h"
 #include "ws_client.h"
 
 /* Exit statuses, documented in --help and docs/examples.md. */
@@ -44,6 +47,9 @@ enum {
 #define STDIN_CHUNK (64u * 1024u)
 #define MAX_PROTOCOLS 32
 #define MAX_EXECUTE 64
+/* Received messages waiting for a slow stdout (a pipe into a pager): past
+ * this much, the socket is not read until stdout takes some. */
+#define STDOUT_PAUSE_BYTES (1024u * 1024u)
 
 typedef struct options {
     const char *url;
@@ -84,9 +90,19 @@ typedef struct app {
     bool line_skipping; /* the current line is over --max-message: drop it to its end */
     uint64_t line_no;
 
+    /* A pipe or socket on stdout is written without blocking, from a queue,
+     * so that a reader that stops (a pager) cannot stall the loop: signals,
+     * timers and the close handshake go on. A terminal or file is written
+     * directly; its O_NONBLOCK would be shared with the shell. */
+    bool stdout_async;
+    int stdout_flags; /* fcntl flags to restore at exit */
+    sendq out;
+    loop_io stdout_io;
+
     bool we_closed;  /* we started the close handshake */
     bool timed_out;  /* the close wait ran out */
     bool stdout_dead;
+    bool output_dropped; /* interrupted while stdout was not taking output */
     bool done; /* the outcome is known; the loop stops */
     uint64_t pings_sent;
     int exit_code; /* set when the outcome is decided early; -1 until then */
@@ -158,36 +174,101 @@ static const char *close_code_name(unsigned code)
 
 /* ---------------------------------------------------------------- output */
 
+static void stdout_failed(app *a)
+{
+    complain("cannot write to stdout: %s; closing", strerror(errno));
+    a->stdout_dead = true;
+    sendq_free(&a->out);
+    a->we_closed = true;
+    client_close(&a->conn, WS_CLOSE_GOING_AWAY, NULL, 0);
+}
+
+/* Write iov's bytes to stdout as far as it takes them without blocking
+ * when stdout is async (all of them otherwise). Returns the bytes written,
+ * or -1 with errno. */
+static ssize_t write_stdout(app *a, struct iovec *iov, int n)
+{
+    size_t total = 0;
+    int idx = 0;
+    while (idx < n) {
+        ssize_t w = writev(STDOUT_FILENO, iov + idx, n - idx);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if (a->stdout_async && (errno == EAGAIN || errno == EWOULDBLOCK))
+                break;
+            return -1;
+        }
+        total += (size_t)w;
+        while (idx < n && (size_t)w >= iov[idx].iov_len) {
+            w -= (ssize_t)iov[idx].iov_len;
+            idx++;
+        }
+        if (idx < n) {
+            iov[idx].iov_base = (char *)iov[idx].iov_base + w;
+            iov[idx].iov_len -= (size_t)w;
+        }
+    }
+    return (ssize_t)total;
+}
+
 static void print_message(app *a, const uint8_t *data, size_t len)
 {
-    if (a->stdout_dead)
+    if (a->stdout_dead || a->output_dropped)
         return;
     /* Text and binary alike: the bytes as they came, then a newline. One
      * writev keeps a message and its newline together. */
     struct iovec iov[2] = {{(void *)data, len}, {"\n", 1}};
-    size_t left = len + 1;
-    int idx = 0;
-    while (left > 0) {
-        ssize_t n = writev(STDOUT_FILENO, iov + idx, 2 - idx);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            complain("cannot write to stdout: %s; closing", strerror(errno));
-            a->stdout_dead = true;
-            a->we_closed = true;
-            client_close(&a->conn, WS_CLOSE_GOING_AWAY, NULL, 0);
+    size_t written = 0;
+    if (sendq_empty(&a->out)) {
+        ssize_t w = write_stdout(a, iov, 2);
+        if (w < 0) {
+            stdout_failed(a);
             return;
         }
-        left -= (size_t)n;
-        while (idx < 2 && (size_t)n >= iov[idx].iov_len) {
-            n -= (ssize_t)iov[idx].iov_len;
-            idx++;
-        }
-        if (idx < 2) {
-            iov[idx].iov_base = (char *)iov[idx].iov_base + n;
-            iov[idx].iov_len -= (size_t)n;
-        }
+        written = (size_t)w;
     }
+    if (written == len + 1)
+        return;
+    /* The rest waits for stdout in order, behind what already waits. */
+    sbuf *b = sbuf_new(len + 1 - written);
+    if (b) {
+        size_t from_data = written < len ? len - written : 0;
+        memcpy(b->data, data + (len - from_data), from_data);
+        b->data[from_data] = '\n';
+    }
+    if (!b || sendq_push(&a->out, b) < 0) {
+        errno = ENOMEM;
+        stdout_failed(a);
+    }
+    sbuf_unref(b);
+}
+
+static void on_stdout_writable(loop_io *io, void *arg);
+
+/* Make a pipe or socket on stdout non-blocking (see app.stdout_async). */
+static void stdout_setup(app *a)
+{
+    struct stat st;
+    if (fstat(STDOUT_FILENO, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+        return;
+    int flags = fcntl(STDOUT_FILENO, F_GETFL);
+    if (flags < 0 || fcntl(STDOUT_FILENO, F_SETFL, flags | O_NONBLOCK) < 0)
+        return;
+    a->stdout_flags = flags;
+    a->stdout_async = true;
+    loop_io_init(&a->stdout_io, a->loop, STDOUT_FILENO, NULL, on_stdout_writable, a);
+}
+
+/* What is still queued is given up (the reader is gone, or a second signal
+ * said quit), and stdout is left as it was found. */
+static void stdout_restore(app *a)
+{
+    if (!a->stdout_async)
+        return;
+    loop_io_stop(&a->stdout_io);
+    sendq_free(&a->out);
+    fcntl(STDOUT_FILENO, F_SETFL, a->stdout_flags);
 }
 
 static void on_event(const client_event *ev, void *arg)
@@ -421,9 +502,18 @@ static void finish(app *a)
 static void update(app *a)
 {
     client_state_kind st = client_state(&a->conn);
-    if (st != CLIENT_OPEN && !loop_timer_active(&a->close_timer) && !a->timed_out)
-        loop_timer_start(&a->close_timer, CLOSE_WAIT_MS);
-    if (st == CLIENT_DONE && (client_queued(&a->conn) == 0 || a->conn.peer_eof || a->timed_out)) {
+    bool stdout_behind = a->out.bytes >= STDOUT_PAUSE_BYTES;
+    /* The close wait bounds the server: while stdout holds us from reading
+     * its answer, it is not late, and the wait starts again after. */
+    if (st != CLIENT_OPEN && !a->timed_out) {
+        if (stdout_behind)
+            loop_timer_stop(&a->close_timer);
+        else if (!loop_timer_active(&a->close_timer))
+            loop_timer_start(&a->close_timer, CLOSE_WAIT_MS);
+    }
+    /* Done once the connection is, and what it brought is printed. */
+    if (st == CLIENT_DONE && (client_queued(&a->conn) == 0 || a->conn.peer_eof || a->timed_out) &&
+        sendq_empty(&a->out)) {
         finish(a);
         return;
     }
@@ -451,11 +541,13 @@ static void update(app *a)
     }
 
     unsigned sock = 0;
-    if (!a->conn.peer_eof)
+    if (!a->conn.peer_eof && !stdout_behind)
         sock |= LOOP_READ;
     if (client_wants_write(&a->conn))
         sock |= LOOP_WRITE;
     loop_io_set(&a->sock_io, sock);
+    if (a->stdout_async)
+        loop_io_set(&a->stdout_io, sendq_empty(&a->out) ? 0 : LOOP_WRITE);
 }
 
 static void on_sock_read(loop_io *io, void *arg)
@@ -466,6 +558,16 @@ static void on_sock_read(loop_io *io, void *arg)
     /* Answer right away (pongs, the close echo) rather than waiting for
      * the next round of the loop. */
     client_state(&a->conn);
+    client_flush(&a->conn);
+    update(a);
+}
+
+static void on_stdout_writable(loop_io *io, void *arg)
+{
+    (void)io;
+    app *a = arg;
+    if (sendq_flush(&a->out, STDOUT_FILENO) < 0)
+        stdout_failed(a);
     client_flush(&a->conn);
     update(a);
 }
@@ -536,6 +638,13 @@ static void on_signal(loop *l, int signo, void *arg)
     app *a = arg;
     if (client_state(&a->conn) == CLIENT_OPEN) {
         say(a, "%s: closing (again to quit at once)", signo == SIGINT ? "interrupted" : "terminated");
+        /* A reader that stopped taking output must not hold up the close:
+         * what it has not taken is given up. */
+        if (!sendq_empty(&a->out)) {
+            say(a, "dropping %zu bytes of output that stdout has not taken", a->out.bytes);
+            sendq_free(&a->out);
+            a->output_dropped = true;
+        }
         start_close(a, signo == SIGINT ? WS_CLOSE_NORMAL : WS_CLOSE_GOING_AWAY, NULL, 0);
         client_flush(&a->conn);
         update(a);
@@ -622,6 +731,14 @@ static bool add_header(char **headers, size_t *len, const char *arg, char *why, 
                  (int)name_len, arg);
         return false;
     }
+    /* RFC 9110 section 5.5: visible characters, spaces and tabs only. */
+    for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
+        if ((*v < 0x20 && *v != '\t') || *v == 0x7F) {
+            snprintf(why, why_cap, "-H %.*s: a header value cannot contain control characters",
+                     (int)name_len, arg);
+            return false;
+        }
+    }
     size_t add = name_len + 2 + strlen(value) + 2;
     char *p = realloc(*headers, *len + add + 1);
     if (!p) {
@@ -631,6 +748,29 @@ static bool add_header(char **headers, size_t *len, const char *arg, char *why, 
     *len += (size_t)sprintf(p + *len, "%.*s: %s\r\n", (int)name_len, arg, value);
     *headers = p;
     return true;
+}
+
+/* Whether path is a readable file with a PEM certificate in it, so that a
+ * wrong --cacert (a key, /etc/passwd) is a usage error before connecting
+ * rather than a TLS failure after. why: the reason when it is not. */
+static bool has_pem_certificate(const char *path, char *why, size_t why_cap)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(why, why_cap, "%s", strerror(errno));
+        return false;
+    }
+    /* "-----BEGIN CERTIFICATE-----" or "-----BEGIN TRUSTED CERTIFICATE-----",
+     * at the start of a line. */
+    char line[256];
+    bool found = false;
+    for (int lines = 0; !found && lines < 1000000 && fgets(line, sizeof line, f); lines++)
+        found = strncmp(line, "-----BEGIN CERTIFICATE-----", 27) == 0 ||
+                strncmp(line, "-----BEGIN TRUSTED CERTIFICATE-----", 35) == 0;
+    fclose(f);
+    if (!found)
+        snprintf(why, why_cap, "no PEM certificate (\"-----BEGIN CERTIFICATE-----\") in it");
+    return found;
 }
 
 /* Returns -1 to go on, else an exit status. */
@@ -668,8 +808,8 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
     while ((ch = getopt_long(argc, argv, "H:bqvhw:s:o:c:x:kn", longopts, NULL)) != -1) {
         switch (ch) {
         case OPT_CACERT:
-            if (access(optarg, R_OK) != 0) {
-                complain("--cacert %s: %s", optarg, strerror(errno));
+            if (!has_pem_certificate(optarg, why, sizeof why)) {
+                complain("--cacert %s: %s", optarg, why);
                 return EXIT_USAGE;
             }
             o->ca_file = optarg;
@@ -779,9 +919,16 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
     }
     o->url = connect_url ? connect_url : argv[optind];
     for (size_t i = 0; i < o->num_execute; i++) {
-        if (strlen(o->execute[i]) > o->max_message) {
+        size_t len = strlen(o->execute[i]);
+        if (len > o->max_message) {
             complain("-x message %zu is longer than %" PRIu64 " bytes (--max-message)", i + 1,
                      o->max_message);
+            return EXIT_USAGE;
+        }
+        /* A text message must be UTF-8 (RFC 6455 section 5.6); refused
+         * here, not after connecting with nothing sent and exit 0. */
+        if (!o->binary && ws_utf8_validate((const uint8_t *)o->execute[i], len) != WS_OK) {
+            complain("-x message %zu is not valid UTF-8 (--binary sends any bytes)", i + 1);
             return EXIT_USAGE;
         }
     }
@@ -877,6 +1024,8 @@ int main(int argc, char **argv)
     }
     loop_io_init(&a.sock_io, a.loop, a.conn.fd, on_sock_read, on_sock_write, &a);
     loop_io_init(&a.stdin_io, a.loop, STDIN_FILENO, on_stdin_ready, NULL, &a);
+    sendq_init(&a.out);
+    stdout_setup(&a);
     loop_timer_init(&a.stdin_timer, a.loop, on_stdin_timer, &a);
     loop_timer_init(&a.close_timer, a.loop, on_close_timer, &a);
     loop_timer_init(&a.ping_timer, a.loop, on_ping_timer, &a);
@@ -898,6 +1047,7 @@ int main(int argc, char **argv)
     int code = outcome(&a);
     loop_io_stop(&a.sock_io);
     loop_io_stop(&a.stdin_io);
+    stdout_restore(&a);
     loop_free(a.loop);
     client_free(&a.conn);
     bytebuf_free(&a.line);

@@ -612,8 +612,10 @@ WS_API void ws_parser_set_options(ws_parser *p, unsigned options);
  * close frame with ws_status_close_code() of it (1002, 1007, 1009; see
  * ws_closing_fail) and stop parsing. After an error every call fails with
  * WS_E_PARSER_FAILED. After WS_EV_CLOSE the connection carries nothing more:
- * a call with len 0 returns 0 and WS_EV_NONE, a call with bytes fails with
- * WS_E_AFTER_CLOSE (close code 0: drop the bytes, nothing to send).
+ * a call with len 0 returns 0 and WS_EV_NONE, a call with bytes returns
+ * WS_E_AFTER_CLOSE (close code 0: drop the bytes, nothing to send), every
+ * time: the parser stays closed, not failed, however the bytes after the
+ * close were cut into reads.
  */
 WS_API ptrdiff_t ws_parser_next(ws_parser *p, uint8_t *buf, size_t len, ws_event *ev);
 

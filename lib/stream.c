@@ -373,7 +373,9 @@ static __attribute__((noinline)) ptrdiff_t next_event(ws_parser *p, uint8_t *buf
         case ST_FAILED:
             return WS_E_PARSER_FAILED;
         case ST_CLOSED:
-            return len == 0 ? 0 : fail(p, WS_E_AFTER_CLOSE);
+            /* Not a failure: the connection is over, and whatever else
+             * arrives is dropped, as often as the caller offers it. */
+            return len == 0 ? 0 : WS_E_AFTER_CLOSE;
         case ST_PAYLOAD: {
             if (pos == len)
                 return (ptrdiff_t)pos;

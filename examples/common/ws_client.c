@@ -385,16 +385,26 @@ static int handshake(client_conn *c, const ws_url *url, const client_config *cfg
     uint8_t nonce[16];
     fill_random(nonce, sizeof nonce);
     char key[WS_KEY_LEN + 1];
-    char request[8192];
-    int n = ws_handshake_write_request(url, &opts, nonce, key, request, sizeof request);
+    /* Room for whatever the user asked for (a long path, big cookies): the
+     * server says whether it takes a head that big (431), not we. */
+    size_t cap = 1024 + url->host_len + url->target_len +
+                 (cfg->origin ? strlen(cfg->origin) : 0) +
+                 (cfg->extra_headers ? strlen(cfg->extra_headers) : 0);
+    for (size_t i = 0; i < cfg->num_protocols; i++)
+        cap += strlen(cfg->protocols[i]) + 2;
+    char *request = malloc(cap);
+    int n = request ? ws_handshake_write_request(url, &opts, nonce, key, request, cap)
+                    : WS_E_BUFFER_TOO_SMALL;
     if (n < 0) {
-        snprintf(err, err_cap, "handshake failed: %s", ws_strerror(n));
+        free(request);
+        snprintf(err, err_cap, "handshake failed: %s", request ? ws_strerror(n) : "out of memory");
         return -1;
     }
     ws_http_header headers[CLIENT_MAX_RESPONSE_HEADERS];
     ws_http_response res;
     const int head_len = http_exchange(c, request, (size_t)n, timeout_ms, &res, headers,
                                        "handshake failed", "the server", err, err_cap);
+    free(request);
     if (head_len < 0)
         return -1;
 

@@ -44,7 +44,7 @@ if(TARGET chat_client)
   if(NOT ws_client_tls)
     list(APPEND once wss)
   endif()
-  foreach(case ${once} raw_frames raw_backpressure raw_ping_flood
+  foreach(case ${once} raw_frames raw_backpressure raw_ping_flood raw_stdout_stalled raw_after_close raw_big_request
                raw_close_unanswered raw_no_tcp_close raw_drop raw_masked raw_bad_utf8
                raw_bad_accept raw_unoffered_protocol)
     ws_add_python_interop(interop_client_${case} SCRIPT ${dir}/client_interop.py

@@ -13,6 +13,7 @@ import base64
 import json
 import hashlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -77,7 +78,9 @@ class Client:
     """chat_client as a child: bytes in, bytes out (drained by threads, so
     neither side blocks on a full pipe), exit status and timing."""
 
-    def __init__(self, binary, args, stdin_bytes=None):
+    def __init__(self, binary, args, stdin_bytes=None, hold_stdout=False):
+        """hold_stdout: stdout is not read until release_stdout(), like a
+        pager whose user went away."""
         self.argv = h.wrap_argv([binary, *args])
         print(f"info: run {' '.join(self.argv)}", flush=True)
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -85,7 +88,10 @@ class Client:
         self._out = bytearray()
         self._err = bytearray()
         self._cond = threading.Condition()
-        self._threads = [threading.Thread(target=self._drain, args=(self.proc.stdout, self._out)),
+        self._stdout_gate = threading.Event()
+        if not hold_stdout:
+            self._stdout_gate.set()
+        self._threads = [threading.Thread(target=self._drain, args=(self.proc.stdout, self._out, self._stdout_gate)),
                          threading.Thread(target=self._drain, args=(self.proc.stderr, self._err))]
         for t in self._threads:
             t.daemon = True
@@ -96,7 +102,9 @@ class Client:
             self.write(stdin_bytes)
             self.finish()
 
-    def _drain(self, stream, into):
+    def _drain(self, stream, into, gate=None):
+        if gate is not None:
+            gate.wait()
         while True:
             chunk = stream.read1(65536)
             with self._cond:
@@ -104,6 +112,9 @@ class Client:
                 self._cond.notify_all()
             if not chunk:
                 return
+
+    def release_stdout(self):
+        self._stdout_gate.set()
 
     def write(self, data):
         try:
@@ -139,6 +150,7 @@ class Client:
             self.proc.wait()
             killed = True
         self.elapsed = time.monotonic() - t_close
+        self.release_stdout()
         for t in self._threads:
             t.join(5)
         self.rc = self.proc.returncode
@@ -770,6 +782,7 @@ class RawServer:
                     return
                 head += chunk
             head, self.buf = head.split(b"\r\n\r\n", 1)
+            self.head_bytes = head
             key = next(line.split(b":", 1)[1].strip().decode()
                        for line in head.split(b"\r\n") if line.lower().startswith(b"sec-websocket-key:"))
             accept = h.accept_for(key) if self.accept_key else h.accept_for(h.new_key())
@@ -953,6 +966,59 @@ def case_raw_drop(checks, exe):
     checks.check("without a close frame (1006)" in client.stderr, "stderr says 1006")
 
 
+def case_raw_after_close(checks, exe):
+    """A server that sends more after its close frame (RFC 6455 section
+    5.5.1 says it must not), in the same TCP segment and again after the
+    client's answer: the extra bytes are dropped, and the exit status is
+    the close's, however they were cut into reads."""
+    for code, extra, want_rc in ((1000, h.OP_TEXT, 0), (1000, h.OP_PING, 0), (4000, h.OP_TEXT, 3)):
+        def script(srv):
+            srv.send(srv.handshake)
+            time.sleep(0.2)  # a read of its own, not the handshake's leftovers
+            srv.send(srv.frame(h.OP_CLOSE, h.close_payload(code)) + srv.frame(extra, b"late"))
+            srv.close_frame = srv.read_until(h.OP_CLOSE)
+            # More still, in a read of its own, then TCP closes.
+            srv.send(srv.frame(h.OP_CLOSE, h.close_payload(code)))
+            time.sleep(0.3)
+            srv.sock.close()
+
+        srv = RawServer(script)
+        client = Client(exe, [srv.url()])
+        exited = client.wait_exit(h.slow(10))
+        srv.finish(checks)
+        what = f"close {code} glued to a {'text' if extra == h.OP_TEXT else 'ping'} frame"
+        cf = getattr(srv, "close_frame", None)
+        checks.check(cf is not None and cf[1][:2] == code.to_bytes(2, "big"),
+                     f"{what}: the close is answered with {code}", f"{cf and cf[:2]}")
+        checks.check(exited and client.rc == want_rc, f"{what}: exit {want_rc}", f"exit {client.rc}")
+        checks.check(b"late" not in client.out and "protocol error" not in client.stderr,
+                     f"{what}: the late frame is dropped, no error reported",
+                     f"{client.out!r} {client.stderr[-200:]!r}")
+
+
+def case_raw_big_request(checks, exe):
+    """An upgrade request bigger than 8 KiB (a long path, a big cookie) is
+    sent whole: whether a head that big is welcome is the server's call."""
+    cookie, path = "c=" + "x" * 12000, "/" + "p" * 9000 + "?q=1"
+
+    def script(srv):
+        srv.request = srv.head_bytes
+        srv.send(srv.handshake + srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        srv.read_until(h.OP_CLOSE)
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, ["-q", "-H", f"Cookie: {cookie}", srv.url(path)])
+    exited = client.wait_exit(h.slow(10))
+    srv.finish(checks)
+    head = getattr(srv, "request", b"").decode("latin-1")
+    checks.check(head.startswith(f"GET {path} HTTP/1.1\r\n"), "the 9 KiB path is sent whole",
+                 repr(head[:80]))
+    checks.check(f"\r\nCookie: {cookie}\r\n" in head + "\r\n", "the 12 KiB cookie is sent whole",
+                 f"{len(head)} bytes of head")
+    checks.check(exited and client.rc == 0, "then the connection works (exit 0)", f"exit {client.rc}")
+
+
 def raw_violation(checks, exe, frame, want_code, what):
     def script(srv):
         srv.send(srv.handshake + frame)
@@ -1075,6 +1141,78 @@ def case_raw_backpressure(checks, exe):
     checks.check(client.rc == 0, "exit 0", f"exit {client.rc}")
 
 
+def case_raw_stdout_stalled(checks, exe):
+    """stdout is a pipe nobody reads (a pager whose user went away) while
+    the server sends 4 MiB: chat_client must still hear its signals, and
+    SIGTERM closes with 1001 within the close bound, giving up the output
+    stdout did not take. Then a reader that only starts after longer than
+    the close bound still gets every byte, and the close in between is not
+    counted as the server's delay (exit 0, not 4)."""
+    big = bytes(range(32, 127)) * (4 * 1024 * 1024 // 95)
+    sent = threading.Event()
+
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.send(srv.frame(h.OP_TEXT, big))
+        sent.set()
+        srv.close_frame = srv.read_until(h.OP_CLOSE, timeout=h.slow(20))
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1001)))
+        srv.eof(h.slow(5))
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, ["-q", srv.url()], hold_stdout=True)
+    checks.check(sent.wait(h.slow(10)), "the server sent its 4 MiB")
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    client.proc.send_signal(signal.SIGTERM)
+    exited = client.wait_exit(h.slow(CLOSE_BOUND + 2))
+    took = time.monotonic() - t0
+    srv.finish(checks)
+    cf = getattr(srv, "close_frame", None)
+    checks.check(cf is not None and cf[1][:2] == (1001).to_bytes(2, "big"),
+                 "stdout not read: SIGTERM still sends close 1001", f"{cf and cf[:2]}")
+    checks.check(exited and client.rc == 0, "... and chat_client exits 0 within the close bound",
+                 f"exit {client.rc} after {took:.1f} s")
+
+    # Twice: quits at once, however stuck stdout is.
+    sent2 = threading.Event()
+    srv = RawServer(lambda srv: (srv.send(srv.handshake), srv.send(srv.frame(h.OP_TEXT, big)),
+                                 sent2.set(), srv.eof(h.slow(10))))
+    client = Client(exe, ["-q", srv.url()], hold_stdout=True)
+    checks.check(sent2.wait(h.slow(10)), "the server sent its 4 MiB again")
+    time.sleep(0.5)
+    client.proc.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    client.proc.send_signal(signal.SIGINT)
+    exited = client.wait_exit(h.slow(2))
+    checks.check(exited and client.rc == 130, "stdout not read: a second Ctrl-C quits at once (exit 130)",
+                 f"exit {client.rc}")
+
+    # A slow reader: everything arrives, and the server's close while the
+    # reader was away is not a timeout.
+    def slow_script(srv):
+        srv.send(srv.handshake)
+        srv.send(srv.frame(h.OP_TEXT, big))
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        srv.close_frame = srv.read_until(h.OP_CLOSE, timeout=h.slow(20))
+        srv.eof(h.slow(5))
+        srv.sock.close()
+
+    srv = RawServer(slow_script)
+    client = Client(exe, ["-q", srv.url()], hold_stdout=True)
+    time.sleep(CLOSE_BOUND + 1)
+    client.release_stdout()
+    checks.check(client.wait_out(len(big) + 1, h.slow(20)) and client.out == big + b"\n",
+                 "a reader that starts after 4 s gets the whole 4 MiB message", f"{len(client.out)} bytes")
+    exited = client.wait_exit(h.slow(CLOSE_BOUND + 2))
+    srv.finish(checks)
+    cf = getattr(srv, "close_frame", None)
+    checks.check(cf is not None and cf[1][:2] == (1000).to_bytes(2, "big"),
+                 "... the server's close 1000 is answered", f"{cf and cf[:2]}")
+    checks.check(exited and client.rc == 0, "... and chat_client exits 0", f"exit {client.rc}")
+
+
 def case_raw_ping_flood(checks, exe):
     """A server that pings without reading the pongs: the queue of pongs
     must stay bounded (only the latest ping is owed an answer, RFC 6455
@@ -1159,6 +1297,9 @@ CASES = {
     "raw_frames": case_raw_frames,
     "raw_backpressure": case_raw_backpressure,
     "raw_ping_flood": case_raw_ping_flood,
+    "raw_stdout_stalled": case_raw_stdout_stalled,
+    "raw_after_close": case_raw_after_close,
+    "raw_big_request": case_raw_big_request,
     "raw_close_unanswered": case_raw_close_unanswered,
     "raw_no_tcp_close": case_raw_no_tcp_close,
     "raw_drop": case_raw_drop,
