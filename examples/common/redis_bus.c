@@ -55,7 +55,9 @@ typedef struct bus_link {
     loop_io io;
     loop_timer timer;
     bool ready;
-    bool outage_reported; /* one log line per outage, not one per retry */
+    bool outage_reported; /* one log line per outage (and cause), not one per retry */
+    char reported_why[160]; /* the cause last logged for this outage */
+    bool why_answered;      /* the cause at hand is Redis's own answer (link_refused) */
     bool auth_unneeded_reported;
     char why[160];        /* why we dropped the connection ourselves */
     resolve_req *resolving;
@@ -347,6 +349,7 @@ static void link_refused(bus_link *k, const char *command, const redisReply *r)
 {
     char why[sizeof k->why];
     snprintf(why, sizeof why, "%s answered: %.*s", command, (int)r->len, r->str);
+    k->why_answered = true;
     link_fail(k, why);
 }
 
@@ -371,6 +374,8 @@ static void on_writable(loop_io *io, void *arg)
 static void link_lost(bus_link *k, const char *why, bool was_ready)
 {
     redis_bus *b = k->bus;
+    bool answered = k->why_answered;
+    k->why_answered = false;
     if (b->closing)
         return;
     if (!was_ready && k->next_addr < k->num_addrs) {
@@ -391,6 +396,14 @@ static void link_lost(bus_link *k, const char *why, bool was_ready)
         log_msg("redis", "%s: %s:%u unavailable (%s); local delivery goes on, retrying "
                 "with backoff from %u ms up to %u s",
                 k->role, b->url.host, (unsigned)b->url.port, why, BACKOFF_FIRST_MS, BACKOFF_MAX_MS / 1000u);
+        snprintf(k->reported_why, sizeof k->reported_why, "%s", why);
+    } else if (answered && strncmp(why, k->reported_why, sizeof k->reported_why - 1) != 0) {
+        /* Redis back, but saying no (another password): the operator must
+         * see its words, not the first cause forever. A closed connection
+         * turning into a refused one is just the outage going on. */
+        log_msg("redis", "%s: %s:%u still unavailable, now: %s", k->role, b->url.host,
+                (unsigned)b->url.port, why);
+        snprintf(k->reported_why, sizeof k->reported_why, "%s", why);
     }
     loop_timer_start(&k->timer, with_jitter(b, k->backoff_ms));
     k->backoff_ms = k->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : k->backoff_ms * 2;

@@ -14,7 +14,12 @@ password, and chat_server instances with Python websockets clients:
      Redis's side (no restart), it joins the room within the backoff bound;
   3. no log line of any instance holds a password;
   4. against a Redis without a password, an instance with one in its URL
-     says so once and works.
+     says so once and works;
+  5. when the password changes on Redis's side while an instance runs
+     (its connections dropped, the next ones refused), its log names the
+     new cause in Redis's words (WRONGPASS), not only the first one
+     ("Server closed the connection"), and it rejoins once the password is
+     back.
 """
 
 import asyncio
@@ -30,7 +35,8 @@ import wsharness as h
 REQUIREPASS = "s3cr@t:x/1"
 ALICE_PASSWORD = "pa/ss@2"
 CAROL_PASSWORD = "later:3"
-SECRETS = [REQUIREPASS, ALICE_PASSWORD, CAROL_PASSWORD, "no-password-needed-4"]
+CHANGED_PASSWORD = "changed-5"
+SECRETS = [REQUIREPASS, ALICE_PASSWORD, CAROL_PASSWORD, "no-password-needed-4", CHANGED_PASSWORD]
 JOIN_BOUND_S = h.slow(12.0)   # backoff tops out at 5 s (+25% jitter), plus slack
 
 
@@ -154,6 +160,21 @@ async def scenario(checks, chat_server, redis_bin, tmp):
     checks.check(len(lines_with(d, "has no password set")) == 2,
                  "it says once per connection that Redis has no password",
                  "\n".join(d.stderr_lines))
+
+    # The password changes under a running instance.
+    reply = sc.redis_command(port, "CONFIG", "SET", "requirepass", CHANGED_PASSWORD,
+                             password=REQUIREPASS)
+    checks.check(reply == b"+OK", "CONFIG SET requirepass on the running Redis", repr(reply))
+    for kind in ("pubsub", "normal"):
+        sc.redis_command(port, "CLIENT", "KILL", "TYPE", kind, password=CHANGED_PASSWORD)
+    await sc.until(lambda: len(lines_with(a, "WRONGPASS")) >= 2, h.slow(6))
+    checks.check(len(lines_with(a, "WRONGPASS")) == 2,
+                 "password changed mid-run: the instance logs Redis's WRONGPASS for each connection",
+                 "\n".join(a.stderr_lines))
+    sc.redis_command(port, "CONFIG", "SET", "requirepass", REQUIREPASS, password=CHANGED_PASSWORD)
+    await sc.until(lambda: len(lines_with(a, "back on")) >= 2, JOIN_BOUND_S)
+    checks.check(len(lines_with(a, "back on")) == 2,
+                 "password restored: it rejoins without a restart", "\n".join(a.stderr_lines))
 
     servers = (a, b, c, d, e)
     leaked = [l for s in servers for l in s.stderr_lines + s.stdout_lines

@@ -141,6 +141,7 @@ http {{
 
     upstream chat {{
         least_conn;
+        zone chat 64k;
 {servers}
     }}
 
