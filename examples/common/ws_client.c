@@ -393,11 +393,14 @@ static int handshake(client_conn *c, const ws_url *url, const client_config *cfg
     for (size_t i = 0; i < cfg->num_protocols; i++)
         cap += strlen(cfg->protocols[i]) + 2;
     char *request = malloc(cap);
-    int n = request ? ws_handshake_write_request(url, &opts, nonce, key, request, cap)
-                    : WS_E_BUFFER_TOO_SMALL;
+    if (!request) {
+        snprintf(err, err_cap, "handshake failed: out of memory");
+        return -1;
+    }
+    int n = ws_handshake_write_request(url, &opts, nonce, key, request, cap);
     if (n < 0) {
         free(request);
-        snprintf(err, err_cap, "handshake failed: %s", request ? ws_strerror(n) : "out of memory");
+        snprintf(err, err_cap, "handshake failed: %s", ws_strerror(n));
         return -1;
     }
     ws_http_header headers[CLIENT_MAX_RESPONSE_HEADERS];
