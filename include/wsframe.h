@@ -194,7 +194,7 @@ WS_API const char *ws_status_name(int status);
 WS_API uint16_t ws_status_close_code(int status);
 
 /* The HTTP status code a server answers a handshake failure with (400, 403,
- * 405, 426, 431, 505). 0 when the status is not a handshake error. */
+ * 405, 414, 426, 431, 505). 0 when the status is not a handshake error. */
 WS_API int ws_status_http_code(int status);
 
 /* ------------------------------------------------------------------------
@@ -1049,6 +1049,10 @@ WS_API bool ws_http_has_token(const ws_http_header *headers, size_t num_headers,
  *                body is NULL and body_len > 0 only the head is written (with
  *                Content-Length: body_len) and the caller sends the body.
  *
+ * out, cap:     128 bytes plus the lengths of reason (32 for NULL: the
+ *                standard phrases are shorter), content_type, extra_headers
+ *                and, when body is given, body_len are always enough.
+ *
  * The head always has "Connection: close": after it the server sends the
  * body and closes. Returns the bytes written (not NUL-terminated),
  * WS_E_BUFFER_TOO_SMALL (nothing useful written), or WS_E_INVALID_ARGUMENT.
@@ -1231,7 +1235,7 @@ WS_API int ws_handshake_write_response(const ws_handshake_request *hs, const cha
 
 /*
  * ws_handshake_write_rejection - the HTTP answer to a failed handshake:
- * status ws_status_http_code(error) (400, 403, 405, 426, 431, 505), a
+ * status ws_status_http_code(error) (400, 403, 405, 414, 426, 431, 505), a
  * text/plain body with ws_strerror(error) so a person reading it learns
  * what was wrong, "Connection: close", plus "Sec-WebSocket-Version: 13" for
  * 426 (RFC 6455 section 4.4) and "Allow: GET" for 405.
@@ -1270,6 +1274,10 @@ typedef struct ws_client_options {
  * nonce: 16 bytes from a good random source, fresh for each connection.
  * key:   receives the Sec-WebSocket-Key sent (24 characters and a NUL); keep
  *        it for ws_handshake_check_response().
+ *
+ * out, cap: 256 bytes plus the lengths of the host, the target, origin,
+ *        extensions, extra_headers and every protocol (+ 2 each) are always
+ *        enough.
  *
  * Returns the bytes written (not NUL-terminated): send them, then read the
  * response. WS_E_BUFFER_TOO_SMALL, or WS_E_INVALID_ARGUMENT for a protocol

@@ -3,6 +3,7 @@
  * request (4.1) and its checks of the answer, plus the accept key (1.3). */
 #include "testutil.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define MAXH 32
@@ -491,6 +492,33 @@ static void check_request_text(const char *url_text, const ws_client_options *op
     "Upgrade: websocket\r\nConnection: Upgrade\r\n"                                               \
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 
+/* The bound the header promises for out: 256 + the strings' lengths,
+ * checked on the largest fixed parts (an IPv6 host with a port, every
+ * optional header). */
+static void test_write_request_size_bound(void **state)
+{
+    (void)state;
+    const char *u = "wss://[1111:2222:3333:4444:5555:6666:7777:8888]:65535/p?q=1";
+    ws_url url;
+    assert_int_equal(ws_url_parse(u, strlen(u), &url), WS_OK);
+    const char *protocols[] = {"a", "bb", "ccc"};
+    ws_client_options opts = {"https://o.example", protocols, 3, "x-ext", "A: b\r\n"};
+    size_t bound = 256 + url.host_len + url.target_len + strlen(opts.origin) +
+                   strlen(opts.extensions) + strlen(opts.extra_headers);
+    for (size_t i = 0; i < 3; i++)
+        bound += strlen(protocols[i]) + 2;
+    uint8_t nonce[16] = {0};
+    char key[WS_KEY_LEN + 1];
+    char *out = malloc(bound);
+    assert_non_null(out);
+    int n = ws_handshake_write_request(&url, &opts, nonce, key, out, bound);
+    assert_true(n > 0);
+    /* With no options at all, too. */
+    assert_true(ws_handshake_write_request(&url, NULL, nonce, key, out,
+                                           256 + url.host_len + url.target_len) > 0);
+    free(out);
+}
+
 static void test_write_request(void **state)
 {
     (void)state;
@@ -695,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_write_rejection),
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_write_request),
+        cmocka_unit_test(test_write_request_size_bound),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_response_rules),
         cmocka_unit_test(test_response_without_offers),

@@ -523,6 +523,23 @@ static void test_responses(void **state)
 
 /* ------------------------------------------------------------- builders */
 
+/* The bound the header promises for out, for every status with its
+ * standard reason phrase (NULL: counted as 32) and a 20-digit body size. */
+static void test_write_response_size_bound(void **state)
+{
+    (void)state;
+    const char *type = "text/plain; charset=utf-8", *extra = "Retry-After: 5\r\n";
+    char out[512];
+    for (int status = 100; status <= 999; status++) {
+        size_t bound = 128 + 32 + strlen(type) + strlen(extra);
+        assert_true(bound <= sizeof out);
+        /* No body given: the head alone, with the longest Content-Length. */
+        int n = ws_http_write_response(status, NULL, type, extra, NULL, SIZE_MAX, out, bound);
+        if (n < 0)
+            fail_msg("status %d: %s in %zu bytes", status, ws_status_name(n), bound);
+    }
+}
+
 static void test_write_response(void **state)
 {
     (void)state;
@@ -600,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_response_fields),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_write_response),
+        cmocka_unit_test(test_write_response_size_bound),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
