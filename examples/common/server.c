@@ -30,6 +30,15 @@
  * input), before closing anyway. A peer that keeps reading gets all of
  * what was queued before the close, however long that takes. */
 #define LINGER_MS 2000u
+/* A client over max_queued_bytes that still drains its queue holds every
+ * client's input (see conn_queue) as long as it takes its bytes at least
+ * this often; one that takes nothing for this long is a slow consumer. */
+#define CONGESTION_GRACE_MS 2000u
+/* How often held input looks for a congested client that stopped. */
+#define CONGESTION_CHECK_MS 250u
+/* Past max_queued_bytes times this, a client is dropped even if draining:
+ * the bound on what the hold lets through while it takes effect. */
+#define CONGESTION_HARD_FACTOR 16u
 /* TCP connections still handshaking beyond max_clients. */
 #define MAX_PENDING 256u
 /* After accept() runs out of file descriptors, retry after this. */
@@ -66,8 +75,10 @@ struct conn {
     bool replied : 1;       /* conn_http_reply was called for this request */
     bool dirty : 1;         /* on the server's dirty list: to be driven after the events */
     bool send_blocked : 1;  /* the socket took less than offered: wait for EPOLLOUT */
+    bool congested : 1;     /* over max_queued_bytes and draining: all input held */
     bool head_request : 1;  /* the request is a HEAD: answers carry no body */
     uint32_t last_heard_ms; /* loop_now_ms(), truncated: only differences are used */
+    uint32_t last_drained_ms; /* when the send queue last shrank, or was empty */
 
     /* Input that is not consumed yet (an incomplete request head, frame
      * header, control frame or small message); NULL when there is none. */
@@ -111,6 +122,11 @@ struct server {
     loop_defer flush;
     bool shutting_down;
     loop_timer shutdown_timer;
+    /* Clients over max_queued_bytes that keep draining: while there are
+     * any, no client's input is read, so senders wait for the slowest live
+     * reader instead of it being dropped for a burst. */
+    size_t congested;
+    loop_timer congestion_timer;
 };
 
 static void conn_drive(conn *c);
@@ -120,6 +136,7 @@ static void conn_kill(conn *c, const char *fmt, ...)
 #endif
     ;
 static void flush_dirty(loop_defer *d, void *arg);
+static void set_congested(conn *c, bool on);
 
 void server_options_default(server_options *o)
 {
@@ -165,6 +182,7 @@ static void conn_kill(conn *c, const char *fmt, ...)
     if (c->dead)
         return;
     server *s = c->srv;
+    set_congested(c, false);
     c->dead = true;
     loop_io_stop(&c->io);
     loop_timer_stop(&c->timer);
@@ -236,20 +254,39 @@ static void on_reap(loop_timer *t, void *arg)
 
 /* Queue b on c. bounded: enforce max_queued_bytes (a control frame or an
  * HTTP answer is never refused). Returns false when c was dropped. */
+static void conn_drop_slow(conn *c)
+{
+    server *s = c->srv;
+    log_msg(conn_peer(c), "slow consumer: %zu bytes queued, limit %zu, nothing taken for %u ms; "
+            "closing with 1008", c->out.bytes, s->opt.max_queued_bytes,
+            (unsigned)((uint32_t)loop_now_ms(s->loop) - c->last_drained_ms));
+    set_congested(c, false);
+    /* Its backlog goes; the close frame goes right after the frame being
+     * written, if any, so the drop is quick and bounded. */
+    sendq_drop_unsent(&c->out);
+    static const char reason[] = "send queue limit exceeded";
+    ws_closing *cl = closing_start(c);
+    if (cl)
+        ws_closing_request(cl, WS_CLOSE_POLICY_VIOLATION, reason, sizeof reason - 1);
+}
+
 static bool conn_queue(conn *c, sbuf *b, bool bounded)
 {
     server *s = c->srv;
-    if (bounded && s->opt.max_queued_bytes && c->out.bytes + b->len > s->opt.max_queued_bytes) {
-        log_msg(conn_peer(c), "slow consumer: %zu bytes queued, limit %zu; closing with 1008",
-                c->out.bytes, s->opt.max_queued_bytes);
-        /* Its backlog goes; the close frame goes right after the frame
-         * being written, if any, so the drop is quick and bounded. */
-        sendq_drop_unsent(&c->out);
-        static const char reason[] = "send queue limit exceeded";
-        ws_closing *cl = closing_start(c);
-        if (cl)
-            ws_closing_request(cl, WS_CLOSE_POLICY_VIOLATION, reason, sizeof reason - 1);
-        return false;
+    uint32_t now = (uint32_t)loop_now_ms(s->loop);
+    if (sendq_empty(&c->out))
+        c->last_drained_ms = now;
+    size_t max = s->opt.max_queued_bytes;
+    if (bounded && max && c->out.bytes + b->len > max) {
+        /* A burst can outrun a reader that keeps up on average: such a
+         * client holds everyone's input until it catches up. Only one that
+         * stopped taking bytes (or one far past the bound) is dropped. */
+        bool draining = now - c->last_drained_ms < CONGESTION_GRACE_MS;
+        if (!draining || c->out.bytes + b->len > CONGESTION_HARD_FACTOR * max) {
+            conn_drop_slow(c);
+            return false;
+        }
+        set_congested(c, true);
     }
     if (sendq_push(&c->out, b) < 0) {
         conn_kill(c, "out of memory");
@@ -388,6 +425,60 @@ static void enter_finishing(conn *c)
     loop_timer_start(&c->timer, LINGER_MS);
 }
 
+/* Watch the directions c needs now. */
+static void conn_watch(conn *c)
+{
+    server *s = c->srv;
+    bool paused = c->state == CS_OPEN && c->out.bytes > s->opt.read_pause_bytes;
+    /* Held input stops at the handshake too: a new client would only add
+     * to the backlog. A closing connection is still drained. */
+    bool held = s->congested > 0 && c->state != CS_LINGER;
+    unsigned want = 0;
+    if (!c->peer_eof && !paused && !held)
+        want |= LOOP_READ;
+    if (!sendq_empty(&c->out))
+        want |= LOOP_WRITE;
+    if (loop_io_set(&c->io, want) < 0)
+        conn_kill(c, "epoll_ctl: %s", strerror(errno));
+}
+
+static void on_congestion_check(loop_timer *t, void *arg)
+{
+    server *s = arg;
+    uint32_t now = (uint32_t)loop_now_ms(s->loop);
+    for (conn *c = s->conns; c; c = c->next)
+        if (c->congested && !c->dead && now - c->last_drained_ms >= CONGESTION_GRACE_MS) {
+            conn_drop_slow(c);
+            conn_drive(c);
+        }
+    if (s->congested)
+        loop_timer_start(t, CONGESTION_CHECK_MS);
+}
+
+/* c's queue passed max_queued_bytes (on) or came back under
+ * read_pause_bytes (off). The first congested client holds every
+ * client's input, the last one out lets it go. */
+static void set_congested(conn *c, bool on)
+{
+    server *s = c->srv;
+    if (c->congested == on)
+        return;
+    c->congested = on;
+    s->congested += on ? 1 : (size_t)-1;
+    if (s->congested != (on ? 1u : 0u))
+        return;
+    if (on) {
+        log_msg(conn_peer(c), "%zu bytes queued, over %zu but still draining: holding input "
+                "until it catches up", c->out.bytes, s->opt.max_queued_bytes);
+        loop_timer_start(&s->congestion_timer, CONGESTION_CHECK_MS);
+    } else {
+        loop_timer_stop(&s->congestion_timer);
+    }
+    for (conn *o = s->conns; o; o = o->next)
+        if (!o->dead && o != c)
+            conn_watch(o);
+}
+
 /* Do what the connection's state asks: send the close frame, flush, half
  * close, and watch the right directions. Called after every event. */
 static void conn_drive(conn *c)
@@ -434,6 +525,10 @@ static void conn_drive(conn *c)
     /* Behind our close frame may be megabytes (an echo, a backlog): the
      * close and linger bounds are for a peer that stopped reading, so they
      * count from the last progress, not from when the close was queued. */
+    if (c->out.bytes < before || sendq_empty(&c->out))
+        c->last_drained_ms = (uint32_t)loop_now_ms(s->loop);
+    if (c->congested && c->out.bytes <= s->opt.read_pause_bytes)
+        set_congested(c, false);
     if (c->out.bytes < before) {
         if (c->state == CS_FINISHING)
             loop_timer_start(&c->timer, LINGER_MS);
@@ -450,13 +545,7 @@ static void conn_drive(conn *c)
         shutdown(c->fd, SHUT_WR);
         c->state = CS_LINGER;
     }
-    unsigned want = 0;
-    if (!c->peer_eof && !paused)
-        want |= LOOP_READ;
-    if (!sendq_empty(&c->out))
-        want |= LOOP_WRITE;
-    if (loop_io_set(&c->io, want) < 0)
-        conn_kill(c, "epoll_ctl: %s", strerror(errno));
+    conn_watch(c);
 }
 
 /* ---------------------------------------------------------------- handshake */
@@ -1013,6 +1102,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     loop_timer_init(&s->accept_retry, l, on_accept_retry, s);
     loop_timer_init(&s->reaper, l, on_reap, s);
     loop_defer_init(&s->flush, l, flush_dirty, s);
+    loop_timer_init(&s->congestion_timer, l, on_congestion_check, s);
     if (loop_io_set(&s->lio, LOOP_READ) < 0) {
         snprintf(err, err_cap, "epoll_ctl: %s", strerror(errno));
         close(s->lfd);
@@ -1078,6 +1168,7 @@ void server_free(server *s)
     loop_timer_stop(&s->reaper);
     on_reap(&s->reaper, s);
     loop_defer_cancel(&s->flush);
+    loop_timer_stop(&s->congestion_timer);
     if (s->shutting_down)
         loop_timer_stop(&s->shutdown_timer);
     stop_listening(s);

@@ -22,10 +22,13 @@
  *     longer than 125 bytes and cut by the network): the others go to
  *     on_message from where they were read;
  *   - a send queue of shared buffers (sendq.h) with a byte bound: a client
- *     whose queue would grow past max_queued_bytes is a slow consumer and is
- *     dropped: its unsent backlog is discarded and it gets a close frame
- *     with 1008 (policy violation: the client did not keep up with what it
- *     subscribed to; 1013 "try again later" would blame the server). While
+ *     whose queue grows past max_queued_bytes while it still drains it
+ *     (a burst outran it) holds every client's input until it is back
+ *     under read_pause_bytes; one that drains nothing for 2 s (or grows 16
+ *     times past the bound) is a slow consumer and is dropped: its unsent
+ *     backlog is discarded and it gets a close frame with 1008 (policy
+ *     violation: the client did not keep up with what it subscribed to;
+ *     1013 "try again later" would blame the server). While
  *     its queue holds more than read_pause_bytes we stop reading from it,
  *     so a client that sends faster than it reads (an echo client) is slowed
  *     down, not dropped. What is queued during one loop iteration is

@@ -14,6 +14,8 @@ if(TARGET chat_server)
     LABELS chat ARGS $<TARGET_FILE:chat_server> slow)
   ws_add_python_interop(interop_chat_churn SCRIPT ${dir}/chat_resilience.py TIMEOUT 120
     LABELS chat ARGS $<TARGET_FILE:chat_server> churn)
+  ws_add_python_interop(interop_chat_burst SCRIPT ${dir}/chat_resilience.py TIMEOUT 150
+    LABELS chat ARGS $<TARGET_FILE:chat_server> burst)
   if(WS_NODE)
     ws_add_python_interop(interop_chat_fanout SCRIPT ${dir}/chat_fanout.py TIMEOUT 120
       LABELS chat ARGS $<TARGET_FILE:chat_server> ${dir}/chat_fanout.js)

@@ -1,6 +1,6 @@
 """chat_server under misbehaving clients (issue 5).
 
-usage: chat_resilience.py CHAT_SERVER slow|churn
+usage: chat_resilience.py CHAT_SERVER slow|churn|burst
 
 slow: a client that completes the handshake and never reads (a 4 KiB receive
   window) sits in the room while a sender broadcasts 1500 messages of 64 KiB
@@ -8,6 +8,11 @@ slow: a client that completes the handshake and never reads (a 4 KiB receive
   bounded, the slow client must be disconnected with a close frame, and the
   sender and a normal reader must get every message, in order.
 
+burst: 10 senders send 50 messages of 1-60 KB each as fast as they can
+  (about 15 MiB to each of 20 clients at once) while every client reads
+  as fast as it can: a reader that keeps taking bytes must get every
+  message, in each sender's order, not a 1008 because a burst outran it
+  (the server holds everyone's input while such a client catches up).
 churn: a burst of 10,000 messages in one write reaches every member in
   order; half-open handshakes (half a request, then stall or reset) and abrupt
   disconnects (reset mid-frame, FIN without a close frame) while two clients
@@ -263,6 +268,55 @@ def churn(checks, server):
     g.close()
 
 
+async def burst(checks, server):
+    import random
+    import websockets
+    senders, readers, count = 10, 10, 50
+    total = senders * count
+
+    async def client(i, go, results):
+        ws = await websockets.connect(server.url("/"), max_size=None, ping_interval=None)
+        await go.wait()
+        got, order_errors, expect = 0, 0, [0] * senders
+
+        async def send():
+            rnd = random.Random(i)
+            for q in range(count):
+                head = f"M{i:04d}:{q:06d}:"
+                await ws.send(head + "x" * (rnd.randint(1000, 60000) - len(head)))
+
+        task = asyncio.ensure_future(send()) if i < senders else None
+        outcome = "all"
+        try:
+            while got < total:
+                msg = await asyncio.wait_for(ws.recv(), h.slow(20))
+                sender, q = int(msg[9:13]), int(msg[14:20])  # after "Server: M"
+                order_errors += q != expect[sender]
+                expect[sender] = q + 1
+                got += 1
+        except websockets.ConnectionClosed as exc:
+            outcome = f"closed {exc.rcvd.code if exc.rcvd else None}"
+        except asyncio.TimeoutError:
+            outcome = "timed out"
+        if task:
+            task.cancel()
+        results[i] = (got, order_errors, outcome)
+        await ws.close()
+
+    go, results = asyncio.Event(), {}
+    tasks = [asyncio.ensure_future(client(i, go, results)) for i in range(senders + readers)]
+    await asyncio.sleep(h.slow(1))
+    go.set()
+    await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), h.slow(90))
+    short = {i: r for i, r in results.items() if r != (total, 0, "all")}
+    checks.check(len(results) == senders + readers and not short,
+                 f"burst: all {senders + readers} clients got all {total} messages in order "
+                 f"({senders} senders at full speed, 1-60 KB each)",
+                 "; ".join(f"client {i}: got {g}, {e} order errors, {o}" for i, (g, e, o) in sorted(short.items())))
+    held = [l for l in server.stderr_lines if "holding input" in l]
+    checks.info(f"burst: the server held input {len(held)} times")
+
+
 def main():
     binary, mode = sys.argv[1:3]
     h.raise_fd_limit(4096)
@@ -271,6 +325,8 @@ def main():
         server = h.Server(binary)
         if mode == "slow":
             asyncio.run(slow_consumer(checks, server))
+        elif mode == "burst":
+            asyncio.run(burst(checks, server))
         else:
             churn(checks, server)
         checks.check(server.alive(), "chat_server still running at the end")
