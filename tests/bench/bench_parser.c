@@ -1365,9 +1365,9 @@ static void print_loadavg(const char *when)
     }
 }
 
-static void usage(void)
+static void usage(FILE *to)
 {
-    printf("usage: bench_parser [--quick] [--reps N] [--best] [--min-ms MS] [--chunk BYTES]\n"
+    fprintf(to, "usage: bench_parser [--help] [--quick] [--reps N] [--best] [--min-ms MS] [--chunk BYTES]\n"
            "                    [--only GROUPS] [--filter TEXT]\n"
            "  --quick         a smoke run: small streams, one sample each (numbers "
            "meaningless)\n"
@@ -1380,46 +1380,83 @@ static void usage(void)
            "  --filter TEXT   only cases whose name contains TEXT, e.g. \"mixed\" or \" 125 B\"\n");
 }
 
-static bool parse_args(int argc, char **argv)
+/* Whether every comma-separated name in list is a group. */
+static bool groups_known(const char *list)
+{
+    static const char *const groups[] = {"recv", "split", "write", "mask", "utf8"};
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        bool known = false;
+        for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+            known |= strlen(groups[g]) == n && strncmp(groups[g], p, n) == 0;
+        if (!known)
+            return false;
+        if (p[n] == '\0')
+            return true;
+        p += n + 1;
+    }
+}
+
+/* Returns 0 to run, 1 for --help, -1 after saying what is wrong. */
+static int parse_args(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--quick") == 0) {
+        char *end = NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            return 1;
+        } else if (strcmp(a, "--quick") == 0) {
             opt.quick = true;
         } else if (strcmp(a, "--best") == 0) {
             opt.best = true;
         } else if (strcmp(a, "--reps") == 0 && v) {
-            opt.reps = atoi(v);
+            long reps = strtol(v, &end, 10);
+            if (*end || reps < 1 || reps > 100000) {
+                fprintf(stderr, "bench_parser: --reps wants a whole number from 1, got \"%s\"\n", v);
+                return -1;
+            }
+            opt.reps = (int)reps;
             i++;
         } else if (strcmp(a, "--min-ms") == 0 && v) {
-            opt.min_ms = atof(v);
+            opt.min_ms = strtod(v, &end);
+            if (*end || !(opt.min_ms >= 0)) {
+                fprintf(stderr, "bench_parser: --min-ms wants a number of milliseconds, got \"%s\"\n", v);
+                return -1;
+            }
             i++;
         } else if (strcmp(a, "--chunk") == 0 && v) {
-            long c = atol(v);
-            if (c < 1) {
-                return false;
+            long c = strtol(v, &end, 10);
+            if (*end || c < 1) {
+                fprintf(stderr, "bench_parser: --chunk wants a size in bytes from 1, got \"%s\"\n", v);
+                return -1;
             }
             opt.chunk = (size_t)c;
             i++;
         } else if (strcmp(a, "--only") == 0 && v) {
+            if (!groups_known(v)) {
+                fprintf(stderr, "bench_parser: --only %s: the groups are recv, split, write, mask, utf8\n", v);
+                return -1;
+            }
             opt.only = v;
             i++;
         } else if (strcmp(a, "--filter") == 0 && v) {
             opt.filter = v;
             i++;
         } else {
-            return false;
+            fprintf(stderr, "bench_parser: %s%s\n", v || a[0] != '-' ? "unknown argument " : "missing value after ", a);
+            return -1;
         }
     }
-    return true;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    if (!parse_args(argc, argv)) {
-        usage();
-        return 2;
+    int parsed = parse_args(argc, argv);
+    if (parsed != 0) {
+        usage(parsed > 0 ? stdout : stderr);
+        return parsed > 0 ? 0 : 2;
     }
     if (opt.quick) {
         opt.reps = 1;

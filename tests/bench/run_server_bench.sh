@@ -24,7 +24,9 @@ build=$(cd "${1:-$top/build}" && pwd)
 chat="$build/examples/chat_server"
 load="$build/tests/bench/ws_load"
 node=${WS_NODE:-$(command -v node || true)}
-export NODE_PATH="$top/tests/node_modules"
+# The repository's own ws@8 first (npm ci in tests/), then whatever the
+# caller's NODE_PATH has.
+export NODE_PATH="$top/tests/node_modules${NODE_PATH:+:$NODE_PATH}"
 
 CLIENTS=${CLIENTS:-100}
 SENDERS=${SENDERS:-10}
@@ -41,6 +43,11 @@ for f in "$chat" "$load"; do
   [ -x "$f" ] || { echo "missing $f: build the chat_server and ws_load targets first" >&2; exit 1; }
 done
 [ -n "$node" ] || { echo "node not found" >&2; exit 1; }
+# Before the chat_server phases, not after them: their results would be lost.
+"$node" -e "require('ws')" 2>/dev/null || {
+  echo "Node's ws module not found: run 'npm ci --prefix $top/tests' (or set NODE_PATH)" >&2
+  exit 1
+}
 
 # Both ends need a descriptor per connection: the servers inherit this limit.
 need=$((IDLE + CLIENTS + 256))
@@ -70,8 +77,8 @@ start_server() {
   # reading the previous run's "listening on" line would give a stale port.
   : >"$log"
   case $name in
-    # Its default cap is 1000 clients (more get HTTP 503): lift it for the
-    # idle phase; Node's server has no cap.
+    # Its default cap is 10,000 clients (more get HTTP 503): lift it for
+    # the idle phase and the load clients; Node's server has no cap.
     chat_server) "$chat" --host 127.0.0.1 --port 0 --max-clients $((IDLE + CLIENTS + 100)) \
                    >"$log" 2>&1 & ;;
     node) "$node" "$top/tests/bench/node_chat_server.js" 0 >"$log" 2>&1 & ;;
