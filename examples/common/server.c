@@ -34,6 +34,9 @@
  * client's input (see conn_queue) as long as it takes its bytes at least
  * this often; one that takes nothing for this long is a slow consumer. */
 #define CONGESTION_GRACE_MS 2000u
+/* ... and one that drains, but so slowly that it holds everyone longer
+ * than this in one go, is dropped too. */
+#define CONGESTION_MAX_MS 10000u
 /* How often held input looks for a congested client that stopped. */
 #define CONGESTION_CHECK_MS 250u
 /* Past max_queued_bytes times this, a client is dropped even if draining:
@@ -79,6 +82,7 @@ struct conn {
     bool head_request : 1;  /* the request is a HEAD: answers carry no body */
     uint32_t last_heard_ms; /* loop_now_ms(), truncated: only differences are used */
     uint32_t last_drained_ms; /* when the send queue last shrank, or was empty */
+    uint32_t congested_ms;    /* when it became congested */
 
     /* Input that is not consumed yet (an incomplete request head, frame
      * header, control frame or small message); NULL when there is none. */
@@ -257,9 +261,11 @@ static void on_reap(loop_timer *t, void *arg)
 static void conn_drop_slow(conn *c)
 {
     server *s = c->srv;
-    log_msg(conn_peer(c), "slow consumer: %zu bytes queued, limit %zu, nothing taken for %u ms; "
+    uint32_t now = (uint32_t)loop_now_ms(s->loop);
+    log_msg(conn_peer(c), "slow consumer: %zu bytes queued, limit %zu, nothing taken for %u ms%s; "
             "closing with 1008", c->out.bytes, s->opt.max_queued_bytes,
-            (unsigned)((uint32_t)loop_now_ms(s->loop) - c->last_drained_ms));
+            (unsigned)(now - c->last_drained_ms),
+            c->congested && now - c->congested_ms >= CONGESTION_MAX_MS ? ", behind for 10 s" : "");
     set_congested(c, false);
     /* Its backlog goes; the close frame goes right after the frame being
      * written, if any, so the drop is quick and bounded. */
@@ -447,7 +453,8 @@ static void on_congestion_check(loop_timer *t, void *arg)
     server *s = arg;
     uint32_t now = (uint32_t)loop_now_ms(s->loop);
     for (conn *c = s->conns; c; c = c->next)
-        if (c->congested && !c->dead && now - c->last_drained_ms >= CONGESTION_GRACE_MS) {
+        if (c->congested && !c->dead && (now - c->last_drained_ms >= CONGESTION_GRACE_MS ||
+                                         now - c->congested_ms >= CONGESTION_MAX_MS)) {
             conn_drop_slow(c);
             conn_drive(c);
         }
@@ -464,12 +471,13 @@ static void set_congested(conn *c, bool on)
     if (c->congested == on)
         return;
     c->congested = on;
+    c->congested_ms = (uint32_t)loop_now_ms(s->loop);
     s->congested += on ? 1 : (size_t)-1;
     if (s->congested != (on ? 1u : 0u))
         return;
     if (on) {
-        log_msg(conn_peer(c), "%zu bytes queued, over %zu but still draining: holding input "
-                "until it catches up", c->out.bytes, s->opt.max_queued_bytes);
+        log_msg(conn_peer(c), "send queue over %zu bytes but still draining: holding input "
+                "until it catches up", s->opt.max_queued_bytes);
         loop_timer_start(&s->congestion_timer, CONGESTION_CHECK_MS);
     } else {
         loop_timer_stop(&s->congestion_timer);

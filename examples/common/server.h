@@ -24,8 +24,9 @@
  *   - a send queue of shared buffers (sendq.h) with a byte bound: a client
  *     whose queue grows past max_queued_bytes while it still drains it
  *     (a burst outran it) holds every client's input until it is back
- *     under read_pause_bytes; one that drains nothing for 2 s (or grows 16
- *     times past the bound) is a slow consumer and is dropped: its unsent
+ *     under read_pause_bytes; one that drains nothing for 2 s, holds the
+ *     others for 10 s, or grows 16 times past the bound is a slow consumer
+ *     and is dropped: its unsent
  *     backlog is discarded and it gets a close frame with 1008 (policy
  *     violation: the client did not keep up with what it subscribed to;
  *     1013 "try again later" would blame the server). While
