@@ -262,10 +262,9 @@ static void conn_drop_slow(conn *c)
 {
     server *s = c->srv;
     uint32_t now = (uint32_t)loop_now_ms(s->loop);
-    log_msg(conn_peer(c), "slow consumer: %zu bytes queued, limit %zu, nothing taken for %u ms%s; "
-            "closing with 1008", c->out.bytes, s->opt.max_queued_bytes,
-            (unsigned)(now - c->last_drained_ms),
-            c->congested && now - c->congested_ms >= CONGESTION_MAX_MS ? ", behind for 10 s" : "");
+    log_msg(conn_peer(c), "slow consumer: %zu bytes queued, limit %zu, nothing taken for %u ms, "
+            "holding input for %u ms; closing with 1008", c->out.bytes, s->opt.max_queued_bytes,
+            (unsigned)(now - c->last_drained_ms), c->congested ? (unsigned)(now - c->congested_ms) : 0u);
     set_congested(c, false);
     /* Its backlog goes; the close frame goes right after the frame being
      * written, if any, so the drop is quick and bounded. */
@@ -472,7 +471,10 @@ static void set_congested(conn *c, bool on)
         return;
     c->congested = on;
     c->congested_ms = (uint32_t)loop_now_ms(s->loop);
-    s->congested += on ? 1 : (size_t)-1;
+    if (on)
+        s->congested++;
+    else
+        s->congested--;
     if (s->congested != (on ? 1u : 0u))
         return;
     if (on) {
