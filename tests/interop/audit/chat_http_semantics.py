@@ -16,38 +16,16 @@ usage: chat_http_semantics.py CHAT_SERVER
 Every answer is followed by the server closing the connection.
 """
 
-import socket
 import sys
 
 import wsharness as h
 
 
 def raw_exchange(port, request, timeout=10):
-    """Sends request, reads until the server closes; returns (head, body, closed)."""
-    sock = h.connect(port, timeout)
-    data, closed = b"", False
-    try:
-        sock.sendall(request)
-        sock.settimeout(timeout)
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except (ConnectionResetError, socket.timeout):
-                break
-            if not chunk:
-                closed = True
-                break
-            data += chunk
-    finally:
-        sock.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1]) if lines[0].startswith("HTTP/") else None
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return status, headers, body, closed
+    """Sends request, reads until the server closes; returns (status,
+    headers, body, closed)."""
+    data, closed = h.exchange_until_close(port, request, timeout)
+    return (*h.split_response(data), closed)
 
 
 def body(checks):

@@ -254,24 +254,6 @@ def raw_handshake(port, request):
         sock.close()
 
 
-def read_until_eof(port, request, timeout=10):
-    sock = h.connect(port)
-    data = b""
-    try:
-        sock.sendall(request)
-        sock.settimeout(timeout)
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-    except (ConnectionResetError, TimeoutError, OSError):
-        pass
-    finally:
-        sock.close()
-    return data
-
-
 def handshakes(checks, server):
     """RFC 6455 section 4.2 from the server's side, request by request."""
     port = server.port
@@ -329,7 +311,7 @@ def handshakes(checks, server):
     plain_head = f"HEAD / HTTP/1.1\r\nHost: {h.HOST}:{port}\r\n\r\n".encode()
     for req, what in ((request(method="HEAD"), "HEAD with the upgrade's headers"),
                       (plain_head, "HEAD without them")):
-        data = read_until_eof(port, req)
+        data, _ = h.exchange_until_close(port, req)
         head, blank, rest = data.partition(b"\r\n\r\n")
         checks.check(head.startswith(b"HTTP/1.1 ") and b" 101 " not in head[:13] and blank and rest == b"",
                      f"{what} -> an HTTP answer, not an upgrade, with no content after its head",

@@ -482,6 +482,41 @@ def http_request(port, method, path, headers=None, body=b"", timeout=10):
         sock.close()
 
 
+def exchange_until_close(port, request, timeout=10):
+    """Send raw bytes and read until the server closes. Returns (data,
+    closed): closed is False when the read ended by a reset or the timeout,
+    which a server that answers and closes never causes."""
+    sock = connect(port, timeout)
+    data, closed = b"", False
+    try:
+        sock.sendall(request)
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except (ConnectionResetError, socket.timeout):
+                break
+            if not chunk:
+                closed = True
+                break
+            data += chunk
+    finally:
+        sock.close()
+    return data, closed
+
+
+def split_response(data):
+    """(status or None, {lower-case name: value}, body) of a raw answer."""
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    status = int(parts[1]) if lines[0].startswith("HTTP/") and len(parts) > 1 and parts[1].isdigit() else None
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, body
+
+
 class RawClient:
     """A WebSocket client on a bare socket: exact control over every byte."""
 

@@ -50,22 +50,8 @@ def read_port(proc, what):
 
 def raw_exchange(port, request):
     """Send raw bytes, read until the server closes; returns (status, headers, body)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(request)
-        data = b""
-        while True:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split(" ")[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    return status, headers, body
+    data, _ = wsharness.exchange_until_close(port, request)
+    return wsharness.split_response(data)
 
 
 UPGRADE = ("GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
