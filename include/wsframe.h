@@ -36,8 +36,8 @@
  *   url.c        ws_url_parse / ws_url_write
  *   status.c     ws_strerror and the rest of the status table
  */
-#ifndef WSFRAME_H
-#define WSFRAME_H
+#ifndef WS_WSFRAME_H
+#define WS_WSFRAME_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -185,7 +185,9 @@ typedef enum ws_status {
  * The string is static. */
 WS_API const char *ws_strerror(int status);
 
-/* The enum name without its prefix, for logs ("RESERVED_OPCODE"). Static. */
+/* The enum name without its prefix, for logs ("RESERVED_OPCODE"); "OK" for
+ * WS_OK and for any positive value (a byte count); "UNKNOWN" for a negative
+ * value that is no status. Static. */
 WS_API const char *ws_status_name(int status);
 
 /* The close code (RFC 6455 section 7.4.1) an endpoint must send when the peer
@@ -577,6 +579,10 @@ WS_API void ws_parser_set_options(ws_parser *p, unsigned options);
  *           place, which is why buf is not const.
  * ev:       the event found; ev->data points into buf.
  *
+ * p and ev must not be NULL, nor buf unless len is 0: this is the per-frame
+ * hot path, so unlike the other parsers it does not check its arguments
+ * (WS_E_INVALID_ARGUMENT is never returned).
+ *
  * Returns the number of bytes of buf consumed (>= 0). The caller calls again
  * with buf + consumed until ev->type is WS_EV_NONE: then the bytes from
  * buf + consumed to buf + len are an incomplete frame header, control frame
@@ -836,8 +842,12 @@ WS_API ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *re
  * action is to send the echo; otherwise the handshake is complete. */
 WS_API void ws_closing_received(ws_closing *c, uint16_t code);
 
-/* ws_closing_fail - ws_parser_next (or anything else) failed with status:
- * fail the connection (RFC 6455 7.1.7). When the status carries a close code
+/* ws_closing_fail - ws_parser_next (or another parser of the peer's bytes)
+ * failed with status: fail the connection (RFC 6455 7.1.7). Only for
+ * statuses the peer caused: a writer's status (ws_message_write,
+ * ws_ping_write...) reports the caller's own mistake, and WS_E_CONTROL_TOO_LONG
+ * from it would blame the peer with 1002; close with 1011 (internal error)
+ * through ws_closing_request instead. When the status carries a close code
  * (ws_status_close_code != 0) and no close went out yet, the next action is
  * to send a close with that code (its reason is ws_status_name(status));
  * after it, TCP is closed without waiting for the peer's answer. A local
@@ -953,7 +963,8 @@ typedef struct ws_http_response {
  * buffer and last_len = this len. Errors (answer them with
  * ws_handshake_write_rejection(), then close):
  *   WS_E_HTTP_HEADER_TOO_LARGE  the head exceeds max_header_bytes (reported
- *                               as soon as len passes the limit);
+ *                               as soon as len reaches the limit with no
+ *                               blank line: the head could only end past it);
  *   WS_E_HTTP_URI_TOO_LONG      the same, when not even the request line
  *                               ends within the limit (HTTP 414);
  *   WS_E_HTTP_TOO_MANY_HEADERS  more fields than the limit;
@@ -1385,4 +1396,4 @@ WS_API int ws_url_write(const ws_url *url, char *out, size_t cap);
 }
 #endif
 
-#endif /* WSFRAME_H */
+#endif /* WS_WSFRAME_H */

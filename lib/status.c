@@ -36,7 +36,7 @@ const char *ws_status_name(int status)
     const struct status_row *row = find_row(status);
     /* Skip "WS_" and "WS_E_" so logs read "RESERVED_OPCODE". */
     if (!row)
-        return "UNKNOWN";
+        return status > 0 ? "OK" : "UNKNOWN"; /* a byte count, as ws_strerror says */
     const char *n = row->name + 3;
     return (n[0] == 'E' && n[1] == '_') ? n + 2 : n;
 }

@@ -39,6 +39,11 @@ static void test_close_codes_of_protocol_errors(void **state)
     assert_string_equal(ws_status_name(WS_E_RESERVED_OPCODE), "RESERVED_OPCODE");
     assert_string_equal(ws_status_name(WS_INCOMPLETE), "INCOMPLETE");
     assert_string_equal(ws_strerror(-12345), "Unknown libwsframe status.");
+    assert_string_equal(ws_status_name(-12345), "UNKNOWN");
+    /* A writer's byte count reads as success in both, not as an unknown status. */
+    assert_string_equal(ws_strerror(5), "Success.");
+    assert_string_equal(ws_status_name(5), "OK");
+    assert_string_equal(ws_status_name(WS_OK), "OK");
 }
 
 static void test_version(void **state)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the build into a temporary prefix, then build an out-of-tree program
-# against it twice: with pkg-config and with find_package(wsframe). Both must
-# compile, link and run.
+# against it twice: with pkg-config and with find_package(wsframe). Then build
+# it a third time from a parent project that vendors the source tree with
+# add_subdirectory(). All must compile, link and run.
 set -euo pipefail
-build=$1 src=$2 cc=${3:-cc}
+build=$1 src=$2 cc=${3:-cc} wsframe_src=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
@@ -34,4 +35,12 @@ echo "== find_package"
 cmake -S "$src" -B "$tmp/consumer_build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" >/dev/null
 cmake --build "$tmp/consumer_build" >/dev/null
 LD_LIBRARY_PATH=$libdir "$tmp/consumer_build/consumer"
+
+if [ -n "$wsframe_src" ]; then
+  echo "== add_subdirectory"
+  cmake -S "$src/../subproject" -B "$tmp/parent_build" -DWSFRAME_SOURCE_DIR="$wsframe_src" \
+    -DCMAKE_C_COMPILER="$cc" >/dev/null
+  cmake --build "$tmp/parent_build" >/dev/null
+  "$tmp/parent_build/consumer"
+fi
 echo "consumer test passed"
