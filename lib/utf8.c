@@ -157,6 +157,18 @@ static ALWAYS_INLINE uint64_t two_byte_errors(uint64_t w, uint64_t lead, uint64_
     return (continuation ^ after_lead) | wrong_lead;
 }
 
+/* Eight bytes as a little-endian word: the rules above shift a lead's flag
+ * onto "the next byte" with << 8, which is only the next byte in memory in
+ * little-endian order. Compilers turn this into one load on little-endian
+ * machines and a load and byte swap on big-endian ones (s390x, powerpc),
+ * with no byte-order macro to get wrong. */
+static ALWAYS_INLINE uint64_t load_le64(const uint8_t *p)
+{
+    return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+           (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+           (uint64_t)p[7] << 56;
+}
+
 static ALWAYS_INLINE size_t two_byte_run_portable(const uint8_t *p, size_t len)
 {
     size_t i = 0;
@@ -165,15 +177,12 @@ static ALWAYS_INLINE size_t two_byte_run_portable(const uint8_t *p, size_t len)
         /* CJK and emoji text comes here after every DFA window: a lead of
          * E0-FF in the first word turns it away for a third of the cost
          * of the block check. */
-        uint64_t w;
-        memcpy(&w, p, 8);
+        const uint64_t w = load_le64(p);
         if ((w & (w << 1) & (w << 2) & HIGH_BITS) != 0)
             return 0;
     }
     for (; i + 16 <= len; i += 16) {
-        uint64_t a, b;
-        memcpy(&a, p + i, 8);
-        memcpy(&b, p + i + 8, 8);
+        const uint64_t a = load_le64(p + i), b = load_le64(p + i + 8);
         const uint64_t leads_a = two_byte_leads(a), leads_b = two_byte_leads(b);
         if ((two_byte_errors(a, leads_a, leads) | two_byte_errors(b, leads_b, leads_a)) != 0)
             break;
