@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -577,17 +578,43 @@ static size_t response_head_length(const char *resp, size_t len)
     return len;
 }
 
+/* RFC 9110 section 6.6.1: an origin server with a clock MUST send Date in
+ * its 2xx, 3xx and 4xx responses. The IMF-fixdate's names are English
+ * whatever the locale, so they are spelt here rather than by strftime. */
+#define DATE_FIELD_LEN (sizeof "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" - 1)
+static void date_field(char out[DATE_FIELD_LEN + 1])
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    snprintf(out, DATE_FIELD_LEN + 1, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+             days[tm.tm_wday % 7], tm.tm_mday % 100, months[tm.tm_mon % 12],
+             (tm.tm_year + 1900) % 10000, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+}
+
 static void reject(conn *c, int status)
 {
-    char out[512];
-    int n = ws_handshake_write_rejection(status, out, sizeof out);
+    char out[512 + DATE_FIELD_LEN];
+    int n = ws_handshake_write_rejection(status, out, sizeof out - DATE_FIELD_LEN);
     /* ws_handshake_write_rejection answers 400 for what has no HTTP code. */
     int http = ws_status_http_code(status) ? ws_status_http_code(status) : 400;
     log_msg(conn_peer(c), "handshake rejected: HTTP %d, %s", http, ws_strerror(status));
-    if (n > 0)
-        http_answer(c, out, c->head_request ? response_head_length(out, (size_t)n) : (size_t)n);
-    else
+    if (n <= 0) {
         conn_kill(c, "cannot write rejection: %s", ws_strerror(n));
+        return;
+    }
+    /* Date goes right after the status line. */
+    const char *line_end = memchr(out, '\n', (size_t)n);
+    size_t at = line_end ? (size_t)(line_end - out) + 1 : (size_t)n;
+    char date[DATE_FIELD_LEN + 1];
+    date_field(date);
+    memmove(out + at + DATE_FIELD_LEN, out + at, (size_t)n - at);
+    memcpy(out + at, date, DATE_FIELD_LEN);
+    size_t len = (size_t)n + DATE_FIELD_LEN;
+    http_answer(c, out, c->head_request ? response_head_length(out, len) : len);
 }
 
 void conn_http_reply(conn *c, int status, const char *content_type, const char *extra_headers,
@@ -595,16 +622,22 @@ void conn_http_reply(conn *c, int status, const char *content_type, const char *
 {
     if (c->dead || c->state != CS_HANDSHAKE || c->replied)
         return;
-    size_t cap = 512 + body_len + (content_type ? strlen(content_type) : 0) +
-                 (extra_headers ? strlen(extra_headers) : 0);
-    sbuf *b = sbuf_new(cap);
+    size_t extra_len = extra_headers ? strlen(extra_headers) : 0;
+    char *headers = malloc(DATE_FIELD_LEN + extra_len + 1);
+    size_t cap = 512 + body_len + (content_type ? strlen(content_type) : 0) + DATE_FIELD_LEN +
+                 extra_len;
+    sbuf *b = headers ? sbuf_new(cap) : NULL;
     if (!b) {
+        free(headers);
         conn_kill(c, "out of memory");
         return;
     }
+    date_field(headers);
+    memcpy(headers + DATE_FIELD_LEN, extra_headers ? extra_headers : "", extra_len + 1);
     /* A NULL body writes the head alone, Content-Length still body_len. */
-    int n = ws_http_write_response(status, NULL, content_type, extra_headers,
+    int n = ws_http_write_response(status, NULL, content_type, headers,
                                    c->head_request ? NULL : body, body_len, (char *)b->data, cap);
+    free(headers);
     if (n < 0) {
         sbuf_unref(b);
         conn_kill(c, "cannot write HTTP response: %s", ws_strerror(n));

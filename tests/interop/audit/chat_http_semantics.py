@@ -13,19 +13,44 @@ usage: chat_http_semantics.py CHAT_SERVER
 - an HTTP/1.1 request without Host, or one with two, -> 400 (RFC 9112
   section 3.2: MUST).
   HTTP/1.0 without Host still gets the page.
+- every 2xx-4xx answer, the handshake's rejections (400, 426) included,
+  carries a Date in IMF-fixdate form that is the current time (RFC 9110
+  section 6.6.1: an origin server with a clock MUST send it).
 Every answer is followed by the server closing the connection.
 """
 
+import email.utils
+import re
 import sys
+import time
 
 import wsharness as h
+
+# Every (status, headers) raw_exchange saw, for the Date check at the end.
+answers = []
+IMF_FIXDATE = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
+                         r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+                         r"\d\d:\d\d:\d\d GMT")
 
 
 def raw_exchange(port, request, timeout=10):
     """Sends request, reads until the server closes; returns (status,
     headers, body, closed)."""
     data, closed = h.exchange_until_close(port, request, timeout)
-    return (*h.split_response(data), closed)
+    status, headers, rest = h.split_response(data)
+    answers.append((request.split(b"\r\n", 1)[0], status, headers, time.time()))
+    return status, headers, rest, closed
+
+
+def check_dates(checks):
+    for line, status, headers, when in answers:
+        if status is None or not 200 <= status < 500:
+            continue
+        date = headers.get("date", "")
+        ok = IMF_FIXDATE.fullmatch(date) is not None
+        if ok:
+            ok = abs(email.utils.parsedate_to_datetime(date).timestamp() - when) < 60
+        checks.check(ok, f"{line!r} -> {status} has a current IMF-fixdate Date", repr(date))
 
 
 def body(checks):
@@ -94,6 +119,16 @@ def body(checks):
     status, headers, rest, closed = raw_exchange(port, b"GET / HTTP/1.0\r\n\r\n")
     checks.check(status == 200 and len(rest) == page_len, "HTTP/1.0 GET / without Host -> 200",
                  f"{status}")
+
+    # The handshake's own rejections (examples/common/server.c's reject).
+    upgrade = f"GET / HTTP/1.1\r\n{host}Upgrade: websocket\r\nConnection: Upgrade\r\n"
+    status, headers, rest, closed = raw_exchange(
+        port, (upgrade + f"Sec-WebSocket-Key: {h.new_key()}\r\nSec-WebSocket-Version: 8\r\n\r\n").encode())
+    checks.check(status == 426, "an upgrade offering version 8 -> 426", f"{status}")
+    status, headers, rest, closed = raw_exchange(
+        port, (upgrade + "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    checks.check(status == 400, "an upgrade without Sec-WebSocket-Key -> 400", f"{status}")
+    check_dates(checks)
 
     # The WebSocket side is untouched: an upgrade still gets 101.
     c = h.RawClient(port, "/")
