@@ -16,6 +16,7 @@
  * limits, client limit, Origin allow-list, keepalive pings, slow consumer
  * drop) are options of examples/common/server.c, set in main().
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -236,6 +237,61 @@ static void on_signal(loop *l, int signo, void *arg)
     server_shutdown(arg, WS_CLOSE_GOING_AWAY, SHUTDOWN_WAIT_MS);
 }
 
+/* What is wrong with an --origin value, or NULL when it is one a browser
+ * can send (RFC 6454 section 6.2): "null", or scheme "://" host [":" port]
+ * and nothing more; the host may be an IPv6 address in brackets. Anything
+ * else would never match an Origin header and lock every browser out, so it
+ * is refused rather than silently accepted. */
+static const char *origin_problem(const char *s)
+{
+    if (strcmp(s, "null") == 0)
+        return NULL;
+    const char *p = s;
+    if (!isalpha((unsigned char)*p))
+        return "it has no scheme";
+    while (isalnum((unsigned char)*p) || *p == '+' || *p == '-' || *p == '.')
+        p++;
+    if (strncmp(p, "://", 3) != 0)
+        return "it has no scheme";
+    p += 3;
+    const char *authority_end = p + strcspn(p, "/?#");
+    if (memchr(p, '@', (size_t)(authority_end - p)))
+        return "it has a user name";
+    const char *host = p;
+    if (*p == '[') {
+        while (isxdigit((unsigned char)*++p) || *p == ':' || *p == '.')
+            ;
+        if (*p != ']' || p == host + 1)
+            return "its IPv6 address is malformed";
+        p++;
+    } else {
+        while (isalnum((unsigned char)*p) || *p == '-' || *p == '.' || *p == '_')
+            p++;
+        if (p == host)
+            return "it has no host";
+    }
+    if (*p == ':') {
+        unsigned long port = 0;
+        const char *digits = ++p;
+        while (isdigit((unsigned char)*p) && port <= 65535)
+            port = port * 10 + (unsigned long)(*p++ - '0');
+        if (p == digits || port == 0 || port > 65535)
+            return "its port is not 1-65535";
+    }
+    switch (*p) {
+    case '\0':
+        return NULL;
+    case '/':
+        return p[1] ? "it has a path" : "it has a trailing slash";
+    case '?':
+        return "it has a query";
+    case '#':
+        return "it has a fragment";
+    default:
+        return "its host has a character no host name has";
+    }
+}
+
 /* The address a browser on this machine can open: a wildcard bind is
  * reachable as localhost. */
 static void browser_url(const server *s, const char *host, char *out, size_t cap)
@@ -286,13 +342,24 @@ int main(int argc, char **argv)
             if (!cli_server_flag(prog, ch, optarg, (uint64_t)1 << 32, &opt))
                 return 2;
             break;
-        case 'o':
+        case 'o': {
             if (num_origins == MAX_ORIGINS) {
                 fprintf(stderr, "%s: at most %d --origin flags\n", prog, MAX_ORIGINS);
                 return 2;
             }
+            const char *problem = origin_problem(optarg);
+            if (problem) {
+                fprintf(stderr,
+                        "%s: --origin '%s': %s. An origin is what browsers send in their Origin "
+                        "header: scheme://host[:port], with no path, not even a trailing slash "
+                        "(e.g. http://localhost:8080), or null%s\n",
+                        prog, optarg, problem,
+                        strcmp(optarg, "*") == 0 ? ". Without --origin every origin is allowed" : "");
+                return 2;
+            }
             origins[num_origins++] = optarg;
             break;
+        }
         case 'c':
             if (!cli_number(prog, "--max-clients", optarg, 1, 1000000, &v))
                 return 2;
@@ -320,6 +387,8 @@ int main(int argc, char **argv)
         }
     }
     if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (every option starts with --)\n\n", prog,
+                argv[optind]);
         usage(stderr, prog);
         return 2;
     }

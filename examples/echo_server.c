@@ -97,6 +97,11 @@ int main(int argc, char **argv)
         }
     }
     if (optind < argc || !have_port) {
+        if (optind < argc)
+            fprintf(stderr, "%s: unexpected argument '%s' (every option starts with --)\n\n", prog,
+                    argv[optind]);
+        else
+            fprintf(stderr, "%s: --port is required\n\n", prog);
         usage(stderr, prog);
         return 2;
     }

@@ -8,6 +8,10 @@ if(TARGET chat_server)
     ws_add_python_interop(interop_chat_clients SCRIPT ${dir}/chat_clients.py TIMEOUT 120
       LABELS chat ARGS $<TARGET_FILE:chat_server> $<TARGET_FILE:chat_client> ${dir}/chat_node_client.js)
   endif()
+  if(TARGET echo_server)
+    ws_add_python_interop(interop_chat_args SCRIPT ${dir}/chat_args.py TIMEOUT 60
+      LABELS chat ARGS $<TARGET_FILE:chat_server> $<TARGET_FILE:echo_server>)
+  endif()
   ws_add_python_interop(interop_chat_http SCRIPT ${dir}/chat_http.py TIMEOUT 90
     LABELS chat ARGS $<TARGET_FILE:chat_server>)
   ws_add_python_interop(interop_chat_slow_consumer SCRIPT ${dir}/chat_resilience.py TIMEOUT 150
