@@ -32,9 +32,28 @@
 #include "redis_bus.h"
 #endif
 
-/* Generated from chat.html by cmake/embed.cmake. */
-extern const unsigned char chat_html[];
-extern const size_t chat_html_len;
+/* Generated from chat.html, chat.js and chat.css by cmake/embed.cmake. */
+extern const unsigned char chat_html[], chat_js[], chat_css[];
+extern const size_t chat_html_len, chat_js_len, chat_css_len;
+
+/* The page with --max-message written in (page_with_limit), made once in
+ * main before the first request. */
+static char *page;
+static size_t page_len;
+
+/* The page's own headers. The Content-Security-Policy lets it run only
+ * chat.js and chat.css from this server and connect only to WebSockets (and
+ * back here): even a message that got past textContent could run nothing.
+ * It may not be framed (clickjacking) and sends no Referer. */
+static const char page_headers[] =
+    "Cache-Control: no-cache\r\n"
+    "X-Content-Type-Options: nosniff\r\n"
+    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
+    "connect-src 'self' ws: wss:; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'\r\n"
+    "Referrer-Policy: no-referrer\r\n"
+    "X-Frame-Options: DENY\r\n";
+static const char asset_headers[] = "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n";
 
 #define DEFAULT_PORT 8080
 #define DEFAULT_MAX_MESSAGE (64u * 1024u)
@@ -178,9 +197,17 @@ static void on_http(conn *c, const ws_http_request *req, void *arg)
                         sizeof body - 1);
         status = 400;
     } else if (path_is(req, "/") || path_is(req, "/index.html")) {
-        conn_http_reply(c, 200, "text/html; charset=utf-8",
-                        "Cache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\n",
-                        head ? NULL : chat_html, chat_html_len);
+        conn_http_reply(c, 200, "text/html; charset=utf-8", page_headers, head ? NULL : page, page_len);
+        status = 200;
+    } else if (path_is(req, "/chat.js")) {
+        /* The page names these relative to itself, so they are found under
+         * whatever path a proxy mounts it. */
+        conn_http_reply(c, 200, "text/javascript; charset=utf-8", asset_headers,
+                        head ? NULL : chat_js, chat_js_len);
+        status = 200;
+    } else if (path_is(req, "/chat.css")) {
+        conn_http_reply(c, 200, "text/css; charset=utf-8", asset_headers, head ? NULL : chat_css,
+                        chat_css_len);
         status = 200;
     } else {
         static const char body[] = "Not found. The chat is at /.\n";
@@ -190,6 +217,31 @@ static void on_http(conn *c, const ws_http_request *req, void *arg)
     }
     log_msg(conn_peer(c), "HTTP %.*s %.*s -> %d", (int)req->method_len, req->method,
             (int)req->target_len, req->target, status);
+}
+
+/* chat.html with its "@MAX_MESSAGE@" replaced by max_message, so the page
+ * refuses a longer message itself instead of losing it to a 1009 close.
+ * NULL when out of memory. */
+static char *page_with_limit(uint64_t max_message, size_t *len)
+{
+    static const char mark[] = "@MAX_MESSAGE@";
+    char num[24];
+    size_t num_len = (size_t)snprintf(num, sizeof num, "%llu", (unsigned long long)max_message);
+    const unsigned char *at = memmem(chat_html, chat_html_len, mark, sizeof mark - 1);
+    size_t before = at ? (size_t)(at - chat_html) : chat_html_len;
+    size_t after = at ? chat_html_len - before - (sizeof mark - 1) : 0;
+    char *out = malloc(before + (at ? num_len : 0) + after);
+    if (!out)
+        return NULL;
+    memcpy(out, chat_html, before);
+    *len = before;
+    if (at) {
+        memcpy(out + *len, num, num_len);
+        *len += num_len;
+        memcpy(out + *len, at + sizeof mark - 1, after);
+        *len += after;
+    }
+    return out;
 }
 
 /* from: the sender, NULL for a message from the Redis bus. */
@@ -406,6 +458,11 @@ int main(int argc, char **argv)
     size_t frame_max = (size_t)opt.limits.max_message_size + sizeof prefix + WS_MAX_HEADER_SIZE;
     opt.max_queued_bytes = 16 * frame_max > 1024u * 1024u ? 16 * frame_max : 1024u * 1024u;
     opt.read_pause_bytes = opt.max_queued_bytes / 2;
+    page = page_with_limit(opt.limits.max_message_size, &page_len);
+    if (!page) {
+        perror("chat page");
+        return 1;
+    }
 
     loop *l = loop_new();
     if (!l) {
@@ -466,5 +523,6 @@ int main(int argc, char **argv)
 #endif
     server_free(srv);
     loop_free(l);
+    free(page);
     return rc == 0 ? 0 : 1;
 }

@@ -12,3 +12,10 @@ if(TARGET echo_server AND WS_NODE)
   ws_add_python_interop(interop_browser_echo SCRIPT ${dir}/browser_run.py TIMEOUT 120 LABELS browser
     ARGS $<TARGET_FILE:echo_server> ${dir}/browser_echo.js ws)
 endif()
+# A burst of 300 messages of 60,000 bytes into three tabs of the page: each
+# must receive every message in order without being dropped as a slow
+# consumer (a page that renders per message cannot keep up).
+if(TARGET chat_server AND WS_NODE)
+  ws_add_python_interop(interop_browser_burst SCRIPT ${dir}/browser_run.py TIMEOUT 150 LABELS browser
+    ARGS $<TARGET_FILE:chat_server> ${dir}/browser_burst.js http)
+endif()

@@ -2,8 +2,11 @@
 // usage: node browser_chat.js http://127.0.0.1:PORT/ SCREENSHOT.png
 // Messages are typed into #messageInput and sent with the Send button and with
 // Enter: emoji, CJK, markup that must stay text, and a 64 KiB message. Both
-// tabs must show every message exactly once in #messages. Prints one line per
-// check; exit 0 only when all pass.
+// tabs must show every message exactly once in #messages. Then the input's
+// rules: Shift+Enter is a new line, blank text is not sent, a message over
+// --max-message (in UTF-8 bytes) is refused in the page and kept. No console
+// errors or CSP violations, and the page's security headers. Prints one line
+// per check; exit 0 only when all pass.
 'use strict';
 const { checker, inChromium } = require('../common');
 
@@ -45,11 +48,24 @@ inChromium(checks, 'browser test finished within 90 s', 90000, async (browser) =
   const context = await browser.newContext({ viewport: { width: 900, height: 700 } });
   const tabs = [await context.newPage(), await context.newPage()];
   const pageErrors = [];
-  tabs.forEach((p, i) => p.on('pageerror', (e) => pageErrors.push(`tab${i + 1}: ${e.message}`)));
+  for (const [i, p] of tabs.entries()) {
+    p.on('pageerror', (e) => pageErrors.push(`tab${i + 1}: ${e.message}`));
+    p.on('console', (m) => { if (m.type() === 'error') pageErrors.push(`tab${i + 1}: console: ${m.text()}`); });
+    await p.addInitScript(() => {
+      window.__csp = [];
+      document.addEventListener('securitypolicyviolation',
+        (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+  }
 
   for (const [i, tab] of tabs.entries()) {
     const response = await tab.goto(url, { waitUntil: 'load', timeout: 15000 });
     check(response && response.status() === 200, `tab${i + 1}: GET / -> 200`, response && response.status());
+    const headers = response ? response.headers() : {};
+    check((headers['content-security-policy'] || '').startsWith("default-src 'none'; script-src 'self'") &&
+      headers['referrer-policy'] === 'no-referrer' && headers['x-frame-options'] === 'DENY',
+    `tab${i + 1}: the page has its Content-Security-Policy, Referrer-Policy and X-Frame-Options`,
+    JSON.stringify(headers));
     check(await tab.locator('#messageInput').count() === 1, `tab${i + 1}: page has #messageInput`);
     check(await tab.locator('#messages').count() === 1, `tab${i + 1}: page has #messages`);
     check(await tab.getByRole('button', { name: /send/i }).count() === 1, `tab${i + 1}: page has a Send button`);
@@ -107,7 +123,53 @@ inChromium(checks, 'browser test finished within 90 s', 90000, async (browser) =
     check(markup.b === 0 && markup.img === 0 && markup.script === 0 && markup.xss === undefined,
       `tab${i + 1}: <b>, <img>, <script> in a message are shown as text, not markup`, JSON.stringify(markup));
   }
-  check(pageErrors.length === 0, 'no JavaScript errors in either tab', pageErrors.join('; '));
+
+  // The input is a textarea: Shift+Enter is a new line, Enter sends.
+  const input = tabs[0].locator('#messageInput');
+  const button = tabs[0].locator('#sendButton');
+  await input.fill('line one');
+  await input.press('Shift+Enter');
+  await input.pressSequentially('line two');
+  check(await input.inputValue() === 'line one\nline two', 'Shift+Enter inserts a new line',
+    JSON.stringify(await input.inputValue()));
+  await input.press('Enter');
+  for (const [i, tab] of tabs.entries()) {
+    check(await waitShown(tab, 'line one\nline two', 10000), `tab${i + 1} shows the two-line message with its new line`);
+  }
+
+  // Blank text: Send disabled, Enter sends nothing.
+  await input.fill('');
+  check(await button.isDisabled(), 'Send is disabled while the input is empty');
+  await input.fill(' \n\t ');
+  check(await button.isDisabled(), 'Send is disabled while the input is only whitespace');
+  await input.press('Enter');
+  await tabs[0].waitForTimeout(300);
+  check(await input.inputValue() === ' \n\t ' && await countShown(tabs[0], ' \n\t ') === 0,
+    'Enter on whitespace only sends nothing and leaves the input as it was');
+
+  // Over --max-message (65536 by default) counted in UTF-8 bytes: 32769
+  // characters of 2 bytes each. Refused in the page, the text kept, the
+  // connection left open.
+  const tooBig = '\u00e9'.repeat(32769);
+  await input.fill(tooBig);
+  await input.press('Enter');
+  const note = tabs[0].locator('#inputNote');
+  check(await note.isVisible() && (await note.textContent()).includes('65538 bytes') &&
+    (await note.textContent()).includes('at most 65536'),
+  'a 65538-byte message (32769 characters) is refused with a notice naming both sizes',
+  JSON.stringify(await note.textContent()));
+  check(await input.inputValue() === tooBig, 'the refused text stays in the input');
+  await tabs[0].waitForTimeout(300);
+  check(await tabs[0].evaluate(() => document.body.dataset.state) === 'open' &&
+    await countShown(tabs[1], tooBig) === 0, 'nothing was sent and the connection stays open');
+  await input.fill('');
+  check(!(await note.isVisible()), 'the notice goes once the text changes');
+
+  check(pageErrors.length === 0, 'no JavaScript or console errors in either tab', pageErrors.join('; '));
+  for (const [i, tab] of tabs.entries()) {
+    const csp = await tab.evaluate(() => window.__csp);
+    check(csp.length === 0, `tab${i + 1}: no Content-Security-Policy violations`, csp.join('; '));
+  }
 
   // The room still works after the 64 KiB message.
   await send(tabs[1], 'last message, sent from tab 2 \u2714', 'button');

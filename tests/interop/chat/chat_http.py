@@ -2,8 +2,9 @@
 
 usage: chat_http.py CHAT_SERVER
 
-- GET / -> 200 text/html with the page (messageInput, messages); GET /nope ->
-  404; POST / -> 405 with Allow.
+- GET / -> 200 text/html with the page (messageInput, messages), its CSP and
+  the --max-message it is told; GET and HEAD /chat.js and /chat.css with
+  their types; GET /nope -> 404; POST / -> 405 with Allow.
 - protocol errors fail the one connection with 1002/1007; fragments are
   reassembled; the rest of the room is not disturbed.
 - --max-clients 3: the 4th upgrade gets 503 before any upgrade; a freed slot
@@ -35,7 +36,29 @@ def http_pages(checks, binary):
                      "page has an element with id messageInput")
         checks.check('id="messages"' in page or "id='messages'" in page or "id=messages" in page,
                      "page has an element with id messages")
-        checks.check("WebSocket" in page, "page opens a WebSocket")
+        checks.check('src="chat.js"' in page and 'href="chat.css"' in page,
+                     "page loads chat.js and chat.css by relative URLs")
+        checks.check('data-max-message="65536"' in page, "page carries the default --max-message")
+        csp = r.headers.get("content-security-policy", "")
+        checks.check("default-src 'none'" in csp and "script-src 'self'" in csp
+                     and "frame-ancestors 'none'" in csp
+                     and r.headers.get("referrer-policy") == "no-referrer"
+                     and r.headers.get("x-frame-options") == "DENY",
+                     "page has its CSP, Referrer-Policy and X-Frame-Options", repr(r.headers))
+    for path, ctype, word in (("/chat.js", "text/javascript; charset=utf-8", "WebSocket"),
+                              ("/chat.css", "text/css; charset=utf-8", "#messages")):
+        r = h.http_request(server.port, "GET", path)
+        checks.check(r is not None and r.status == 200 and r.headers.get("content-type") == ctype
+                     and word in r.body.decode("utf-8", "replace")
+                     and r.headers.get("x-content-type-options") == "nosniff",
+                     f"GET {path} -> 200 {ctype}, nosniff", repr(r))
+        length = len(r.body) if r else -1
+        data, _ = h.exchange_until_close(
+            server.port, f"HEAD {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        status, headers, rest = h.split_response(data)
+        checks.check(status == 200 and headers.get("content-type") == ctype
+                     and headers.get("content-length") == str(length) and rest == b"",
+                     f"HEAD {path} -> GET's head without the body", f"{status} {headers} {len(rest)}")
         cl = r.headers.get("content-length")
         checks.check(cl is None or int(cl) == len(r.body), "Content-Length matches the body", f"{cl} vs {len(r.body)}")
 
@@ -181,6 +204,9 @@ def max_message(checks, binary):
                  "--max-message 1000: a 1001-byte message -> close 1009",
                  repr(close) if close else f"no close frame ({big.reader.end})")
     checks.check(watcher.roundtrip("still here"), "--max-message: the other client is still served")
+    r = h.http_request(server.port, "GET", "/")
+    checks.check(r is not None and b'data-max-message="1000"' in r.body,
+                 "--max-message 1000: the page is told the limit", repr(r))
     server.kill()
 
 
