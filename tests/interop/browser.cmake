@@ -19,3 +19,15 @@ if(TARGET chat_server AND WS_NODE)
   ws_add_python_interop(interop_browser_burst SCRIPT ${dir}/browser_run.py TIMEOUT 150 LABELS browser
     ARGS $<TARGET_FILE:chat_server> ${dir}/browser_burst.js http)
 endif()
+# The page mounted under /chat/ by nginx (docs/scaling.md): it must find its
+# script, style and WebSocket relative to itself.
+find_program(WS_NGINX nginx PATHS /usr/sbin /usr/local/sbin /usr/local/nginx/sbin)
+if(TARGET chat_server AND WS_NODE AND WS_NGINX)
+  ws_add_python_interop(interop_browser_subpath SCRIPT ${dir}/browser_subpath.py TIMEOUT 90
+    LABELS browser ARGS $<TARGET_FILE:chat_server> ${WS_NGINX} ${dir}/browser_subpath.js)
+elseif(DEFINED ENV{CI})
+  add_test(NAME interop_browser_subpath
+    COMMAND ${CMAKE_COMMAND} "-DMISSING=nginx or node"
+            -P ${CMAKE_CURRENT_LIST_DIR}/scaling/missing.cmake)
+  set_tests_properties(interop_browser_subpath PROPERTIES TIMEOUT 10 LABELS "interop;browser")
+endif()
