@@ -1,8 +1,8 @@
 /*
  * chat_server - a chat room: every text message goes to everyone connected,
  * the sender included, as "Server: <message>"; binary messages are relayed
- * unchanged. GET / serves the chat page (chat.html, compiled into the
- * binary).
+ * unchanged. GET / serves the chat page (chat.html with chat.js and
+ * chat.css, compiled into the binary).
  *
  *   chat_server [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...
  *               [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]
@@ -88,7 +88,9 @@ static void usage(FILE *out, const char *prog)
             "  --host ADDR        address to bind (default 0.0.0.0, every IPv4 interface;\n"
             "                     :: for IPv6 and IPv4, 127.0.0.1 for this machine only)\n"
             "  --origin ORIGIN    allow WebSocket connections from pages of this origin,\n"
-            "                     e.g. --origin http://localhost:8080; repeat for more\n"
+            "                     e.g. --origin http://localhost:8080 (scheme://host[:port]\n"
+            "                     as browsers send it: no path, no trailing slash, or\n"
+            "                     null); repeat for more\n"
             "                     (up to %d). Others get HTTP 403. Without --origin every\n"
             "                     origin is allowed. Requests without an Origin header\n"
             "                     (non-browser clients) are always allowed: the check\n"
