@@ -3,29 +3,48 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
+#include "wsframe.h"
+
 /* Peers choose much of what is logged (a close reason may be any UTF-8,
- * newlines included): control characters are written as \xHH, so that no
- * peer can forge a log line or send escape sequences to a terminal. C1
- * controls (U+0080-U+009F, C2 80-C2 9F in UTF-8) count too. */
+ * newlines included; a request's header values any bytes): control
+ * characters are written as \xHH, so that no peer can forge a log line or
+ * send escape sequences to a terminal. C1 controls count too, both as UTF-8
+ * (C2 80-C2 9F) and as lone bytes (a 0x9B is CSI to a terminal that reads
+ * 8-bit codes), so every byte that is not part of a valid UTF-8 sequence is
+ * escaped as well. */
+static size_t utf8_sequence_length(const unsigned char *p)
+{
+    size_t n = p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 1;
+    for (size_t i = 1; i < n; i++)
+        if (p[i] == '\0')
+            return 0; /* cut short by the end of the string */
+    return ws_utf8_validate(p, n) == WS_OK ? n : 0;
+}
+
 static void escape_controls(const char *in, char *out, size_t cap)
 {
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)in; *p && o + 8 < cap; p++) {
-        bool c1 = p[0] == 0xC2 && p[1] >= 0x80 && p[1] <= 0x9F;
-        if (*p >= 0x20 && *p != 0x7F && !c1) {
-            out[o++] = (char)*p;
-            continue;
-        }
-        for (int i = 0; i <= (int)c1; i++) {
+    for (const unsigned char *p = (const unsigned char *)in; *p && o + 8 < cap;) {
+        size_t n = *p < 0x80 ? 1 : utf8_sequence_length(p);
+        bool c1 = n == 2 && p[0] == 0xC2 && p[1] <= 0x9F;
+        if (n == 0 || c1 || *p < 0x20 || *p == 0x7F) {
+            /* Escape the lead byte; what follows gets its own turn. */
             out[o++] = '\\';
             out[o++] = 'x';
-            out[o++] = hex[p[i] >> 4];
-            out[o++] = hex[p[i] & 15];
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+            p++;
+            continue;
         }
-        p += c1;
+        if (o + n + 8 >= cap)
+            break;
+        memcpy(out + o, p, n);
+        o += n;
+        p += n;
     }
     out[o] = '\0';
 }

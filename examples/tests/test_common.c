@@ -1,6 +1,6 @@
 /* Unit tests of examples/common: the event loop's timers, deferred work, fd
- * watchers and signals, the shared-buffer send queue with its encoders, and the growing
- * byte buffer. */
+ * watchers and signals, the shared-buffer send queue with its encoders, the growing
+ * byte buffer, and the log's escaping of what peers choose. */
 #include <setjmp.h> /* cmocka needs these before cmocka.h */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,11 +10,13 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "log.h"
 #include "loop.h"
 #include "net.h"
 #include "sendq.h"
@@ -616,6 +618,58 @@ static void test_drained_queue_frees_its_array_unless_it_grew(void **state)
     close(sv[1]);
 }
 
+/* ---------------------------------------------------------------- log */
+
+/* What log_msg writes for text, without its timestamp and peer. */
+static void logged(const char *text, char *out, size_t cap)
+{
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(sv[0], STDERR_FILENO) >= 0);
+    log_msg("peer", "%s", text);
+    fflush(stderr);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    close(sv[0]);
+    ssize_t n = read(sv[1], out, cap - 1);
+    close(sv[1]);
+    assert_true(n > 0);
+    out[n] = '\0';
+    const char *body = strstr(out, "[peer] ");
+    assert_non_null(body);
+    memmove(out, body + 7, strlen(body + 7) + 1);
+}
+
+static void test_log_escapes_what_a_terminal_would_obey(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } rows[] = {
+        {"plain text", "plain text\n"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n"},
+        /* A forged line, ANSI escapes, DEL. */
+        {"a\nb\x1b[2J\x7f", "a\\x0ab\\x1b[2J\\x7f\n"},
+        /* C1 as UTF-8 (U+009B) and as a lone 8-bit CSI. */
+        {"\xc2\x9b" "31m", "\\xc2\\x9b31m\n"},
+        {"x\x9b" "31m", "x\\x9b31m\n"},
+        /* Bytes that are no UTF-8: a lone continuation, a cut sequence,
+         * an overlong, a surrogate; the valid text around them is kept. */
+        {"\x80\xe2\x82 \xc0\xaf \xed\xa0\x80 \xc3\xa9",
+         "\\x80\\xe2\\x82 \\xc0\\xaf \\xed\\xa0\\x80 \xc3\xa9\n"},
+        /* A sequence cut by the end of the string. */
+        {"end \xf0\x9f", "end \\xf0\\x9f\n"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char out[512];
+        logged(rows[i].in, out, sizeof out);
+        assert_string_equal(out, rows[i].out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_drained_queue_frees_its_array_unless_it_grew),
         cmocka_unit_test(test_sbuf_message_and_copy),
         cmocka_unit_test(test_bytebuf_grows_and_clamps),
+        cmocka_unit_test(test_log_escapes_what_a_terminal_would_obey),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
