@@ -12,10 +12,8 @@ Chromium) against http://127.0.0.1:NGINX/chat/.
 import os
 import shutil
 import signal
-import socket
 import sys
 import tempfile
-import time
 
 import wsharness as h
 
@@ -58,23 +56,6 @@ http {{
 """
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind((h.HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((h.HOST, port), 0.5).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def main():
     chat_server, nginx_bin, script = sys.argv[1:4]
 
@@ -85,12 +66,12 @@ def main():
         server = h.Server(chat_server, "--ping-interval", "0")
         tmp = tempfile.mkdtemp(prefix="ws-subpath-")
         try:
-            port = free_port()
+            port = h.free_port()
             conf = os.path.join(tmp, "nginx.conf")
             with open(conf, "w") as f:
                 f.write(NGINX_CONF.format(tmp=tmp, host=h.HOST, port=port, upstream=server.port))
             nginx = h.Proc([nginx_bin, "-p", tmp, "-c", conf, "-e", "stderr"], name="nginx")
-            if not checks.check(wait_port(port, 10) and nginx.alive(),
+            if not checks.check(h.wait_port(port, 10) and nginx.alive(),
                                 f"nginx listens on {h.HOST}:{port}"):
                 nginx.kill()
                 return

@@ -187,15 +187,6 @@ class Client:
         return self.err.decode("utf-8", "replace")
 
 
-def free_port():
-    """A port nothing listens on: bound and released at once."""
-    s = socket.socket()
-    s.bind((h.HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 # ---------------------------------------------------------------- the cases
 
 def talk(exe, args, stdin_bytes, expected_out):
@@ -417,7 +408,7 @@ def case_sigint(checks, server, exe):
 
 
 def case_refused(checks, server, exe):
-    client = Client(exe, [f"ws://{h.HOST}:{free_port()}/"], b"never sent\n")
+    client = Client(exe, [f"ws://{h.HOST}:{h.free_port()}/"], b"never sent\n")
     checks.check(client.rc == 2, "connection refused -> exit 2", f"exit {client.rc}")
     checks.check("connection refused" in client.stderr, "stderr says connection refused")
     checks.check(client.out == b"", "nothing on stdout")
@@ -565,7 +556,7 @@ def case_proxy(checks, server, exe):
     client = Client(exe, ["--proxy", f"{h.HOST}:{denying.port}", server.url("/echo")], b"x\n")
     checks.check(client.rc == 2 and "proxy CONNECT failed: the proxy answered 407" in client.stderr,
                  "a proxy that answers 407: exit 2 with its answer", client.stderr[:300])
-    client = Client(exe, ["--proxy", f"{h.HOST}:{free_port()}", server.url("/echo")], b"x\n")
+    client = Client(exe, ["--proxy", f"{h.HOST}:{h.free_port()}", server.url("/echo")], b"x\n")
     checks.check(client.rc == 2 and "proxy: connection refused" in client.stderr,
                  "no proxy on that port: exit 2, 'proxy: connection refused'", client.stderr[:300])
     client = Client(exe, ["--proxy", "socks5://127.0.0.1:1080", server.url("/echo")], b"")

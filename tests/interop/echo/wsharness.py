@@ -392,6 +392,26 @@ def upgrade_request(port, path="/", key=None, headers=None):
     return ("\r\n".join(lines) + "\r\n\r\n").encode(), key
 
 
+def free_port():
+    """A port nothing listens on: bound and released at once, for a peer
+    (nginx, Redis) that takes its port on the command line."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout):
+    """True once something accepts connections on port, False after timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 def connect(port, timeout=10, rcvbuf=None):
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf:

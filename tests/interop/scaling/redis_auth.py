@@ -89,7 +89,7 @@ def lines_with(server, word):
 
 
 async def scenario(checks, chat_server, redis_bin, tmp):
-    port = sc.free_port()
+    port = h.free_port()
     redis = sc.start_redis(
         redis_bin, port, tmp, password=REQUIREPASS,
         extra=["--requirepass", REQUIREPASS,
@@ -144,7 +144,7 @@ async def scenario(checks, chat_server, redis_bin, tmp):
     checks.check(took is not None, "and hears the others")
 
     # A Redis without a password: the URL's is not needed; say so, go on.
-    open_port = sc.free_port()
+    open_port = h.free_port()
     open_redis = sc.start_redis(redis_bin, open_port, tmp)
     d = h.Server(chat_server, "--redis",
                  f"redis://:{SECRETS[3]}@{h.HOST}:{open_port}/{channel}",

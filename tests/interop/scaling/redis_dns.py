@@ -78,7 +78,7 @@ def lookups(server, name):
 
 
 async def scenario(checks, chat_server, redis_bin, so, tmp):
-    port = sc.free_port()
+    port = h.free_port()
     redis = sc.start_redis(redis_bin, port, tmp)
     channel = f"dns-{os.getpid()}"
 

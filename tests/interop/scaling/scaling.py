@@ -55,23 +55,6 @@ FLOOD_BYTES = 60 * 1024
 
 # ------------------------------------------------------------------ processes
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((h.HOST, 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection((h.HOST, port), timeout=1):
-                return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def redis_command(port, *args, password=None):
     """One command (after AUTH when given a password); Redis's first reply
     line of the last command."""
@@ -168,7 +151,7 @@ http {{
 def start_nginx(binary, tmp, upstream_ports, tls=None):
     """nginx in front of the instances; with tls=(cert, key) it ends TLS
     (https:// and wss://) as docs/scaling.md shows."""
-    port = free_port()
+    port = h.free_port()
     servers = "\n".join(f"        server {h.HOST}:{p} max_fails=3 fail_timeout=10s;"
                         for p in upstream_ports)
     conf = os.path.join(tmp, "nginx.conf")
@@ -180,7 +163,7 @@ def start_nginx(binary, tmp, upstream_ports, tls=None):
     # -e: the error log before the configuration is read (nginx >= 1.19.5);
     # the compiled-in /var/log/nginx is not ours to write.
     proc = h.Proc([binary, "-p", tmp, "-c", conf, "-e", "stderr"], name="nginx")
-    if not wait_port(port, 10) or not proc.alive():
+    if not h.wait_port(port, 10) or not proc.alive():
         proc.kill()
         raise RuntimeError(f"nginx did not listen on {h.HOST}:{port} within 10 s")
     print(f"info: nginx pid {proc.pid} on {h.HOST}:{port} -> {upstream_ports}", flush=True)
@@ -518,7 +501,7 @@ def check_cli(checks, chat_server):
 # ------------------------------------------------------------------ main
 
 async def scenario(checks, chat_server, redis_bin, nginx_bin, tmp):
-    redis_port = free_port()
+    redis_port = h.free_port()
     redis = start_redis(redis_bin, redis_port, tmp)
     channel = f"scaling-{os.getpid()}"
     url = f"redis://{h.HOST}:{redis_port}/{channel}"
