@@ -5,15 +5,9 @@
 # (default port 8080; --help lists the flags).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-missing=()
-command -v cc >/dev/null 2>&1 || missing+=(build-essential)
-command -v cmake >/dev/null 2>&1 || missing+=(cmake)
-if [ ${#missing[@]} -gt 0 ]; then
-  if [ "$(id -u)" -eq 0 ]; then sudo=(); else sudo=(sudo); fi
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update
-  "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
-fi
+# shellcheck source=tests/packages.sh
+. "$top/tests/packages.sh"
+ws_install_missing examples/run-chat-server.sh "build-essential:/usr/bin/cc" "cmake:/usr/bin/cmake"
 build=${WS_BUILD_DIR:-$top/build-run}
 cmake -S "$top" -B "$build" -DCMAKE_BUILD_TYPE=Release -DWS_BUILD_TESTS=OFF -DWS_BUILD_BENCH=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" --target chat_server >/dev/null

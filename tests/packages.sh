@@ -1,7 +1,8 @@
 # shellcheck shell=bash
-# Sourced by tests/run.sh and tests/cross.sh: install the Debian packages a
-# script needs and the machine lacks, on a fresh Debian 12 too (apt-get,
-# through sudo when not root, which a bare root container has no sudo for).
+# Sourced by tests/run.sh, tests/cross.sh and examples/run-chat-server.sh:
+# install the Debian packages a script needs and the machine lacks, on a
+# fresh Debian 12 too (apt-get, through sudo when not root, which a bare root
+# container has no sudo for; neither root nor sudo: say what to install).
 #
 #   ws_install_missing SCRIPT_NAME "package:file" ...
 #
@@ -19,9 +20,16 @@ ws_install_missing() {
     case $pkg in *:*) arches+=("${pkg##*:}") ;; esac
   done
   [ ${#missing[@]} -gt 0 ] || return 0
-  echo "$who: installing ${missing[*]}"
   local sudo=()
-  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "$who: needs ${missing[*]}, and installing them takes root: run it as root," \
+           "or have root run: apt-get install ${missing[*]}" >&2
+      return 1
+    fi
+    sudo=(sudo)
+  fi
+  echo "$who: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   for arch in ${arches[@]+"${arches[@]}"}; do
     dpkg --print-foreign-architectures | grep -qx "$arch" || "${sudo[@]}" dpkg --add-architecture "$arch"
