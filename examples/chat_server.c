@@ -155,13 +155,45 @@ static void target_path(const ws_http_request *req, const char **path, size_t *l
     *len = end;
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+static bool unreserved(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '.' || c == '_' || c == '~';
+}
+
 static bool path_is(const ws_http_request *req, const char *path)
 {
     /* The query string does not select a different page. */
     const char *p;
     size_t len;
     target_path(req, &p, &len);
-    return len == strlen(path) && memcmp(p, path, len) == 0;
+    /* RFC 3986 section 6.2.2.2: an unreserved character and its %XX are the
+     * same URI ("/%69ndex.html" is "/index.html"); any other %XX stays
+     * itself, and none of our paths holds a '%'. */
+    size_t i = 0;
+    for (; *path; path++) {
+        if (i == len)
+            return false;
+        int c = (unsigned char)p[i++];
+        if (c == '%' && i + 2 <= len && hex_digit(p[i]) >= 0 && hex_digit(p[i + 1]) >= 0) {
+            int decoded = hex_digit(p[i]) * 16 + hex_digit(p[i + 1]);
+            if (unreserved(decoded)) {
+                c = decoded;
+                i += 2;
+            }
+        }
+        if (c != (unsigned char)*path)
+            return false;
+    }
+    return i == len;
 }
 
 static size_t count_headers(const ws_http_request *req, const char *name)

@@ -13,6 +13,8 @@ usage: chat_http_semantics.py CHAT_SERVER
 - an HTTP/1.1 request without Host, or one with two, -> 400 (RFC 9112
   section 3.2: MUST).
   HTTP/1.0 without Host still gets the page.
+- a path with %XX for an unreserved character is the same path (RFC 3986
+  section 6.2.2.2); %XX of a reserved one is not.
 - every 2xx-4xx answer, the handshake's rejections (400, 426) included,
   carries a Date in IMF-fixdate form that is the current time (RFC 9110
   section 6.6.1: an origin server with a clock MUST send it).
@@ -111,6 +113,14 @@ def body(checks):
     status, headers, rest, closed = raw_exchange(
         port, f"GET http://127.0.0.1:{port}/nope HTTP/1.1\r\n{host}\r\n".encode())
     checks.check(status == 404, "GET http://host:port/nope -> 404", f"{status}")
+
+    # RFC 3986 section 6.2.2.2: %XX of an unreserved character is that
+    # character; a reserved one (%2F is "/" as data, not a separator) is not.
+    for target, want in (("/%69ndex.html", 200), ("/chat%2Ejs", 200), ("/%63hat.CSS", 404),
+                         ("/%2e%2E/index.html", 404), ("/%2Findex.html", 404), ("/index.html%", 404),
+                         ("/index.htm%6C", 200), ("/index.htm%6", 404)):
+        status, headers, rest, closed = raw_exchange(port, f"GET {target} HTTP/1.1\r\n{host}\r\n".encode())
+        checks.check(status == want, f"GET {target} -> {want}", f"{status}")
 
     status, headers, rest, closed = raw_exchange(port, b"GET / HTTP/1.1\r\n\r\n")
     checks.check(status == 400 and closed, "HTTP/1.1 GET / without Host -> 400, then close", f"{status}")
