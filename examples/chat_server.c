@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "log.h"
 #include "loop.h"
+#include "net.h"
 #include "server.h"
 #include "wsframe.h"
 #if CHAT_WITH_REDIS
@@ -155,14 +156,6 @@ static void target_path(const ws_http_request *req, const char **path, size_t *l
     *len = end;
 }
 
-static int hex_digit(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 static bool unreserved(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -182,14 +175,13 @@ static bool path_is(const ws_http_request *req, const char *path)
     for (; *path; path++) {
         if (i == len)
             return false;
-        int c = (unsigned char)p[i++];
-        if (c == '%' && i + 2 <= len && hex_digit(p[i]) >= 0 && hex_digit(p[i + 1]) >= 0) {
-            int decoded = hex_digit(p[i]) * 16 + hex_digit(p[i + 1]);
-            if (unreserved(decoded)) {
-                c = decoded;
-                i += 2;
-            }
+        int c = (unsigned char)p[i];
+        int decoded = net_pct_decoded(p, len, i);
+        if (decoded >= 0 && unreserved(decoded)) {
+            c = decoded;
+            i += 2;
         }
+        i++;
         if (c != (unsigned char)*path)
             return false;
     }

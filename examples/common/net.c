@@ -120,3 +120,19 @@ bool net_is_address(const char *host)
     unsigned char raw[sizeof(struct in6_addr)];
     return inet_pton(AF_INET, host, raw) == 1 || inet_pton(AF_INET6, host, raw) == 1;
 }
+
+static int hex_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+int net_pct_decoded(const char *s, size_t len, size_t i)
+{
+    if (i + 2 >= len || s[i] != '%')
+        return -1;
+    int hi = hex_digit((unsigned char)s[i + 1]), lo = hex_digit((unsigned char)s[i + 2]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}

@@ -41,4 +41,8 @@ int net_set_nonblocking(int fd);
 /* host is an IPv4 or IPv6 literal (no brackets), not a name to look up. */
 bool net_is_address(const char *host);
 
+/* The byte the "%XX" escape at s[i] stands for (RFC 3986 section 2.1), or
+ * -1 when s[i] is no '%' or is not followed, within len, by two hex digits. */
+int net_pct_decoded(const char *s, size_t len, size_t i);
+
 #endif

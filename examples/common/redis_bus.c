@@ -146,14 +146,6 @@ static void pick_instance_id(redis_bus *b)
 
 /* ---------------------------------------------------------------- the URL */
 
-static int hex_digit(unsigned c)
-{
-    return c >= '0' && c <= '9'   ? (int)(c - '0')
-           : c >= 'a' && c <= 'f' ? (int)(c - 'a' + 10)
-           : c >= 'A' && c <= 'F' ? (int)(c - 'A' + 10)
-                                  : -1;
-}
-
 /* Percent-decode src[0, len) into dst, cap bytes with the NUL. */
 static bool decode_credential(const char *src, size_t len, char *dst, size_t cap, const char *what,
                               char *err, size_t err_cap)
@@ -162,14 +154,13 @@ static bool decode_credential(const char *src, size_t len, char *dst, size_t cap
     for (size_t i = 0; i < len; i++) {
         unsigned ch = (unsigned char)src[i];
         if (ch == '%') {
-            int hi = i + 2 < len ? hex_digit((unsigned char)src[i + 1]) : -1;
-            int lo = hi >= 0 ? hex_digit((unsigned char)src[i + 2]) : -1;
-            if (lo < 0 || (hi | lo) == 0) {
+            int decoded = net_pct_decoded(src, len, i);
+            if (decoded <= 0) {
                 snprintf(err, err_cap, "the %s in the Redis URL has a bad %%-escape (a %% takes "
                                        "two hex digits; %%00 is refused)", what);
                 return false;
             }
-            ch = (unsigned)(hi * 16 + lo);
+            ch = (unsigned)decoded;
             i += 2;
         }
         if (n + 1 >= cap) {
