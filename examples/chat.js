@@ -70,17 +70,26 @@
     scheduleRender();
   }
 
+  // When the last batch took long to lay out (big messages, a slow
+  // machine), the next waits as long again: a burst then gets at most half
+  // of the main thread for showing messages, the rest for reading them.
+  // (Measured while the list follows new messages: its scroll write is
+  // where the batch is laid out.)
+  let renderCost = 0;
+
   function scheduleRender() {
     if (renderScheduled) return;
     renderScheduled = true;
     // requestAnimationFrame does not run in a hidden tab; a timer does
     // (browsers slow it to about once a second there, which is enough).
-    if (document.hidden) setTimeout(render, HIDDEN_RENDER_MS);
+    if (document.hidden) setTimeout(render, Math.max(HIDDEN_RENDER_MS, renderCost));
+    else if (renderCost > 20) setTimeout(() => requestAnimationFrame(render), renderCost);
     else requestAnimationFrame(render);
   }
 
   function render() {
     renderScheduled = false;
+    const started = performance.now();
     // One layout read per batch, before any change: the previous layout is
     // still valid, so it costs nothing.
     const atBottom = messages.scrollHeight - messages.scrollTop - messages.clientHeight < 40;
@@ -106,6 +115,7 @@
     // Follow new messages only when the reader was at the bottom; this
     // write is the one layout of the batch.
     if (atBottom) messages.scrollTop = messages.scrollHeight;
+    renderCost = performance.now() - started;
     if (pending.length > 0) scheduleRender();
   }
 
