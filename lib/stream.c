@@ -608,10 +608,10 @@ small_text_2_to_15_avx512(ws_parser *p, size_t n, ws_event *ev, uint64_t lo, uin
 #endif
 
 /* A small text found whole and unmasked by next_small_server_frame, whose
- * bytes are not all ASCII: validated by whole_message_slow (with AVX-512,
- * only a 1-byte text comes here; 2-31 bytes are checked from registers and
- * longer ones in one pass). ev holds what it reported (data is buf + 6, the
- * caller's writable buffer). */
+ * bytes are not all ASCII: validated by whole_message_slow (with AVX-512 or
+ * AVX2, only a 1-byte text comes here; 2-31 bytes are checked from
+ * registers and longer ones in one pass). ev holds what it reported (data
+ * is buf + 6, the caller's writable buffer). */
 static __attribute__((noinline)) ptrdiff_t small_text_not_ascii(ws_parser *p, ws_event *ev)
 {
     uint8_t *data = (uint8_t *)(uintptr_t)ev->data;
@@ -639,9 +639,18 @@ static __attribute__((noinline, aligned(64))) ptrdiff_t small_whole_text(ws_pars
             return consumed;
         if (ws_cpu_has_avx512())
             return small_text_16_to_31_avx512(p, n, ev, first, last);
+        if (ws_cpu_has_avx2())
+            return ws_utf8_valid_16_to_31_regs_avx2(first, last, n) == WS_OK
+                       ? consumed
+                       : small_text_invalid(p, n, ev);
         return small_text_not_ascii(p, ev);
     }
-    /* 32-125 bytes, without AVX-512. */
+    /* 32-125 bytes, without AVX-512: with AVX2 unmasked and checked in one
+     * pass (mixed text 22.4 -> 20.6-21.2 ns on a Zen 3; ASCII the same). */
+    if (ws_cpu_has_avx2())
+        return ws_utf8_unmask_whole_avx2(buf + HL, n, buf + 2) == WS_OK
+                   ? consumed
+                   : small_text_invalid(p, n, ev);
     if ((ws_unmask_whole(buf + HL, n, buf + 2) & WS_HIGH_BITS) != 0)
         return small_text_not_ascii(p, ev);
     return consumed;
@@ -672,6 +681,10 @@ static __attribute__((noinline, aligned(64))) ptrdiff_t small_short_text(ws_pars
             return consumed;
         if (ws_cpu_has_avx512())
             return small_text_2_to_15_avx512(p, n, ev, text, 0);
+        if (ws_cpu_has_avx2())
+            return ws_utf8_valid_2_to_15_words_avx2(text, 0, n) == WS_OK
+                       ? consumed
+                       : small_text_invalid(p, n, ev);
         return small_text_not_ascii(p, ev);
     }
     uint64_t first, last;
@@ -680,6 +693,10 @@ static __attribute__((noinline, aligned(64))) ptrdiff_t small_short_text(ws_pars
         return consumed;
     if (ws_cpu_has_avx512())
         return small_text_2_to_15_avx512(p, n, ev, first, last);
+    if (ws_cpu_has_avx2())
+        return ws_utf8_valid_2_to_15_words_avx2(first, last, n) == WS_OK
+                   ? consumed
+                   : small_text_invalid(p, n, ev);
     return small_text_not_ascii(p, ev);
 }
 #endif

@@ -13,6 +13,10 @@
 #include "cpu.h"
 #include "wsframe.h"
 
+#ifdef WS_HAVE_AVX2
+#include <immintrin.h>
+#endif
+
 /* 8/16 bytes at a time in plain C; always compiled. */
 ws_status ws_utf8_feed_portable(ws_utf8 *v, const uint8_t *data, size_t len, size_t *error_at);
 
@@ -72,6 +76,11 @@ ws_status ws_utf8_whole_valid_avx2(const uint8_t *data, size_t len);
 /* Only call when ws_cpu_has_avx2(), with len >= 4: ws_utf8_unmask_validate
  * in one pass from registers; unmasks all of data, even on failure. */
 ws_status ws_utf8_unmask_whole_avx2(uint8_t *data, size_t len, const uint8_t key[4]);
+/* Only call when ws_cpu_has_avx2(): a whole text already in registers, as
+ * the stream parser's small frames leave it (2 <= len < 16 as two words,
+ * 16 <= len < 32 as its first and last 16 bytes). */
+ws_status ws_utf8_valid_2_to_15_words_avx2(uint64_t lo, uint64_t hi, size_t len);
+ws_status ws_utf8_valid_16_to_31_regs_avx2(__m128i first, __m128i last, size_t len);
 #endif
 #ifdef WS_HAVE_AVX512
 /* Only call when ws_cpu_has_avx512(), with len <=

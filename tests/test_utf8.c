@@ -648,26 +648,33 @@ static void check_whole(uint8_t *g, const uint8_t *text, size_t len, long want)
 #ifdef WS_HAVE_AVX2
     if (avx2 && ws_utf8_whole_valid_avx2(g, len) != want_status)
         fail_msg("whole_valid_avx2 len %zu: reference %ld", len, want);
+    /* The words ws_unmask_2_to_15_after_header leaves (x86: little
+     * endian): up to 8 bytes at the top of lo, else the first and the last
+     * 8; and the first and last 16 bytes of a 16-31-byte text. */
+    uint64_t lo = 0, hi = 0;
+    if (len >= 2 && len <= 8) {
+        memcpy((uint8_t *)&lo + 8 - len, g, len);
+    } else if (len > 8 && len < 16) {
+        memcpy(&lo, g, 8);
+        memcpy(&hi, g + len - 8, 8);
+    }
+    if (ws_cpu_has_avx2() && len >= 2 && len < 16 &&
+        ws_utf8_valid_2_to_15_words_avx2(lo, hi, len) != want_status)
+        fail_msg("valid_2_to_15_words_avx2 len %zu: reference %ld", len, want);
+    if (ws_cpu_has_avx2() && len >= 16 && len < 32 &&
+        ws_utf8_valid_16_to_31_regs_avx2(_mm_loadu_si128((const __m128i *)(const void *)g),
+                                         _mm_loadu_si128((const __m128i *)(const void *)(g + len - 16)),
+                                         len) != want_status)
+        fail_msg("valid_16_to_31_regs_avx2 len %zu: reference %ld", len, want);
 #endif
 #ifdef WS_HAVE_AVX512
     if (avx512 && ws_utf8_whole_valid_avx512(g, len) != want_status)
         fail_msg("whole_valid_avx512 len %zu: reference %ld", len, want);
     if (avx512 && len >= 16 && len < 32 && ws_utf8_valid_16_to_31_avx512(g, len) != want_status)
         fail_msg("valid_16_to_31_avx512 len %zu: reference %ld", len, want);
-    if (avx512 && len >= 2 && len < 16) {
-        /* The words ws_unmask_2_to_15_after_header leaves (x86: little
-         * endian): up to 8 bytes at the top of lo, else the first and the
-         * last 8. */
-        uint64_t lo = 0, hi = 0;
-        if (len <= 8) {
-            memcpy((uint8_t *)&lo + 8 - len, g, len);
-        } else {
-            memcpy(&lo, g, 8);
-            memcpy(&hi, g + len - 8, 8);
-        }
-        if (ws_utf8_valid_2_to_15_words_avx512(lo, hi, len) != want_status)
-            fail_msg("valid_2_to_15_words_avx512 len %zu: reference %ld", len, want);
-    }
+    if (avx512 && len >= 2 && len < 16 &&
+        ws_utf8_valid_2_to_15_words_avx512(lo, hi, len) != want_status)
+        fail_msg("valid_2_to_15_words_avx512 len %zu: reference %ld", len, want);
 #endif
     /* 0: the dispatcher, 1: stepwise, 2: AVX2, 3: AVX-512, 4: its inline
      * part for up to 128 bytes. */
