@@ -590,9 +590,12 @@ static void date_field(char out[DATE_FIELD_LEN + 1])
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
-    snprintf(out, DATE_FIELD_LEN + 1, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
-             days[tm.tm_wday % 7], tm.tm_mday % 100, months[tm.tm_mon % 12],
-             (tm.tm_year + 1900) % 10000, tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100);
+    /* Unsigned, so that gcc sees each number fits its field (signed, at
+     * -O0 it warned that a negative one might not). */
+    snprintf(out, DATE_FIELD_LEN + 1, "Date: %s, %02u %s %04u %02u:%02u:%02u GMT\r\n",
+             days[(unsigned)tm.tm_wday % 7u], (unsigned)tm.tm_mday % 100u,
+             months[(unsigned)tm.tm_mon % 12u], (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u);
 }
 
 static void reject(conn *c, int status)
