@@ -976,6 +976,8 @@ static int outcome(app *a)
 
 int main(int argc, char **argv)
 {
+    if (!cli_standard_fds_open())
+        return 1;
     static app a; /* large; and zeroed */
     a.exit_code = -1;
     char *extra_headers = NULL;

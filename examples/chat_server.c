@@ -382,6 +382,8 @@ static void browser_url(const server *s, const char *host, char *out, size_t cap
 
 int main(int argc, char **argv)
 {
+    if (!cli_standard_fds_open())
+        return 1;
     const char *prog = argv[0];
     server_options opt;
     server_options_default(&opt);

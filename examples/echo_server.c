@@ -67,6 +67,8 @@ static void on_signal(loop *l, int signo, void *arg)
 
 int main(int argc, char **argv)
 {
+    if (!cli_standard_fds_open())
+        return 1;
     const char *prog = argv[0];
     server_options opt;
     server_options_default(&opt);

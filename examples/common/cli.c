@@ -1,9 +1,11 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "server.h"
 
@@ -64,4 +66,20 @@ bool cli_server_flag(const char *prog, int ch, const char *arg, uint64_t max_mes
         fprintf(stderr, "%s: cli_server_flag: not a server flag: %d\n", prog, ch);
         return false;
     }
+}
+
+bool cli_standard_fds_open(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* open() takes the lowest free number: this one. */
+        int got = open("/dev/null", O_RDWR);
+        if (got != fd) {
+            if (got >= 0)
+                close(got);
+            return false;
+        }
+    }
+    return true;
 }

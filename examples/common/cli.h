@@ -12,6 +12,14 @@
 bool cli_number(const char *prog, const char *flag, const char *arg, uint64_t min, uint64_t max,
                 uint64_t *out);
 
+/* Make sure descriptors 0, 1 and 2 are open, on /dev/null where they were
+ * not: a program started with one of them closed (by a daemon manager, cron,
+ * `prog >&-`) would otherwise get it for its first socket, and write its
+ * output into the connection or read its own socket as stdin. First thing
+ * in main. Returns false (and the program should exit) if /dev/null cannot
+ * be opened. */
+bool cli_standard_fds_open(void);
+
 struct server_options;
 
 /* The flags echo_server and chat_server share, for their getopt_long table

@@ -4,7 +4,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/echo/harness.cmake)
 
 if(TARGET chat_client)
   set(dir ${CMAKE_CURRENT_LIST_DIR}/client)
-  set(cases lines binary invalid_utf8 headers eof_close server_close_1001 server_close_4000
+  set(cases lines binary invalid_utf8 headers eof_close closed_stdio server_close_1001 server_close_4000
             wait not_found server_ping client_ping slash max_message ipv6 tty sigint)
   set(kinds python)
   if(WS_NODE)

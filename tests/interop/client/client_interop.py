@@ -307,6 +307,45 @@ def case_eof_close(checks, server, exe):
     checks.check(closes and closes[0]["code"] == 1000, "the server saw close 1000", f"{closes}")
 
 
+def case_closed_stdio(checks, server, exe):
+    """Started with stdin, stdout or stderr closed (a daemon manager, cron,
+    `chat_client ... >&-`): the client must not take that number for its
+    socket, or it writes its output into the connection (the server sees a
+    broken frame) or reads its own socket as stdin (and hangs)."""
+    def run(closed, args):
+        def close_it():
+            os.close(closed)
+        started = time.monotonic()
+        try:
+            proc = subprocess.run([exe] + args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, preexec_fn=close_it, timeout=15)
+        except subprocess.TimeoutExpired:
+            return None, b"", time.monotonic() - started
+        return proc.returncode, proc.stdout, time.monotonic() - started
+
+    sent = 0
+    for closed, what in ((1, "stdout"), (2, "stderr")):
+        rc, out, _ = run(closed, ["-q", "-x", f"hi {what}", "-w", "0.5", server.url("/echo")])
+        sent += 1
+        checks.check(rc == 0, f"{what} closed: exit 0", f"exit {rc}")
+        if closed == 2:
+            checks.check(out == b"hi stderr\n", "stderr closed: the echo is on stdout", repr(out))
+        msgs = server.wait_event("message", sent, 5)
+        checks.check([data_of(m) for m in msgs][-1:] == [f"hi {what}".encode()],
+                     f"{what} closed: the server got the message, and nothing else",
+                     f"{[data_of(m) for m in msgs]}")
+        closes = server.wait_event("close", sent, 5)
+        checks.check(len(closes) == sent and closes[-1]["code"] == 1000,
+                     f"{what} closed: the server saw close 1000", f"{closes}")
+    rc, out, elapsed = run(0, [server.url("/echo")])
+    checks.check(rc == 0, "stdin closed: read as an empty stdin, exit 0",
+                 "still running after 15 s" if rc is None else f"exit {rc}")
+    checks.check(elapsed < 10, "stdin closed: done within 10 s", f"{elapsed:.1f}s")
+    closes = server.wait_event("close", sent + 1, 5)
+    checks.check(len(closes) == sent + 1 and closes[-1]["code"] == 1000,
+                 "stdin closed: the server saw close 1000", f"{closes}")
+
+
 def server_close(checks, server, exe, code, want_rc):
     client = Client(exe, [server.url(f"/close/{code}")])
     client.write(b"hello\n")
@@ -1273,6 +1312,7 @@ CASES = {
     "invalid_utf8": case_invalid_utf8,
     "headers": case_headers,
     "eof_close": case_eof_close,
+    "closed_stdio": case_closed_stdio,
     "server_close_1001": case_server_close_1001,
     "server_close_4000": case_server_close_4000,
     "wait": case_wait,
