@@ -637,7 +637,8 @@ static void on_signal(loop *l, int signo, void *arg)
     (void)l;
     app *a = arg;
     if (client_state(&a->conn) == CLIENT_OPEN) {
-        say(a, "%s: closing (again to quit at once)", signo == SIGINT ? "interrupted" : "terminated");
+        say(a, "%s: closing (again to quit at once)",
+            signo == SIGINT ? "interrupted" : signo == SIGHUP ? "hung up" : "terminated");
         /* A reader that stopped taking output must not hold up the close:
          * what it has not taken is given up. */
         if (!sendq_empty(&a->out)) {
@@ -697,7 +698,8 @@ static void usage(FILE *to)
           "Exit status: 0 closed with 1000 or 1001, or our close was answered;\n"
           "1 bad arguments; 2 could not connect or the handshake failed; 3 the server\n"
           "closed with another code; 4 protocol error, connection dropped, or the server\n"
-          "did not answer our close within 3 s; 130 interrupted twice.\n",
+          "did not answer our close within 3 s; 130 interrupted twice (or once while\n"
+          "connecting, which the signal ends at once); SIGHUP closes as SIGTERM does.\n",
           to);
 }
 
@@ -856,6 +858,13 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
                 complain("at most %d --protocol options", MAX_PROTOCOLS);
                 return EXIT_USAGE;
             }
+            /* Offered twice, the header would make the library refuse the
+             * request; said here, before connecting. */
+            for (size_t i = 0; i < o->num_protocols; i++)
+                if (strcmp(o->protocols[i], optarg) == 0) {
+                    complain("--protocol %s is given twice", optarg);
+                    return EXIT_USAGE;
+                }
             o->protocols[o->num_protocols++] = optarg;
             break;
         case 'o':
@@ -1035,6 +1044,8 @@ int main(int argc, char **argv)
     a.stdin_epoll = loop_io_set(&a.stdin_io, LOOP_READ) == 0;
     loop_signal(a.loop, SIGINT, on_signal, &a);
     loop_signal(a.loop, SIGTERM, on_signal, &a);
+    /* The terminal went away: leave as for SIGTERM, with a close. */
+    loop_signal(a.loop, SIGHUP, on_signal, &a);
     if (a.opt.ping_interval > 0)
         loop_timer_start(&a.ping_timer, (uint64_t)(a.opt.ping_interval * 1000.0));
 

@@ -444,6 +444,16 @@ def case_sigint(checks, server, exe):
     checks.check(time.monotonic() - t0 < CLOSE_BOUND, "promptly")
     closes = server.wait_event("close", 1, 5)
     checks.check(closes and closes[0]["code"] == 1000, "the server saw close 1000", f"{closes}")
+    # The terminal going away (SIGHUP) closes as SIGTERM does, with 1001.
+    client = Client(exe, [server.url("/echo")])
+    client.write(b"before the hangup\n")
+    checks.check(client.wait_out(18, 10), "the echo arrived")
+    client.proc.send_signal(signal.SIGHUP)
+    exited = client.wait_exit(CLOSE_BOUND + 2)
+    checks.check(exited and client.rc == 0, "SIGHUP closes cleanly -> exit 0", f"exit {client.rc}")
+    closes = server.wait_event("close", 2, 5)
+    checks.check(len(closes) == 2 and closes[1]["code"] == 1001, "the server saw close 1001",
+                 f"{closes}")
 
 
 def case_refused(checks, server, exe):
@@ -695,6 +705,7 @@ def case_wss_renegotiate(checks, kind, exe, certs):
 def case_usage(checks, server, exe):
     for args, what in [([], "no URL"), (["-H", "no colon", server.url("/")], "bad -H"),
                        (["--protocol", "two words", server.url("/")], "bad --protocol"),
+                       (["-s", "chat", "-s", "chat", server.url("/")], "a --protocol twice"),
                        (["--ping-interval", "0", server.url("/")], "bad --ping-interval"),
                        (["-H", "Sec-WebSocket-Key: x", server.url("/")], "-H of a handshake field"),
                        (["http://127.0.0.1/"], "not a ws:// URL")]:
@@ -1097,6 +1108,30 @@ def case_raw_bad_accept(checks, exe):
                         "handshake failed: The server's Sec-WebSocket-Accept does not match")
 
 
+def case_raw_redirect(checks, exe):
+    """A 301 is not followed, but its Location is printed; one with a
+    control character in it is not echoed to the terminal."""
+    for location, shown in ((b"ws://127.0.0.1:9/elsewhere", True),
+                            (b"ws://x/\x1b[2J", False)):
+        def script(srv):
+            srv.send(b"HTTP/1.1 301 Moved Permanently\r\nLocation: " + location +
+                     b"\r\nContent-Length: 0\r\n\r\n")
+            srv.saw_eof = srv.eof(5)
+
+        srv = RawServer(script)
+        client = Client(exe, [srv.url()], b"x\n")
+        srv.finish(checks)
+        checks.check(client.rc == 2, "301: exit 2", f"exit {client.rc}")
+        if shown:
+            want = ("handshake failed: server answered 301 Moved Permanently "
+                    "(Location: ws://127.0.0.1:9/elsewhere; not followed)")
+            checks.check(want in client.stderr, f"stderr: {want}", client.stderr)
+        else:
+            # The HTTP parser refuses the head already (a control character).
+            checks.check("\x1b" not in client.stderr,
+                         "a Location with an escape character is not printed", repr(client.stderr))
+
+
 def case_raw_unoffered_protocol(checks, exe):
     raw_handshake_fails(checks, exe, {"protocol": "evil"}, ["--protocol", "chat"],
                         "handshake failed: The server chose a subprotocol that the client did "
@@ -1338,6 +1373,7 @@ CASES = {
     "raw_bad_utf8": case_raw_bad_utf8,
     "raw_bad_accept": case_raw_bad_accept,
     "raw_unoffered_protocol": case_raw_unoffered_protocol,
+    "raw_redirect": case_raw_redirect,
     "server_ping": case_server_ping,
     "client_ping": case_client_ping,
     "slash": case_slash,
