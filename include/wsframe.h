@@ -157,7 +157,7 @@ WS_API const char *ws_version(void);
     /* opening handshake, client side (RFC 6455 section 4.1) */                                    \
     X(WS_E_HS_STATUS, -70, 0, 0, "The server did not answer 101 Switching Protocols.")             \
     X(WS_E_HS_BAD_ACCEPT, -71, 0, 0,                                                               \
-      "The server's Sec-WebSocket-Accept does not match the key that was sent.")                   \
+      "The server's Sec-WebSocket-Accept is missing, repeated, or not the one for the key sent.")  \
     X(WS_E_HS_RESPONSE_UPGRADE, -72, 0, 0,                                                         \
       "The server's response lacks \"Upgrade: websocket\" or \"Connection: Upgrade\".")            \
     X(WS_E_HS_UNOFFERED_PROTOCOL, -73, 0, 0,                                                       \

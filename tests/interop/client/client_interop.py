@@ -1105,7 +1105,8 @@ def raw_handshake_fails(checks, exe, srv_kw, args, want):
 
 def case_raw_bad_accept(checks, exe):
     raw_handshake_fails(checks, exe, {"accept_key": False}, [],
-                        "handshake failed: The server's Sec-WebSocket-Accept does not match")
+                        "handshake failed: The server's Sec-WebSocket-Accept is missing, repeated, or "
+                        "not the one for the key sent")
 
 
 def case_raw_redirect(checks, exe):
