@@ -416,19 +416,19 @@ static int handshake(client_conn *c, const ws_url *url, const client_config *cfg
     if (st == WS_E_HS_STATUS) {
         /* A redirect is not followed (RFC 6455 section 4.1 allows a client
          * to; this one does not go where it was not asked to), but says
-         * where it points, so the user can. Control characters in it are
-         * not printed as they are. */
+         * where it points, so the user can. Like the reason phrase, it can
+         * hold no control character: the HTTP parser refused those. */
         size_t pos = 0;
         const ws_http_header *to =
             res.status / 100 == 3 ? ws_http_find_header(res.headers, res.num_headers, "Location", &pos)
                                   : NULL;
-        bool printable = to != NULL && to->value_len <= 512;
-        for (size_t i = 0; printable && i < to->value_len; i++)
-            printable = (unsigned char)to->value[i] >= 0x20 && to->value[i] != 0x7f;
-        snprintf(err, err_cap, "handshake failed: server answered %d %.*s%s%.*s%s", res.status,
-                 (int)res.reason_len, res.reason, printable ? " (Location: " : "",
-                 printable ? (int)to->value_len : 0, printable ? to->value : "",
-                 printable ? "; not followed)" : "");
+        if (to != NULL)
+            snprintf(err, err_cap,
+                     "handshake failed: server answered %d %.*s (Location: %.*s; not followed)",
+                     res.status, (int)res.reason_len, res.reason, (int)to->value_len, to->value);
+        else
+            snprintf(err, err_cap, "handshake failed: server answered %d %.*s", res.status,
+                     (int)res.reason_len, res.reason);
         return -1;
     }
     if (st != WS_OK) {
