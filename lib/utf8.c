@@ -768,9 +768,7 @@ WS_TARGET_AVX2 ws_status ws_utf8_valid_16_to_31_regs_avx2(__m128i first, __m128i
  * ws_utf8_valid_2_to_15_words_avx512 for what lo and hi hold). */
 WS_TARGET_AVX2 ws_status ws_utf8_valid_2_to_15_words_avx2(uint64_t lo, uint64_t hi, size_t len)
 {
-    const uint64_t after_lo = len > 8 ? hi >> (8 * (16 - len)) : 0;
-    const __m256i text =
-        _mm256_zextsi128_si256(_mm_set_epi64x((long long)after_lo, (long long)lo));
+    const __m256i text = _mm256_zextsi128_si256(ws_utf8_words_as_xmm(lo, hi, len));
     const __m256i errors = block_errors(text, _mm256_setzero_si256());
     return _mm256_testz_si256(errors, errors) ? WS_OK : WS_E_INVALID_UTF8;
 }

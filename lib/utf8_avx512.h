@@ -323,17 +323,23 @@ static inline WS_TARGET_AVX512 bool ws_utf8_text_valid_128(__m128i in)
 
 /*
  * A whole text of len bytes, 2 <= len < 16, unmasked into two words by
- * ws_unmask_2_to_15_after_header (its lo and hi): checked from them, with
- * zeros before it (for len <= 8 lo has them) and after it.
+ * ws_unmask_2_to_15_after_header (its lo and hi), as one xmm with zeros
+ * before it (for len <= 8 lo has them) and after it. Plain SSE2: the AVX2
+ * check in utf8.c builds its block with it too.
  */
+static inline __m128i ws_utf8_words_as_xmm(uint64_t lo, uint64_t hi, size_t len)
+{
+    /* From 9 bytes, hi's top len - 8 bytes are the text's bytes 8 on. */
+    const uint64_t after_lo = len > 8 ? hi >> (8 * (16 - len)) : 0;
+    return _mm_set_epi64x((long long)after_lo, (long long)lo);
+}
+
+/* That text checked from those words. */
 static inline WS_TARGET_AVX512 ws_status ws_utf8_valid_2_to_15_words_avx512(uint64_t lo,
                                                                            uint64_t hi,
                                                                            size_t len)
 {
-    /* From 9 bytes, hi's top len - 8 bytes are the text's bytes 8 on. */
-    const uint64_t after_lo = len > 8 ? hi >> (8 * (16 - len)) : 0;
-    const __m128i text = _mm_set_epi64x((long long)after_lo, (long long)lo);
-    return ws_utf8_text_valid_128(text) ? WS_OK : WS_E_INVALID_UTF8;
+    return ws_utf8_text_valid_128(ws_utf8_words_as_xmm(lo, hi, len)) ? WS_OK : WS_E_INVALID_UTF8;
 }
 
 /*
