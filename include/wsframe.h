@@ -1125,7 +1125,8 @@ typedef struct ws_handshake_request {
  *   WS_E_HS_BAD_TARGET         the request target is neither a path
  *                              ("/chat?room=1") nor an absolute URI
  *                              ("ws://host/chat"): "*", say (RFC 6455
- *                              section 4.1, RFC 9112 section 3.2);
+ *                              section 4.1, RFC 9112 section 3.2); or it
+ *                              holds a fragment '#' (section 3);
  *   WS_E_HS_NO_HOST            no Host field, or more than one;
  *   WS_E_HS_NO_UPGRADE_TOKEN   Upgrade lacks the token "websocket";
  *   WS_E_HS_NO_CONNECTION_UPGRADE  Connection lacks the token "Upgrade";
@@ -1292,7 +1293,8 @@ typedef struct ws_client_options {
  *
  * Returns the bytes written (not NUL-terminated): send them, then read the
  * response. WS_E_BUFFER_TOO_SMALL, or WS_E_INVALID_ARGUMENT for a protocol
- * that is not a token, or a value or header line with CR/LF.
+ * that is not a token, a url->target with a '#' (RFC 6455 section 3), or a
+ * value or header line with CR/LF.
  */
 WS_API int ws_handshake_write_request(const ws_url *url, const ws_client_options *opts,
                                       const uint8_t nonce[16], char key[WS_KEY_LEN + 1],
@@ -1319,12 +1321,14 @@ typedef struct ws_handshake_response {
  *   WS_E_HS_STATUS              not 101: res->status and res->reason tell
  *                               what the server said ("404 Not Found");
  *   WS_E_HTTP_VERSION           older than HTTP/1.1;
- *   WS_E_HS_RESPONSE_UPGRADE    no "Upgrade: websocket" or no
+ *   WS_E_HS_RESPONSE_UPGRADE    no "Upgrade: websocket" (Upgrade naming
+ *                               anything else too counts as none) or no
  *                               "Connection: Upgrade";
  *   WS_E_HS_BAD_ACCEPT          Sec-WebSocket-Accept missing, repeated or
  *                               not the one for key;
- *   WS_E_HS_UNOFFERED_PROTOCOL  a subprotocol the client did not offer, or
- *                               more than one;
+ *   WS_E_HS_UNOFFERED_PROTOCOL  a subprotocol the client did not offer,
+ *                               more than one, or a Sec-WebSocket-Protocol
+ *                               that is empty or not a token;
  *   WS_E_HS_BAD_EXTENSION, WS_E_HS_UNOFFERED_EXTENSION  a malformed
  *                               extension list, or an extension the client
  *                               did not offer.

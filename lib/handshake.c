@@ -57,6 +57,10 @@ static bool key_valid(const ws_http_header *h)
  * CONNECT. */
 static bool target_is_path_or_uri(const char *t, size_t len)
 {
+    /* RFC 6455 section 3: a WebSocket URI has no fragment, and a '#' that
+     * is data is sent as %23; so a '#' here is never the resource name. */
+    if (len > 0 && memchr(t, '#', len) != NULL)
+        return false;
     if (len > 0 && t[0] == '/')
         return true;
     /* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then "://" */
@@ -269,11 +273,13 @@ static bool protocols_valid(const char *const *protocols, size_t n)
     return true;
 }
 
-/* The request-target: printable ASCII without spaces. */
+/* The request-target: printable ASCII without spaces, and without '#':
+ * a WebSocket URI has no fragment (RFC 6455 section 3), which ws_url_parse
+ * enforces but a ws_url filled by hand may not. */
 static bool target_valid(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7F || s[i] == '#')
             return false;
     return true;
 }
@@ -335,6 +341,28 @@ int ws_handshake_write_request(const ws_url *url, const ws_client_options *opts,
     return ws_textbuf_finish(&t);
 }
 
+/* True when the fields called name hold token and nothing else. The 101's
+ * Upgrade must be "websocket" itself (RFC 6455 section 4.1, the client's
+ * step 2: a value that is not a match fails), where a request's Upgrade
+ * only has to contain it (section 4.2.1 item 3). */
+static bool only_token(const ws_http_header *headers, size_t n, const char *name,
+                       const char *token)
+{
+    size_t token_len = strlen(token);
+    bool seen = false;
+    ws_field_list list;
+    const char *e;
+    size_t elen;
+    int more;
+    ws_field_list_init(&list, headers, n, name);
+    while ((more = ws_field_list_next(&list, &e, &elen)) == 1) {
+        if (!ws_ascii_ieq(e, elen, token, token_len))
+            return false;
+        seen = true;
+    }
+    return more == 0 && seen;
+}
+
 /* True when the client's offer (a Sec-WebSocket-Extensions value) names the
  * extension name[0..len). */
 static bool extension_offered(const char *offer, const char *name, size_t len)
@@ -369,7 +397,7 @@ ws_status ws_handshake_check_response(const ws_http_response *res, const char *k
         return WS_E_HS_STATUS;
     if (res->minor_version < 1)
         return WS_E_HTTP_VERSION;
-    if (!ws_http_has_token(h, n, "Upgrade", "websocket") ||
+    if (!only_token(h, n, "Upgrade", "websocket") ||
         !ws_http_has_token(h, n, "Connection", "Upgrade"))
         return WS_E_HS_RESPONSE_UPGRADE;
 
@@ -380,21 +408,22 @@ ws_status ws_handshake_check_response(const ws_http_response *res, const char *k
         memcmp(accept->value, expected, WS_ACCEPT_LEN) != 0)
         return WS_E_HS_BAD_ACCEPT;
 
+    /* Sec-WebSocket-Protocol-Server = token (RFC 6455 section 4.3), in one
+     * field: the server chooses one. A field that is empty or holds a list
+     * ("chat,") is no token either; section 4.2.2 calls the empty string
+     * "not a legal value", so it must not pass for the absent field. */
     const char *protocol = NULL;
     size_t protocol_len = 0;
-    ws_field_list list;
-    const char *e;
-    size_t elen;
-    int more;
-    ws_field_list_init(&list, h, n, "Sec-WebSocket-Protocol");
-    while ((more = ws_field_list_next(&list, &e, &elen)) == 1) {
-        if (protocol) /* the server must choose one */
-            return WS_E_HS_UNOFFERED_PROTOCOL;
-        protocol = e;
-        protocol_len = elen;
-    }
-    if (more < 0)
+    size_t protocol_fields = ws_http_count_header(h, n, "Sec-WebSocket-Protocol");
+    if (protocol_fields > 1)
         return WS_E_HS_UNOFFERED_PROTOCOL;
+    if (protocol_fields == 1) {
+        const ws_http_header *p = ws_http_find_header(h, n, "Sec-WebSocket-Protocol", NULL);
+        if (!ws_http_is_token(p->value, p->value_len))
+            return WS_E_HS_UNOFFERED_PROTOCOL;
+        protocol = p->value;
+        protocol_len = p->value_len;
+    }
     if (protocol) {
         bool offered = false;
         for (size_t i = 0; i < opts->num_protocols && opts->protocols; i++)
@@ -406,6 +435,10 @@ ws_status ws_handshake_check_response(const ws_http_response *res, const char *k
     }
 
     size_t num_extensions = 0;
+    ws_field_list list;
+    const char *e;
+    size_t elen;
+    int more;
     ws_field_list_init(&list, h, n, "Sec-WebSocket-Extensions");
     while ((more = ws_field_list_next(&list, &e, &elen)) == 1) {
         ws_extension ext;

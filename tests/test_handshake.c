@@ -101,6 +101,14 @@ static const struct {
      LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
     {"scheme starting with a digit", "GET 1ws://a/ HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE
      LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
+    /* RFC 6455 section 3: no fragment in a WebSocket URI; a '#' that is
+     * data travels as %23. */
+    {"fragment in target", "GET /chat#top HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE LINE_CONNECTION
+     LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
+    {"fragment in absolute-form target", "GET ws://example.com/chat?a#b HTTP/1.1\r\n" LINE_HOST
+     LINE_UPGRADE LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_E_HS_BAD_TARGET},
+    {"escaped # in target", "GET /chat%23top HTTP/1.1\r\n" LINE_HOST LINE_UPGRADE
+     LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n", WS_OK},
     {"no Host", LINE_GET LINE_UPGRADE LINE_CONNECTION LINE_KEY LINE_VERSION "\r\n",
      WS_E_HS_NO_HOST},
     {"two Hosts", VALID "Host: evil.example\r\n\r\n", WS_E_HS_NO_HOST},
@@ -122,6 +130,10 @@ static const struct {
     {"Connection: Upgraded",
      LINE_GET LINE_HOST LINE_UPGRADE "Connection: Upgraded\r\n" LINE_KEY LINE_VERSION "\r\n",
      WS_E_HS_NO_CONNECTION_UPGRADE},
+    /* RFC 6455 section 1.3: the key is the value minus leading and
+     * trailing whitespace (the test below checks hs.key for WS_OK rows). */
+    {"key with whitespace around", LINE_GET LINE_HOST LINE_UPGRADE LINE_CONNECTION
+     "Sec-WebSocket-Key: \t dGhlIHNhbXBsZSBub25jZQ== \t\r\n" LINE_VERSION "\r\n", WS_OK},
     {"no key", LINE_GET LINE_HOST LINE_UPGRADE LINE_CONNECTION LINE_VERSION "\r\n",
      WS_E_HS_BAD_KEY},
     {"two keys", VALID LINE_KEY "\r\n", WS_E_HS_BAD_KEY},
@@ -370,6 +382,10 @@ static void test_write_response(void **state)
 
     assert_int_equal(ws_handshake_write_response(&hs, "a b", NULL, NULL, out, sizeof out),
                      WS_E_INVALID_ARGUMENT);
+    /* Section 4.2.2: the empty string is not a legal subprotocol (NULL is
+     * how "none" is said, and sends no field). */
+    assert_int_equal(ws_handshake_write_response(&hs, "", NULL, NULL, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
     assert_int_equal(ws_handshake_write_response(&hs, NULL, "x\r\nEvil: 1", NULL, out, sizeof out),
                      WS_E_INVALID_ARGUMENT);
     assert_int_equal(ws_handshake_write_response(&hs, NULL, NULL, "Evil: 1", out, sizeof out),
@@ -448,6 +464,7 @@ static void test_origin(void **state)
         {"https://evil.net/https://example.com", WS_E_HS_ORIGIN_FORBIDDEN},
         {"https://example.com/", WS_E_HS_ORIGIN_FORBIDDEN},
         {"http://localhost", WS_E_HS_ORIGIN_FORBIDDEN},
+        {"https://localhost:8080", WS_E_HS_ORIGIN_FORBIDDEN}, /* same host and port, other scheme */
         {"http://localhost:08080x", WS_E_HS_ORIGIN_FORBIDDEN},
         {"null", WS_E_HS_ORIGIN_FORBIDDEN},
         {"", WS_E_HS_ORIGIN_FORBIDDEN},
@@ -561,6 +578,17 @@ static void test_write_request(void **state)
     ws_client_options inject = {"http://a\r\nX: y", NULL, 0, NULL, NULL};
     assert_int_equal(ws_handshake_write_request(&url, &inject, nonce, key, out, sizeof out),
                      WS_E_INVALID_ARGUMENT);
+
+    /* RFC 6455 section 3: a fragment MUST NOT be used. ws_url_parse refuses
+     * one; a ws_url filled by hand with one is refused here, while %23 is
+     * data and goes out as given. */
+    ws_url by_hand = url;
+    by_hand.target = "/chat#top";
+    by_hand.target_len = strlen(by_hand.target);
+    assert_int_equal(ws_handshake_write_request(&by_hand, NULL, nonce, key, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    check_request_text("ws://h/chat%23top", NULL,
+                       "GET /chat%23top HTTP/1.1\r\nHost: h\r\n" REQ_TAIL "\r\n");
 }
 
 /* --------------------------- section 4.1: the client checks the answer */
@@ -631,12 +659,25 @@ static const struct {
     {"Upgrade: h2c", RES_START "Upgrade: h2c\r\n" RES_CONNECTION RES_ACCEPT "\r\n",
      WS_E_HS_RESPONSE_UPGRADE},
     {"no Connection", RES_START RES_UPGRADE RES_ACCEPT "\r\n", WS_E_HS_RESPONSE_UPGRADE},
+    {"Connection without the Upgrade token", RES_START RES_UPGRADE "Connection: keep-alive\r\n"
+     RES_ACCEPT "\r\n", WS_E_HS_RESPONSE_UPGRADE},
+    /* Section 4.1, step 2: an Upgrade value that is not "websocket" fails,
+     * even beside "websocket" (a request's only has to contain it). */
+    {"Upgrade: websocket, h2c", RES_START "Upgrade: websocket, h2c\r\n" RES_CONNECTION RES_ACCEPT
+     "\r\n", WS_E_HS_RESPONSE_UPGRADE},
+    {"Upgrade: websocket, then Upgrade: h2c", RES_START RES_UPGRADE "Upgrade: h2c\r\n"
+     RES_CONNECTION RES_ACCEPT "\r\n", WS_E_HS_RESPONSE_UPGRADE},
+    {"Upgrade with an empty element", RES_START "Upgrade: websocket,\r\n" RES_CONNECTION
+     RES_ACCEPT "\r\n", WS_OK},
     {"no accept", RES_START RES_UPGRADE RES_CONNECTION "\r\n", WS_E_HS_BAD_ACCEPT},
     {"wrong accept", RES_START RES_UPGRADE RES_CONNECTION
      "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOO=\r\n\r\n", WS_E_HS_BAD_ACCEPT},
     {"accept of the key itself", RES_START RES_UPGRADE RES_CONNECTION
      "Sec-WebSocket-Accept: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n", WS_E_HS_BAD_ACCEPT},
     {"accept twice", RES_VALID RES_ACCEPT "\r\n", WS_E_HS_BAD_ACCEPT},
+    /* Section 4.1, step 4: whitespace around the value is ignored. */
+    {"accept with whitespace around", RES_START RES_UPGRADE RES_CONNECTION
+     "Sec-WebSocket-Accept: \t s3pPLMBiTxaQ9kYGzzhZRbK+xOo= \t\r\n\r\n", WS_OK},
     {"protocol not offered", RES_VALID "Sec-WebSocket-Protocol: mqtt\r\n\r\n",
      WS_E_HS_UNOFFERED_PROTOCOL},
     {"protocol in other case", RES_VALID "Sec-WebSocket-Protocol: Chat\r\n\r\n",
@@ -645,6 +686,14 @@ static const struct {
      WS_E_HS_UNOFFERED_PROTOCOL},
     {"protocol twice", RES_VALID "Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Protocol: chat\r\n"
      "\r\n", WS_E_HS_UNOFFERED_PROTOCOL},
+    /* Section 4.2.2: the empty string "is not a legal value" (it is not
+     * the absent field), and section 4.3 makes the value one token; a
+     * response that breaks 4.2.2 fails the connection (section 4.1). */
+    {"empty protocol", RES_VALID "Sec-WebSocket-Protocol:\r\n\r\n", WS_E_HS_UNOFFERED_PROTOCOL},
+    {"protocol with a trailing comma", RES_VALID "Sec-WebSocket-Protocol: chat,\r\n\r\n",
+     WS_E_HS_UNOFFERED_PROTOCOL},
+    {"protocol quoted", RES_VALID "Sec-WebSocket-Protocol: \"chat\"\r\n\r\n",
+     WS_E_HS_UNOFFERED_PROTOCOL},
     {"extension not offered", RES_VALID "Sec-WebSocket-Extensions: x-webkit-deflate-frame\r\n\r\n",
      WS_E_HS_UNOFFERED_EXTENSION},
     {"extension malformed", RES_VALID "Sec-WebSocket-Extensions: permessage-deflate;\r\n\r\n",
