@@ -514,6 +514,13 @@ def case_wss_lines(checks, kind, exe, certs):
     checks.check(localhost.rc == 0 and localhost.out == b"by name\n",
                  "wss://localhost (the certificate's DNS name, sent as SNI) works too",
                  f"exit {localhost.rc}: {localhost.stderr[:300]}")
+    # RFC 6455 section 4.1: clients MUST use Server Name Indication; RFC
+    # 6066 section 3 forbids it for an address, so only wss://localhost
+    # names one.
+    server.wait_event("tls", 1, 5)
+    names = [ev["sni"] for ev in server.events("tls") if ev["sni"]]
+    checks.check(names == ["localhost"], "SNI: the name for wss://localhost, none for 127.0.0.1",
+                 f"{names}")
 
 
 def case_wss_verify(checks, kind, exe, certs):
@@ -1139,6 +1146,71 @@ def case_raw_unoffered_protocol(checks, exe):
                         "not offer")
 
 
+def case_raw_request_head(checks, exe):
+    """RFC 6455 section 4.1 on the wire, as chat_client sends it, twice: a
+    GET of the resource name over HTTP/1.1 with Host, Upgrade, Connection,
+    Sec-WebSocket-Version 13 and a key of 16 base64 bytes that differs
+    between the connections ("selected randomly for each connection"); and
+    nothing more until the server answers ("MUST wait for a response from
+    the server before sending any further data"), though a line waits on
+    stdin."""
+    def script(srv):
+        # The head is in; whatever else the client sends before the 101 is
+        # too early. Give it a second to do so.
+        early = bytes(srv.buf)
+        srv.sock.settimeout(1.0)
+        try:
+            early += srv.sock.recv(65536)
+        except socket.timeout:
+            pass
+        srv.early = early
+        srv.buf = b""
+        srv.send(srv.handshake)
+        srv.read_until(h.OP_CLOSE)
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        time.sleep(0.2)
+        srv.sock.close()
+
+    keys = []
+    for n in (1, 2):
+        srv = RawServer(script)
+        client = Client(exe, ["-q", srv.url("/chat?room=1")], b"x\n")
+        srv.finish(checks)
+        checks.check(client.rc == 0, f"connection {n}: exit 0", f"exit {client.rc}: {client.stderr[:300]}")
+        checks.check(getattr(srv, "early", None) == b"",
+                     f"connection {n}: nothing sent before the server's answer",
+                     repr(getattr(srv, "early", None)))
+        texts = [p for op, p, _ in srv.seen if op == h.OP_TEXT]
+        checks.check(texts == [b"x"], f"connection {n}: the waiting line went out after the 101",
+                     f"{texts}")
+        lines = getattr(srv, "head_bytes", b"").decode("latin-1").split("\r\n")
+        fields = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            fields.setdefault(name.strip().lower(), []).append(value.strip())
+        checks.check(lines[0] == "GET /chat?room=1 HTTP/1.1",
+                     f"connection {n}: request line GET <resource name> HTTP/1.1", lines[0])
+        checks.check(fields.get("host") == [f"{h.HOST}:{srv.port}"],
+                     f"connection {n}: one Host, with the port that is not the default",
+                     f"{fields.get('host')}")
+        checks.check(fields.get("upgrade") == ["websocket"], f"connection {n}: Upgrade: websocket",
+                     f"{fields.get('upgrade')}")
+        checks.check("upgrade" in [t.strip().lower() for v in fields.get("connection", [])
+                                   for t in v.split(",")],
+                     f"connection {n}: Connection includes Upgrade", f"{fields.get('connection')}")
+        checks.check(fields.get("sec-websocket-version") == ["13"],
+                     f"connection {n}: Sec-WebSocket-Version: 13", f"{fields.get('sec-websocket-version')}")
+        key = fields.get("sec-websocket-key", [""])
+        try:
+            nonce = base64.b64decode(key[0], validate=True) if len(key) == 1 else b""
+        except ValueError:
+            nonce = b""
+        checks.check(len(nonce) == 16, f"connection {n}: one Sec-WebSocket-Key, 16 bytes in base64",
+                     f"{key}")
+        keys.append(key[0])
+    checks.check(len(set(keys)) == 2, "a fresh key for each connection", f"{keys}")
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -1375,6 +1447,7 @@ CASES = {
     "raw_bad_accept": case_raw_bad_accept,
     "raw_unoffered_protocol": case_raw_unoffered_protocol,
     "raw_redirect": case_raw_redirect,
+    "raw_request_head": case_raw_request_head,
     "server_ping": case_server_ping,
     "client_ping": case_client_ping,
     "slash": case_slash,

@@ -47,6 +47,10 @@ const wss = new WebSocketServer({
   },
 });
 
+// The name the client asked for in its ClientHello (RFC 6455 section 4.1:
+// clients MUST use SNI); servername is false without one.
+server.on('secureConnection', (s) => emit({ ev: 'tls', sni: s.servername || null }));
+
 server.on('upgrade', (req, socket, head) => {
   if (req.url.startsWith('/notfound')) {
     socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n' +

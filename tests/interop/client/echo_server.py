@@ -14,6 +14,8 @@ sees (open, message, pong, close). The path picks the behaviour:
   /ping            on open, ping with "are you there?" and report the pong
   /big/N           on open, send one text message of N bytes "x", then echo
   /notfound...     answer the upgrade with 404 Not Found
+With TLS, {"ev": "tls", "sni": NAME} for every ClientHello that names a
+server (Server Name Indication).
   /sink/MS         read nothing for MS milliseconds (the client's writes back
                    up), then take every message without echo or a line of
                    its own; at the close, one line: {"ev": "sink",
@@ -100,6 +102,10 @@ async def main():
     if args.cert:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(args.cert, args.key)
+        # The name the client asked for in its ClientHello (RFC 6455
+        # section 4.1: clients MUST use SNI). Python calls this only when
+        # there is one.
+        tls.sni_callback = lambda ssl_object, name, context: emit(ev="tls", sni=name)
     async with websockets.serve(handler, args.host, args.port, subprotocols=["chat", "superchat"],
                                 process_request=process_request, compression=None,
                                 ping_interval=None, max_size=None, ssl=tls) as server:
