@@ -134,10 +134,17 @@ def body(checks):
     upgrade = f"GET / HTTP/1.1\r\n{host}Upgrade: websocket\r\nConnection: Upgrade\r\n"
     status, headers, rest, closed = raw_exchange(
         port, (upgrade + f"Sec-WebSocket-Key: {h.new_key()}\r\nSec-WebSocket-Version: 8\r\n\r\n").encode())
-    checks.check(status == 426, "an upgrade offering version 8 -> 426", f"{status}")
+    checks.check(status == 426 and headers.get("sec-websocket-version") == "13",
+                 "an upgrade offering version 8 -> 426 naming version 13 (RFC 6455 4.2.2, 4.4)",
+                 f"{status} {headers.get('sec-websocket-version')!r}")
     status, headers, rest, closed = raw_exchange(
         port, (upgrade + "Sec-WebSocket-Version: 13\r\n\r\n").encode())
     checks.check(status == 400, "an upgrade without Sec-WebSocket-Key -> 400", f"{status}")
+    status, headers, rest, closed = raw_exchange(
+        port, (upgrade.replace("GET / ", "GET /#top ") + f"Sec-WebSocket-Key: {h.new_key()}\r\n"
+               "Sec-WebSocket-Version: 13\r\n\r\n").encode())
+    checks.check(status == 400, "an upgrade whose target has a fragment (#) -> 400 (RFC 6455 3)",
+                 f"{status}")
     check_dates(checks)
 
     # The WebSocket side is untouched: an upgrade still gets 101.

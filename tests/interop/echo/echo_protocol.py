@@ -297,6 +297,11 @@ def handshakes(checks, server):
     checks.check(r is not None and r.status == 400, "Sec-WebSocket-Key of 15 bytes -> 400", repr(r))
     r = raw_handshake(port, request(drop=("Host",)))
     checks.check(r is not None and r.status == 400, "no Host header -> 400", repr(r))
+    # RFC 6455 section 3: a WebSocket URI has no fragment; '#' as data is %23.
+    r = raw_handshake(port, request(path="/chat#top"))
+    checks.check(r is not None and r.status == 400, "request target with a fragment (#) -> 400", repr(r))
+    r = raw_handshake(port, request(path="/chat%23top"))
+    checks.check(accepted(r), "request target with %23 -> 101", repr(r))
     r = raw_handshake(port, request(method="POST"))
     checks.check(r is not None and 400 <= r.status < 500 and r.status != 426,
                  "POST with upgrade headers -> a 4xx refusal", repr(r))
