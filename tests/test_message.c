@@ -452,6 +452,162 @@ static void test_small_message_errors_in_order(void **state)
                      WS_E_INVALID_ARGUMENT);
 }
 
+/* RFC 6455 5.7, "unmasked Ping request and masked Ping response": the
+ * client's pong to a ping of "Hello", masked with 37 fa 21 3d, byte-exact
+ * from ws_pong_write (test_rfc_example_masked covers ws_message_write). */
+static void test_rfc_example_masked_pong(void **state)
+{
+    (void)state;
+    static const uint8_t keys[][4] = {{0x37, 0xfa, 0x21, 0x3d}};
+    key_list k = {keys, 1, 0};
+    ws_writer w;
+    ws_writer_init(&w, WS_ROLE_CLIENT, 0, next_listed_key, &k);
+    uint8_t out[64];
+    expect_bytes(out, ws_pong_write(&w, "Hello", 5, out, sizeof out),
+                 "8a 85 37 fa 21 3d 7f 9f 4d 51 58");
+    assert_int_equal(k.used, 1);
+}
+
+/* One frame a writer produced, at buf, checked field by field as the peer
+ * decodes it: masked exactly when the writer is a client, with key number
+ * keyno of next_counted_key, no RSV bit (no extension was negotiated), and
+ * the payload given. Returns the frame's length. */
+static size_t expect_frame_at(const uint8_t *buf, size_t len, ws_role writer, uint8_t opcode,
+                              bool fin, const void *payload, size_t plen, uint32_t keyno)
+{
+    const bool client = writer == WS_ROLE_CLIENT;
+    ws_frame f;
+    int h = ws_frame_parse(buf, len, client ? WS_ROLE_SERVER : WS_ROLE_CLIENT, 0, &f);
+    if (h < 0)
+        fail_msg("opcode %u, frame %u: the peer's parser says %s", opcode, keyno,
+                 ws_status_name(h));
+    assert_int_equal(buf[1] & 0x80, client ? 0x80 : 0);
+    assert_int_equal(f.masked, client);
+    assert_int_equal(f.rsv, 0);
+    assert_int_equal(f.opcode, opcode);
+    assert_int_equal(f.fin, fin);
+    assert_true(f.payload_len == plen);
+    assert_true((size_t)h + plen <= len);
+    uint8_t data[300];
+    assert_true(plen <= sizeof data);
+    memcpy(data, buf + h, plen);
+    if (client) {
+        uint8_t key[4];
+        sh_key(keyno, key);
+        assert_memory_equal(f.mask, key, 4);
+        if (plen >= 4)
+            assert_memory_not_equal(data, payload, plen); /* the mask was applied */
+        ws_mask(data, plen, f.mask, 0);
+    }
+    if (plen)
+        assert_memory_equal(data, payload, plen);
+    return (size_t)h + plen;
+}
+
+/* Every writer in both roles (RFC 6455 5.1, 5.3): each client frame is
+ * masked with a key taken for it alone, a server frame never is, even with
+ * a key function at hand; no frame sets an RSV bit. Checked frame by frame
+ * rather than by parsing the stream back, so that a writer that leaves
+ * out the mask on one kind of frame (a pong, a ws_fragment_write
+ * continuation) fails here and not only when the random round trips of
+ * test_stream.c happen to draw that frame. */
+static void test_every_writer_masks_by_role(void **state)
+{
+    (void)state;
+    uint8_t big[300];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 13 + 1);
+    for (int role = 0; role < 2; role++) {
+        const ws_role r = (ws_role)role;
+        size_t calls = 0;
+        ws_writer w, split;
+        ws_writer_init(&w, r, 0, next_counted_key, &calls);
+        ws_writer_init(&split, r, 4, next_counted_key, &calls);
+        static uint8_t out[4096];
+        size_t len = 0;
+        ptrdiff_t n;
+#define WRITE(call)                                                                                \
+    do {                                                                                           \
+        n = (call);                                                                                \
+        assert_true(n > 0);                                                                        \
+        len += (size_t)n;                                                                          \
+    } while (0)
+        WRITE(ws_message_write(&w, WS_OP_TEXT, "hello", 5, out + len, sizeof out - len));
+        WRITE(ws_message_write(&w, WS_OP_BINARY, big, sizeof big, out + len, sizeof out - len));
+        WRITE(ws_message_write(&split, WS_OP_TEXT, "0123456789", 10, out + len,
+                               sizeof out - len));
+        WRITE(ws_fragment_write(&w, WS_OP_BINARY, false, "ab", 2, out + len, sizeof out - len));
+        WRITE(ws_ping_write(&w, "ping", 4, out + len, sizeof out - len));
+        WRITE(ws_pong_write(&w, "pong", 4, out + len, sizeof out - len));
+        WRITE(ws_fragment_write(&w, WS_OP_BINARY, false, "cdef", 4, out + len, sizeof out - len));
+        WRITE(ws_fragment_write(&w, WS_OP_BINARY, true, "gh", 2, out + len, sizeof out - len));
+        WRITE(ws_close_frame_write(&w, 1000, "bye", 3, out + len, sizeof out - len));
+#undef WRITE
+        static const struct {
+            uint8_t opcode;
+            bool fin;
+            const char *payload;
+            size_t len;
+        } want[] = {
+            {WS_OP_TEXT, true, "hello", 5},
+            {WS_OP_BINARY, true, NULL, 300},
+            {WS_OP_TEXT, false, "0123", 4},
+            {WS_OP_CONTINUATION, false, "4567", 4},
+            {WS_OP_CONTINUATION, true, "89", 2},
+            {WS_OP_BINARY, false, "ab", 2},
+            {WS_OP_PING, true, "ping", 4},
+            {WS_OP_PONG, true, "pong", 4},
+            {WS_OP_CONTINUATION, false, "cdef", 4},
+            {WS_OP_CONTINUATION, true, "gh", 2},
+            {WS_OP_CLOSE, true, "\x03\xe8" "bye", 5},
+        };
+        size_t pos = 0;
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            const void *payload = want[i].payload ? (const void *)want[i].payload : big;
+            pos += expect_frame_at(out + pos, len - pos, r, want[i].opcode, want[i].fin, payload,
+                                   want[i].len, (uint32_t)i + 1);
+        }
+        assert_int_equal(pos, len);
+        /* One key per client frame, taken in the order the frames go out. */
+        assert_int_equal(calls, r == WS_ROLE_CLIENT ? sizeof want / sizeof want[0] : 0);
+    }
+}
+
+/* Text that is not UTF-8 is refused (RFC 6455 5.6: the whole message MUST
+ * be valid UTF-8) on the paths test_text_must_be_utf8 does not take: a
+ * text longer than 125 bytes, one frame or split into frames by
+ * max_frame_payload, the bad byte in the middle or a sequence cut by the
+ * message's end. Nothing is written and no key is taken; the same bytes as
+ * binary go out. */
+static void test_long_text_must_be_utf8(void **state)
+{
+    (void)state;
+    static uint8_t text[300], out[1024];
+    static const size_t bad_at[] = {150, sizeof text - 1};
+    static const size_t maxes[] = {0, 64, 299};
+    for (size_t b = 0; b < sizeof bad_at / sizeof bad_at[0]; b++) {
+        memset(text, 'a', sizeof text);
+        text[bad_at[b]] = b == 0 ? 0xFF : 0xC3; /* never valid; a lead byte left open */
+        for (int role = 0; role < 2; role++) {
+            for (size_t m = 0; m < sizeof maxes / sizeof maxes[0]; m++) {
+                size_t calls = 0;
+                ws_writer w;
+                ws_writer_init(&w, (ws_role)role, maxes[m], next_counted_key, &calls);
+                memset(out, 0xEE, sizeof out);
+                assert_int_equal(ws_message_write(&w, WS_OP_TEXT, text, sizeof text, out,
+                                                  sizeof out),
+                                 WS_E_INVALID_UTF8);
+                for (size_t i = 0; i < sizeof out; i++)
+                    assert_int_equal(out[i], 0xEE);
+                assert_int_equal(calls, 0);
+                assert_int_equal(ws_message_write(&w, WS_OP_BINARY, text, sizeof text, out,
+                                                  sizeof out),
+                                 (ptrdiff_t)ws_message_size(&w, sizeof text));
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -469,6 +625,9 @@ int main(void)
         cmocka_unit_test(test_masked_control_round_trip),
         cmocka_unit_test(test_messages_vs_reference),
         cmocka_unit_test(test_small_message_errors_in_order),
+        cmocka_unit_test(test_rfc_example_masked_pong),
+        cmocka_unit_test(test_every_writer_masks_by_role),
+        cmocka_unit_test(test_long_text_must_be_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
