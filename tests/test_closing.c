@@ -252,22 +252,77 @@ static void test_data_after_peer_close_is_ignored(void **state)
     assert_int_equal(ws_closing_next(&c.closing), WS_CLOSING_WAIT_TCP_CLOSE);
 }
 
-/* The peer drops TCP with no close frame: abnormal closure, 1006. */
+/* The peer drops TCP with no close frame: abnormal closure, 1006. For a
+ * client this is RFC 6455 7.2.1 (connection lost: Fail the WebSocket
+ * Connection), so both roles are checked: no close to send, TCP closed. */
 static void test_tcp_dropped(void **state)
 {
     (void)state;
-    endpoint s;
-    endpoint_init(&s, WS_ROLE_SERVER);
-    ws_closing_peer_closed(&s.closing);
-    assert_int_equal(ws_closing_next(&s.closing), WS_CLOSING_CLOSE_TCP);
-    assert_int_equal(ws_closing_peer_code(&s.closing), WS_CLOSE_ABNORMAL);
-    assert_false(ws_closing_clean(&s.closing));
+    for (int role = 0; role < 2; role++) {
+        endpoint e;
+        endpoint_init(&e, (ws_role)role);
+        ws_closing_peer_closed(&e.closing);
+        assert_int_equal(ws_closing_next(&e.closing), WS_CLOSING_CLOSE_TCP);
+        assert_int_equal(ws_closing_peer_code(&e.closing), WS_CLOSE_ABNORMAL);
+        assert_false(ws_closing_clean(&e.closing));
+        assert_true(ws_writer_can_send(&e.writer)); /* no close frame went out */
+    }
     /* Even with a close queued, there is no one to send it to. */
     endpoint t;
     endpoint_init(&t, WS_ROLE_SERVER);
     ws_closing_request(&t.closing, 1000, NULL, 0);
     ws_closing_peer_closed(&t.closing);
     assert_int_equal(ws_closing_next(&t.closing), WS_CLOSING_CLOSE_TCP);
+}
+
+/* RFC 6455 7.4.1: 1005, 1006 and 1015 MUST NOT be set in a close frame.
+ * Failing the connection picks the code from the status table, so every
+ * status there, in both roles, either sends nothing or a close whose code
+ * may travel on the wire (and that the peer's parser accepts). A status
+ * given a pseudo-code such as 1006 would make ws_closing_write fail forever. */
+static void test_fail_never_sends_a_reserved_code(void **state)
+{
+    (void)state;
+#define STATUS_VALUE_(name, value, close_code, http_code, sentence) (value),
+    static const int statuses[] = {WS_STATUS_TABLE(STATUS_VALUE_)};
+#undef STATUS_VALUE_
+    for (int role = 0; role < 2; role++)
+        for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+            const int st = statuses[i];
+            if (st >= 0 || st == WS_E_AFTER_CLOSE)
+                continue; /* not failures: ws_closing_fail ignores AFTER_CLOSE */
+            endpoint e;
+            endpoint_init(&e, (ws_role)role);
+            ws_closing_fail(&e.closing, st);
+            if (ws_closing_next(&e.closing) == WS_CLOSING_CLOSE_TCP) {
+                assert_int_equal(ws_status_close_code(st), 0); /* a local error */
+                continue;
+            }
+            uint16_t code = send_close(&e, NULL, 0);
+            if (!ws_close_code_valid(code))
+                fail_msg("%s: close code %u may not be sent", ws_status_name(st), code);
+            assert_int_equal(code, ws_status_close_code(st));
+            assert_int_equal(ws_closing_next(&e.closing), WS_CLOSING_CLOSE_TCP);
+        }
+}
+
+/* The pseudo-codes a caller may hold (1005 none, 1006 dropped, 1015 TLS)
+ * and codes no one may send are never echoed: the answer is an empty
+ * close, which is what a close without a code gets (7.4.1). */
+static void test_reserved_codes_are_not_echoed(void **state)
+{
+    (void)state;
+    static const uint16_t codes[] = {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535};
+    for (int role = 0; role < 2; role++)
+        for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+            endpoint e;
+            endpoint_init(&e, (ws_role)role);
+            ws_closing_received(&e.closing, codes[i]);
+            uint8_t out[WS_MAX_HEADER_SIZE + WS_MAX_CONTROL_PAYLOAD];
+            ptrdiff_t n = ws_closing_write(&e.closing, &e.writer, out, sizeof out);
+            assert_int_equal(n, role == WS_ROLE_CLIENT ? 6 : 2);
+            assert_int_equal(out[1] & 0x7f, 0); /* empty payload: no code at all */
+        }
 }
 
 /* The buffer for the close is too small: nothing changes, retry works. */
@@ -322,6 +377,8 @@ int main(void)
         cmocka_unit_test(test_local_error_closes_tcp),
         cmocka_unit_test(test_data_after_peer_close_is_ignored),
         cmocka_unit_test(test_tcp_dropped),
+        cmocka_unit_test(test_fail_never_sends_a_reserved_code),
+        cmocka_unit_test(test_reserved_codes_are_not_echoed),
         cmocka_unit_test(test_write_retry_after_short_buffer),
         cmocka_unit_test(test_full_handshake_between_roles),
     };

@@ -276,6 +276,32 @@ static void test_nothing_after_close(void **state)
     assert_int_equal(calls, 1);
 }
 
+/* RFC 6455 6.1 step 1: a message is sent only while the connection is
+ * OPEN, and a state change aborts the remaining steps. A close may be
+ * written between the fragments of a message (a control frame); after it
+ * the rest of that message is refused, as is any new one. */
+static void test_close_aborts_fragmented_message(void **state)
+{
+    (void)state;
+    for (int client = 0; client < 2; client++) {
+        size_t calls = 0;
+        ws_writer w;
+        ws_writer_init(&w, client ? WS_ROLE_CLIENT : WS_ROLE_SERVER, 0, next_counted_key,
+                       &calls);
+        uint8_t out[64];
+        assert_true(ws_fragment_write(&w, WS_OP_TEXT, false, "ab", 2, out, sizeof out) > 0);
+        assert_true(ws_close_frame_write(&w, 1001, NULL, 0, out, sizeof out) > 0);
+        const size_t keys = calls;
+        assert_int_equal(ws_fragment_write(&w, WS_OP_TEXT, false, "cd", 2, out, sizeof out),
+                         WS_E_CLOSING);
+        assert_int_equal(ws_fragment_write(&w, WS_OP_TEXT, true, "ef", 2, out, sizeof out),
+                         WS_E_CLOSING);
+        assert_int_equal(ws_message_write(&w, WS_OP_BINARY, "x", 1, out, sizeof out),
+                         WS_E_CLOSING);
+        assert_int_equal(calls, keys); /* no frame was even begun */
+    }
+}
+
 static void test_client_needs_keys(void **state)
 {
     (void)state;
@@ -621,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_control_frames),
         cmocka_unit_test(test_empty_close),
         cmocka_unit_test(test_nothing_after_close),
+        cmocka_unit_test(test_close_aborts_fragmented_message),
         cmocka_unit_test(test_client_needs_keys),
         cmocka_unit_test(test_masked_control_round_trip),
         cmocka_unit_test(test_messages_vs_reference),

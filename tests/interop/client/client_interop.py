@@ -1068,10 +1068,17 @@ def case_raw_big_request(checks, exe):
 
 
 def raw_violation(checks, exe, frame, want_code, what):
+    """The client fails the connection (RFC 6455 7.1.7): a close with
+    want_code, then nothing more is processed (a text and a ping glued
+    behind the bad frame are neither printed nor answered), and TCP closes
+    without waiting for the server's close in reply (which it would give
+    CLOSE_BOUND seconds after a close of its own)."""
     def script(srv):
-        srv.send(srv.handshake + frame)
+        srv.send(srv.handshake + frame + srv.frame(h.OP_TEXT, b"after") + srv.frame(h.OP_PING, b"after"))
         srv.close_frame = srv.read_until(h.OP_CLOSE)
+        srv.t_close = time.monotonic()
         srv.saw_eof = srv.eof(5)
+        srv.t_eof = time.monotonic()
 
     srv = RawServer(script)
     client = Client(exe, [srv.url()])
@@ -1083,7 +1090,12 @@ def raw_violation(checks, exe, frame, want_code, what):
     checks.check(cf and cf[1][:2] == want_code.to_bytes(2, "big"),
                  f"the client sent close {want_code}", f"{cf}")
     checks.check(getattr(srv, "saw_eof", False), "and closed TCP")
+    waited = close_to_eof(srv)
+    checks.check(0 <= waited < h.slow(1.5), "without waiting for a close in reply",
+                 f"{waited:.2f} s after its close frame")
     checks.check(client.out == b"", "nothing printed")
+    checks.check([f[0] for f in srv.seen] == [h.OP_CLOSE], "no frame but the close (no pong)",
+                 str([f[:2] for f in srv.seen]))
 
 
 def case_raw_masked(checks, exe):

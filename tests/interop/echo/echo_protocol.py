@@ -170,6 +170,33 @@ def cases(checks, server):
     bystander.close()
 
 
+def fail_is_final(checks, server):
+    """RFC 6455 7.1.7: after failing the connection the server processes
+    nothing more from the client: a ping, a text and a close glued behind
+    the bad frame get no pong, no echo and no second close. Nor does it wait
+    for a close in reply (the 5 s it gives a peer to answer a close of its
+    own): TCP closes right after its close frame."""
+    c = h.RawClient(server.port)
+    c.send(encode_frame(OP_TEXT, b"bad \xff") + encode_frame(OP_PING, b"after")
+           + encode_frame(OP_TEXT, b"after") + encode_frame(OP_CLOSE, h.close_payload(1000)))
+    frames = []
+    while True:
+        frame = c.reader.read(10)
+        if frame is None:
+            break
+        frames.append(frame)
+        if frame.opcode == OP_CLOSE:
+            break
+    checks.check([f.opcode for f in frames] == [OP_CLOSE] and frames[0].close_code() == 1007,
+                 "fail: bad UTF-8 then ping, text and close in one write -> only close 1007 comes back",
+                 str(frames))
+    start = time.monotonic()
+    closed = c.reader.wait_closed(h.slow(2.5))
+    checks.check(closed, "fail: the server closes TCP without waiting for a close in reply",
+                 f"{c.reader.end} after {time.monotonic() - start:.2f} s")
+    c.close()
+
+
 def stream_cases(checks, server):
     """How the bytes arrive must not matter: pipelined with the handshake, a
     byte at a time, many frames in one write, a message then a close."""
@@ -291,6 +318,13 @@ def handshakes(checks, server):
                  "Sec-WebSocket-Version: 8 -> 426 with Sec-WebSocket-Version: 13 (RFC 6455 4.4)", repr(r))
     r = raw_handshake(port, request(drop=("Sec-WebSocket-Key",)))
     checks.check(r is not None and r.status == 400, "no Sec-WebSocket-Key -> 400", repr(r))
+    # RFC 6455 7.2.2: a refused opening handshake is aborted, i.e. the
+    # server itself closes the TCP connection after its answer.
+    for req, what in ((request(Sec_WebSocket_Version="8"), "version 8"),
+                      (request(drop=("Sec-WebSocket-Key",)), "no key")):
+        data, closed = h.exchange_until_close(port, req, timeout=h.slow(5))
+        checks.check(closed and data.startswith(b"HTTP/1.1 4"),
+                     f"refused upgrade ({what}): a 4xx, then the server closes TCP", repr(data[:60]))
     import base64
     short_key = base64.b64encode(b"fifteen bytes!!").decode()
     r = raw_handshake(port, request(Sec_WebSocket_Key=short_key))
@@ -471,6 +505,7 @@ def main():
         cases(checks, server)
         handshakes(checks, server)
         stream_cases(checks, server)
+        fail_is_final(checks, server)
         close_after_big(checks, server)
         log_injection(checks, server)
         default_limit(checks, server)
