@@ -801,7 +801,7 @@ class RawServer:
     between them, masked frames, bad UTF-8, a close never answered. The
     script runs in a thread; the test thread reads self.seen afterwards."""
 
-    def __init__(self, script, accept_key=True, protocol=None):
+    def __init__(self, script, accept_key=True, protocol=None, extensions=None):
         self.lsock = socket.socket()
         self.lsock.bind((h.HOST, 0))
         self.lsock.listen(1)
@@ -809,6 +809,7 @@ class RawServer:
         self.script = script
         self.accept_key = accept_key
         self.protocol = protocol
+        self.extensions = extensions  # a Sec-WebSocket-Extensions value to answer with
         self.seen = []  # client frames: (opcode, payload, mask key or None)
         self.error = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -838,6 +839,8 @@ class RawServer:
                      f"Sec-WebSocket-Accept: {accept}"]
             if self.protocol:
                 lines.append(f"Sec-WebSocket-Protocol: {self.protocol}")
+            if self.extensions:
+                lines.append(f"Sec-WebSocket-Extensions: {self.extensions}")
             self.handshake = ("\r\n".join(lines) + "\r\n\r\n").encode()
             self.script(self)
         except Exception as exc:  # noqa: BLE001 - reported by the test thread
@@ -1158,6 +1161,87 @@ def case_raw_unoffered_protocol(checks, exe):
                         "not offer")
 
 
+def case_raw_unoffered_extension(checks, exe):
+    """RFC 6455 sections 4.1 and 9: chat_client offers no extension, so a
+    server that accepts one anyway (and may then set RSV1) is refused
+    before any frame goes out."""
+    raw_handshake_fails(checks, exe, {"extensions": "permessage-deflate"}, [],
+                        "handshake failed: The server accepted an extension that the client did "
+                        "not offer")
+
+
+def case_raw_bad_extension(checks, exe):
+    """RFC 6455 section 9.1: a Sec-WebSocket-Extensions value that does not
+    match the ABNF fails the connection at once."""
+    raw_handshake_fails(checks, exe, {"extensions": "permessage-deflate;"}, [],
+                        "handshake failed: Sec-WebSocket-Extensions is malformed")
+
+
+def case_raw_mask_keys(checks, exe):
+    """RFC 6455 sections 5.3 and 10.3: a new masking key for every frame,
+    from a source the application cannot predict. case_raw_frames sees four
+    distinct keys, which a counter passes too; here two chat_clients started
+    together send 200 lines each, and their keys must look like independent
+    32-bit random numbers: no zero key (that frame would go unmasked), no
+    pattern from one frame to the next (a counter, a constant step), every
+    bit position sometimes 0 and sometimes 1, and no run sharing its keys
+    with the other (a generator seeded with a constant, or with the clock,
+    repeats them). Random keys may collide by chance (about 1 in 200,000 for
+    one pair of runs), so one repeat is tolerated; a pattern makes many."""
+    lines = 200
+
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.read_until(h.OP_CLOSE, timeout=30)
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(1000)))
+        time.sleep(0.2)
+        srv.sock.close()
+
+    stdin = b"".join(b"line %d\n" % i for i in range(lines))
+    servers = [RawServer(script), RawServer(script)]
+    clients = [Client(exe, ["-q", srv.url()]) for srv in servers]
+    for client in clients:
+        client.write(stdin)
+    for client in clients:
+        client.finish(30)
+    runs = []
+    for n, (srv, client) in enumerate(zip(servers, clients), 1):
+        srv.finish(checks)
+        checks.check(client.rc == 0, f"run {n}: exit 0", f"exit {client.rc}")
+        texts = [p for op, p, _ in srv.seen if op == h.OP_TEXT]
+        checks.check(len(texts) == lines, f"run {n}: {lines} text frames arrived", f"{len(texts)}")
+        keys = [k for _, _, k in srv.seen]
+        checks.check(keys and all(k is not None for k in keys), f"run {n}: every frame is masked")
+        keys = [int.from_bytes(k, "big") for k in keys if k is not None]
+        runs.append(keys)
+        if len(keys) < lines:
+            continue
+        checks.check(0 not in keys, f"run {n}: no frame has the all-zero key")
+        repeats = len(keys) - len(set(keys))
+        checks.check(repeats <= 1, f"run {n}: no key is used again ({len(keys)} frames)",
+                     f"{repeats} repeats")
+        steps = [(b - a) % (1 << 32) for a, b in zip(keys, keys[1:])]
+        flips = [a ^ b for a, b in zip(keys, keys[1:])]
+        checks.check(len(set(steps)) > len(steps) // 2 and len(set(flips)) > len(flips) // 2,
+                     f"run {n}: no fixed step or XOR pattern from one key to the next",
+                     f"{len(set(steps))} distinct steps, {len(set(flips))} distinct XORs "
+                     f"in {len(steps)}")
+        # Each bit is set in about half the keys; 30%..70% is over 5 sigma
+        # from 50% at 200 keys, so only a biased source fails.
+        bias = [bit for bit in range(32)
+                if not 0.3 <= sum(k >> bit & 1 for k in keys) / len(keys) <= 0.7]
+        checks.check(not bias, f"run {n}: every bit of the key varies (set in 30%..70% of keys)",
+                     f"biased bits {bias}")
+    if len(runs) == 2:
+        shared = set(runs[0]) & set(runs[1])
+        checks.check(len(shared) <= 1, "the two runs share no keys (not seeded alike)",
+                     f"{len(shared)} shared")
+    nonces = [next((line for line in getattr(srv, "head_bytes", b"").split(b"\r\n")
+                    if line.lower().startswith(b"sec-websocket-key:")), None) for srv in servers]
+    checks.check(nonces[0] is not None and nonces[0] != nonces[1],
+                 "the two runs sent different Sec-WebSocket-Key nonces", f"{nonces}")
+
+
 def case_raw_request_head(checks, exe):
     """RFC 6455 section 4.1 on the wire, as chat_client sends it, twice: a
     GET of the resource name over HTTP/1.1 with Host, Upgrade, Connection,
@@ -1459,6 +1543,9 @@ CASES = {
     "raw_bad_accept": case_raw_bad_accept,
     "raw_unoffered_protocol": case_raw_unoffered_protocol,
     "raw_redirect": case_raw_redirect,
+    "raw_unoffered_extension": case_raw_unoffered_extension,
+    "raw_bad_extension": case_raw_bad_extension,
+    "raw_mask_keys": case_raw_mask_keys,
     "raw_request_head": case_raw_request_head,
     "server_ping": case_server_ping,
     "client_ping": case_client_ping,
