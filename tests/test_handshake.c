@@ -173,6 +173,11 @@ static const struct {
      VALID "Sec-WebSocket-Extensions: foo; a=\"b c\"\r\n\r\n", WS_E_HS_BAD_EXTENSION},
     {"extension unclosed quote", VALID "Sec-WebSocket-Extensions: foo; a=\"b\r\n\r\n",
      WS_E_HS_BAD_EXTENSION},
+    /* RFC 6455 section 9.1: every element starts with an extension-token. */
+    {"extension without a name", VALID "Sec-WebSocket-Extensions: ; a=1\r\n\r\n",
+     WS_E_HS_BAD_EXTENSION},
+    {"extension named by a quoted string",
+     VALID "Sec-WebSocket-Extensions: foo, \"bar\"\r\n\r\n", WS_E_HS_BAD_EXTENSION},
 };
 
 static void test_request_rules(void **state)
@@ -698,6 +703,8 @@ static const struct {
      WS_E_HS_UNOFFERED_EXTENSION},
     {"extension malformed", RES_VALID "Sec-WebSocket-Extensions: permessage-deflate;\r\n\r\n",
      WS_E_HS_BAD_EXTENSION},
+    {"extension without a name", RES_VALID "Sec-WebSocket-Extensions: ; server_no_context_takeover"
+     "\r\n\r\n", WS_E_HS_BAD_EXTENSION},
 };
 
 static void test_response_rules(void **state)

@@ -313,6 +313,13 @@ def handshakes(checks, server):
     r = raw_handshake(port, request(Sec_WebSocket_Extensions="permessage-deflate; client_max_window_bits, x-webkit-deflate-frame"))
     checks.check(accepted(r) and "sec-websocket-extensions" not in r.headers,
                  "extensions offered -> 101 without Sec-WebSocket-Extensions", repr(r))
+    # RFC 6455 section 9.1: an offer that does not match the ABNF fails the
+    # connection at once, here before the upgrade: a parameter without a
+    # name, a quoted value that is not a token once unescaped, no name.
+    for bad in ("permessage-deflate;", 'x; a="b c"', "; a=1"):
+        r = raw_handshake(port, request(Sec_WebSocket_Extensions=bad))
+        checks.check(r is not None and r.status == 400,
+                     f"Sec-WebSocket-Extensions: {bad} -> 400", repr(r))
     r = raw_handshake(port, request(Sec_WebSocket_Version="8"))
     checks.check(r is not None and r.status == 426 and r.headers.get("sec-websocket-version", "").strip() == "13",
                  "Sec-WebSocket-Version: 8 -> 426 with Sec-WebSocket-Version: 13 (RFC 6455 4.4)", repr(r))
