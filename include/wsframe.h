@@ -1239,7 +1239,9 @@ WS_API int ws_handshake_parse_extensions(const ws_http_header *headers, size_t n
  * Returns the bytes written (not NUL-terminated): send them, then speak
  * WebSocket frames on the connection. WS_E_BUFFER_TOO_SMALL (256 bytes
  * plus the strings is always enough), WS_E_INVALID_ARGUMENT for a protocol
- * that is not a token or a value with CR or LF.
+ * that is not a token, a value with CR or LF, or extra_headers that set
+ * Sec-WebSocket-Accept, or Sec-WebSocket-Protocol or -Extensions when those
+ * are written too (RFC 6455 section 11.3: once per response).
  */
 WS_API int ws_handshake_write_response(const ws_handshake_request *hs, const char *protocol,
                                        const char *extensions, const char *extra_headers,
@@ -1293,8 +1295,11 @@ typedef struct ws_client_options {
  *
  * Returns the bytes written (not NUL-terminated): send them, then read the
  * response. WS_E_BUFFER_TOO_SMALL, or WS_E_INVALID_ARGUMENT for a protocol
- * that is not a token, a url->target with a '#' (RFC 6455 section 3), or a
- * value or header line with CR/LF.
+ * that is not a token, a url->target with a '#' (RFC 6455 section 3), a
+ * value or header line with CR/LF, or extra_headers that set
+ * Sec-WebSocket-Key or -Version, or Sec-WebSocket-Protocol or -Extensions
+ * when the options write those too (RFC 6455 section 11.3: once per
+ * request).
  */
 WS_API int ws_handshake_write_request(const ws_url *url, const ws_client_options *opts,
                                       const uint8_t nonce[16], char key[WS_KEY_LEN + 1],

@@ -395,6 +395,26 @@ static void test_write_response(void **state)
                      WS_E_INVALID_ARGUMENT);
     assert_int_equal(ws_handshake_write_response(&hs, NULL, NULL, "Evil: 1", out, sizeof out),
                      WS_E_INVALID_ARGUMENT);
+    /* RFC 6455 sections 11.3.2-11.3.4: Sec-WebSocket-Accept, -Protocol and
+     * -Extensions appear at most once in a response, so extra lines may not
+     * repeat one that is written; ones that are not written may be added. */
+    assert_int_equal(ws_handshake_write_response(&hs, NULL, NULL,
+                                                 "sec-websocket-accept: x\r\n", out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_handshake_write_response(&hs, "chat", NULL,
+                                                 "A: b\r\nSec-WebSocket-Protocol: chat\r\n", out,
+                                                 sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    assert_int_equal(ws_handshake_write_response(&hs, NULL, "x-a",
+                                                 "Sec-WebSocket-Extensions: x-b\r\n", out,
+                                                 sizeof out),
+                     WS_E_INVALID_ARGUMENT);
+    n = ws_handshake_write_response(&hs, NULL, NULL, "Sec-WebSocket-Protocol: chat\r\n", out,
+                                    sizeof out);
+    assert_true(n > 0);
+    n = ws_handshake_write_response(&hs, "chat", "", "Sec-WebSocket-Extensions: x-b\r\n", out,
+                                    sizeof out);
+    assert_true(n > 0);
     release(&p);
 }
 
@@ -583,6 +603,29 @@ static void test_write_request(void **state)
     ws_client_options inject = {"http://a\r\nX: y", NULL, 0, NULL, NULL};
     assert_int_equal(ws_handshake_write_request(&url, &inject, nonce, key, out, sizeof out),
                      WS_E_INVALID_ARGUMENT);
+
+    /* RFC 6455 sections 11.3.1 and 11.3.5: Sec-WebSocket-Key and -Version
+     * appear once in a request; -Protocol and -Extensions are not repeated
+     * by extra lines either when the options write them. */
+    static const struct {
+        const char *lines;
+        size_t num_protocols;
+        const char *extensions;
+    } repeats[] = {
+        {"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 0, NULL},
+        {"A: b\r\nsec-websocket-version: 13\r\n", 0, NULL},
+        {"Sec-WebSocket-Protocol: chat\r\n", 1, NULL},
+        {"Sec-WebSocket-Extensions: x-b\r\n", 0, "x-a"},
+    };
+    for (size_t i = 0; i < sizeof repeats / sizeof repeats[0]; i++) {
+        ws_client_options o = {NULL, dup_protocols, repeats[i].num_protocols,
+                               repeats[i].extensions, repeats[i].lines};
+        if (ws_handshake_write_request(&url, &o, nonce, key, out, sizeof out) !=
+            WS_E_INVALID_ARGUMENT)
+            fail_msg("extra headers %s were not refused", repeats[i].lines);
+    }
+    ws_client_options own = {NULL, NULL, 0, NULL, "Sec-WebSocket-Protocol: chat\r\n"};
+    assert_true(ws_handshake_write_request(&url, &own, nonce, key, out, sizeof out) > 0);
 
     /* RFC 6455 section 3: a fragment MUST NOT be used. ws_url_parse refuses
      * one; a ws_url filled by hand with one is refused here, while %23 is
