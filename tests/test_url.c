@@ -139,6 +139,9 @@ static const struct {
     {"ws://h/\x01", WS_E_URL_SYNTAX},
     {"ws://h/\x7f", WS_E_URL_SYNTAX},
     {"ws://h/\xc3\xa9", WS_E_URL_SYNTAX},
+    /* RFC 6455 section 11.1: a host outside ASCII must be converted (IDNA,
+     * "xn--") by whoever writes the URL; raw UTF-8 is refused, not sent. */
+    {"ws://b\xc3\xbc" "cher.example/", WS_E_URL_SYNTAX},
     {"ws://h/a\\b", WS_E_URL_SYNTAX},
     {"ws://h/<x>", WS_E_URL_SYNTAX},
     {"ws://h/%", WS_E_URL_SYNTAX},
