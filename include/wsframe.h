@@ -1131,7 +1131,11 @@ typedef struct ws_handshake_request {
  *   WS_E_HS_NO_UPGRADE_TOKEN   Upgrade lacks the token "websocket";
  *   WS_E_HS_NO_CONNECTION_UPGRADE  Connection lacks the token "Upgrade";
  *   WS_E_HS_BAD_KEY            Sec-WebSocket-Key missing, repeated, or not
- *                              canonical base64 of exactly 16 bytes;
+ *                              base64 of exactly 16 bytes (24 characters
+ *                              ending "=="; the bits the padding leaves
+ *                              over are ignored, as RFC 4648 section 3.5
+ *                              allows: section 4.1's example key has them
+ *                              set);
  *   WS_E_HS_REPEATED_VERSION   Sec-WebSocket-Version appears more than
  *                              once (RFC 6455 section 11.3.5: 400);
  *   WS_E_HS_BAD_VERSION        Sec-WebSocket-Version missing or not "13"

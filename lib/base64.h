@@ -14,11 +14,13 @@
 size_t ws_base64_encode(const uint8_t *in, size_t len, char *out);
 
 /*
- * Decode strictly: the length is a multiple of 4, only alphabet characters
- * with '=' padding at the very end, and the padding bits of the last
- * character are zero (canonical encoding: one text for each byte string).
- * Returns the decoded length, or -1 when in is not canonical base64 or the
- * result does not fit in cap bytes.
+ * Decode: the length is a multiple of 4, only alphabet characters with '='
+ * padding at the very end. The bits the padding leaves over in the last
+ * character are ignored, not required to be zero (RFC 4648 section 3.5
+ * lets a decoder choose): RFC 6455's own example key in section 4.1,
+ * "AQIDBAUGBwgJCgsMDQ4PEC==", has them set, and Python websockets and Node
+ * ws take it. Returns the decoded length, or -1 when in is not base64 or
+ * the result does not fit in cap bytes.
  */
 int ws_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 

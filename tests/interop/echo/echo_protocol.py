@@ -336,6 +336,13 @@ def handshakes(checks, server):
     short_key = base64.b64encode(b"fifteen bytes!!").decode()
     r = raw_handshake(port, request(Sec_WebSocket_Key=short_key))
     checks.check(r is not None and r.status == 400, "Sec-WebSocket-Key of 15 bytes -> 400", repr(r))
+    # RFC 6455 section 4.1's own example key sets the two bits after its 16
+    # bytes; Python websockets and Node ws take it, and so must we.
+    rfc_key = "AQIDBAUGBwgJCgsMDQ4PEC=="
+    r = raw_handshake(port, request(Sec_WebSocket_Key=rfc_key))
+    checks.check(r is not None and r.status == 101
+                 and r.headers.get("sec-websocket-accept") == h.accept_for(rfc_key),
+                 f"the key of RFC 6455 4.1's example ({rfc_key}) -> 101 with its accept", repr(r))
     r = raw_handshake(port, request(drop=("Host",)))
     checks.check(r is not None and r.status == 400, "no Host header -> 400", repr(r))
     # RFC 6455 section 3: a WebSocket URI has no fragment; '#' as data is %23.
