@@ -839,7 +839,10 @@ WS_API ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *re
 
 /* ws_closing_received - the parser reported WS_EV_CLOSE with this code
  * (1005 when the frame had none). If we have not sent a close, the next
- * action is to send the echo; otherwise the handshake is complete. */
+ * action is to send the echo; otherwise the handshake is complete. Ignored
+ * after ws_closing_fail(): a failed connection processes nothing more from
+ * the peer (RFC 6455 section 7.1.7), so it stays unclean, with peer code
+ * 1006. */
 WS_API void ws_closing_received(ws_closing *c, uint16_t code);
 
 /* ws_closing_fail - ws_parser_next (or another parser of the peer's bytes)

@@ -46,6 +46,10 @@ ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *reason, s
 
 void ws_closing_received(ws_closing *c, uint16_t code)
 {
+    /* A failed connection processes nothing more from the peer, its close
+     * included (section 7.1.7), so such a close cannot make it clean. */
+    if (c->flags_ & CF_FAILED)
+        return;
     c->flags_ |= CF_RECEIVED;
     c->peer_code_ = code;
     if (c->flags_ & (CF_SENT | CF_FAILED | CF_TCP_DONE))

@@ -225,6 +225,24 @@ static void test_error_after_our_close(void **state)
     assert_int_equal(ws_closing_next(&s.closing), WS_CLOSING_CLOSE_TCP);
 }
 
+/* A close that arrives after we failed the connection is not processed
+ * (7.1.7), even when it answers ours: the close was not clean, and there
+ * is no peer code to report. */
+static void test_close_after_failing_is_ignored(void **state)
+{
+    (void)state;
+    for (int role = 0; role < 2; role++) {
+        endpoint e;
+        endpoint_init(&e, (ws_role)role);
+        ws_closing_fail(&e.closing, WS_E_INVALID_UTF8);
+        assert_int_equal(send_close(&e, NULL, 0), 1007);
+        ws_closing_received(&e.closing, 1007);
+        assert_false(ws_closing_clean(&e.closing));
+        assert_int_equal(ws_closing_peer_code(&e.closing), 1006);
+        assert_int_equal(ws_closing_next(&e.closing), WS_CLOSING_CLOSE_TCP);
+    }
+}
+
 /* A local error (no close code) closes TCP at once. */
 static void test_local_error_closes_tcp(void **state)
 {
@@ -374,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_peer_close_overtakes_our_request),
         cmocka_unit_test(test_protocol_error_fails_the_connection),
         cmocka_unit_test(test_error_after_our_close),
+        cmocka_unit_test(test_close_after_failing_is_ignored),
         cmocka_unit_test(test_local_error_closes_tcp),
         cmocka_unit_test(test_data_after_peer_close_is_ignored),
         cmocka_unit_test(test_tcp_dropped),
