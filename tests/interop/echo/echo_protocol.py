@@ -179,14 +179,7 @@ def fail_is_final(checks, server):
     c = h.RawClient(server.port)
     c.send(encode_frame(OP_TEXT, b"bad \xff") + encode_frame(OP_PING, b"after")
            + encode_frame(OP_TEXT, b"after") + encode_frame(OP_CLOSE, h.close_payload(1000)))
-    frames = []
-    while True:
-        frame = c.reader.read(10)
-        if frame is None:
-            break
-        frames.append(frame)
-        if frame.opcode == OP_CLOSE:
-            break
+    frames = c.reader.frames_until_close(10)
     checks.check([f.opcode for f in frames] == [OP_CLOSE] and frames[0].close_code() == 1007,
                  "fail: bad UTF-8 then ping, text and close in one write -> only close 1007 comes back",
                  str(frames))
@@ -246,14 +239,7 @@ def stream_cases(checks, server):
     # A message and a close in one write: the echo comes first, then the
     # close; nothing the peer sent before its close is dropped.
     c.send(encode_frame(OP_TEXT, b"last words") + encode_frame(OP_CLOSE, h.close_payload(1000)))
-    frames = []
-    while True:
-        frame = c.reader.read(10)
-        if frame is None:
-            break
-        frames.append(frame)
-        if frame.opcode == OP_CLOSE:
-            break
+    frames = c.reader.frames_until_close(10)
     checks.check([f.opcode for f in frames] == [OP_TEXT, OP_CLOSE] and frames[0].payload == b"last words",
                  "text then close in one write -> the echo, then the close", str(frames))
     c.close()

@@ -693,6 +693,18 @@ class FrameReader:
                 return frame, skipped
             skipped += 1
 
+    def frames_until_close(self, timeout=10):
+        """Every frame up to and including the first close frame, or up to
+        the end of the connection or of each read's timeout."""
+        frames = []
+        while True:
+            frame = self.read(timeout)
+            if frame is None:
+                return frames
+            frames.append(frame)
+            if frame.opcode == OP_CLOSE:
+                return frames
+
     def wait_closed(self, timeout=10):
         """After a close frame: True when the server closes the TCP
         connection (EOF or reset) within timeout."""
