@@ -1303,10 +1303,10 @@ typedef struct ws_client_options {
  * Returns the bytes written (not NUL-terminated): send them, then read the
  * response. WS_E_BUFFER_TOO_SMALL, or WS_E_INVALID_ARGUMENT for a protocol
  * that is not a token, a url->target with a '#' (RFC 6455 section 3), a
- * value or header line with CR/LF, or extra_headers that set
- * Sec-WebSocket-Key or -Version, or Sec-WebSocket-Protocol or -Extensions
- * when the options write those too (RFC 6455 section 11.3: once per
- * request).
+ * value or header line with CR/LF, or extra_headers that set Host,
+ * Sec-WebSocket-Key or -Version, or Origin, Sec-WebSocket-Protocol or
+ * -Extensions when the options write those too (RFC 6455 section 11.3 and
+ * RFC 9112 section 3.2: once per request).
  */
 WS_API int ws_handshake_write_request(const ws_url *url, const ws_client_options *opts,
                                       const uint8_t nonce[16], char key[WS_KEY_LEN + 1],

@@ -321,7 +321,11 @@ int ws_handshake_write_request(const ws_url *url, const ws_client_options *opts,
         (opts->num_protocols && !opts->protocols) ||
         !protocols_valid(opts->protocols, opts->num_protocols))
         return WS_E_INVALID_ARGUMENT;
-    if (lines_set_field(opts->extra_headers, "Sec-WebSocket-Key") ||
+    /* Host too: it is always written, and a request with two is one a
+     * server must refuse (RFC 9112 section 3.2). */
+    if (lines_set_field(opts->extra_headers, "Host") ||
+        (opts->origin && lines_set_field(opts->extra_headers, "Origin")) ||
+        lines_set_field(opts->extra_headers, "Sec-WebSocket-Key") ||
         lines_set_field(opts->extra_headers, "Sec-WebSocket-Version") ||
         (opts->num_protocols > 0 &&
          lines_set_field(opts->extra_headers, "Sec-WebSocket-Protocol")) ||

@@ -632,6 +632,7 @@ static void test_write_request(void **state)
     } repeats[] = {
         {"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 0, NULL},
         {"A: b\r\nsec-websocket-version: 13\r\n", 0, NULL},
+        {"host: other.example\r\n", 0, NULL},
         {"Sec-WebSocket-Protocol: chat\r\n", 1, NULL},
         {"Sec-WebSocket-Extensions: x-b\r\n", 0, "x-a"},
     };
@@ -644,6 +645,11 @@ static void test_write_request(void **state)
     }
     ws_client_options own = {NULL, NULL, 0, NULL, "Sec-WebSocket-Protocol: chat\r\n"};
     assert_true(ws_handshake_write_request(&url, &own, nonce, key, out, sizeof out) > 0);
+    ws_client_options own_origin = {NULL, NULL, 0, NULL, "Origin: http://a\r\n"};
+    assert_true(ws_handshake_write_request(&url, &own_origin, nonce, key, out, sizeof out) > 0);
+    own_origin.origin = "http://b";
+    assert_int_equal(ws_handshake_write_request(&url, &own_origin, nonce, key, out, sizeof out),
+                     WS_E_INVALID_ARGUMENT);
 
     /* RFC 6455 section 3: a fragment MUST NOT be used. ws_url_parse refuses
      * one; a ws_url filled by hand with one is refused here, while %23 is
