@@ -58,6 +58,7 @@ typedef struct options {
     const char *origin;
     bool binary;
     double ping_interval; /* seconds; 0: never */
+    double ping_timeout;  /* seconds a ping may wait for a pong; 0: forever */
     double wait;          /* seconds of quiet to wait for after stdin EOF; 0: close at once */
     uint64_t max_message;
     bool quiet;
@@ -82,6 +83,7 @@ typedef struct app {
     bool stdin_epoll;
     loop_timer stdin_timer;
     loop_timer ping_timer;
+    loop_timer pong_timer; /* --ping-timeout: runs while a ping waits for its pong */
     loop_timer close_timer;
     loop_timer wait_timer; /* --wait: runs while messages keep coming after stdin EOF */
 
@@ -290,6 +292,8 @@ static void on_event(const client_event *ev, void *arg)
             log_msg(peer, "< ping, %zu bytes; > pong", ev->len);
         break;
     case CLIENT_EV_PONG:
+        /* Any pong shows the server and the path to it are alive. */
+        loop_timer_stop(&a->pong_timer);
         if (a->opt.verbose)
             log_msg(peer, "< pong \"%s\"", printable(ev->data, ev->len, text, sizeof text));
         break;
@@ -628,6 +632,28 @@ static void on_ping_timer(loop_timer *t, void *arg)
             log_msg(a->conn.peer, "> ping \"%s\"", payload);
         client_flush(&a->conn);
         loop_timer_start(t, (uint64_t)(a->opt.ping_interval * 1000.0));
+        /* Timed from the oldest ping not yet answered. */
+        if (a->opt.ping_timeout > 0 && !loop_timer_active(&a->pong_timer))
+            loop_timer_start(&a->pong_timer, (uint64_t)(a->opt.ping_timeout * 1000.0));
+    }
+    update(a);
+}
+
+/* --ping-timeout: a silent server or a path that lost the flow (a NAT, a
+ * suspended laptop) would otherwise keep the client waiting for ever, as
+ * TCP only notices when it has data to send. Try a close (1001), but do
+ * not wait for its answer: nothing suggests one will come. */
+static void on_pong_timer(loop_timer *t, void *arg)
+{
+    (void)t;
+    app *a = arg;
+    if (client_state(&a->conn) == CLIENT_OPEN) {
+        complain("no pong within %g s of a ping: the connection is dead", a->opt.ping_timeout);
+        a->exit_code = EXIT_BROKEN;
+        start_close(a, WS_CLOSE_GOING_AWAY, "no pong", 7);
+        client_flush(&a->conn);
+        a->timed_out = true; /* done now, whatever of the close is still queued */
+        client_timeout(&a->conn);
     }
     update(a);
 }
@@ -680,6 +706,8 @@ static void usage(FILE *to)
           "                              http://HOST:PORT)\n"
           "  -b, --binary                send lines as binary messages instead of text\n"
           "      --ping-interval SECS    ping the server every SECS seconds\n"
+          "      --ping-timeout SECS     give up (exit 4) when a ping has no pong within SECS\n"
+          "                              seconds; pings every SECS without --ping-interval\n"
           "      --max-message BYTES     largest message sent or accepted (default 16 MiB)\n"
           "  -w, --wait SECS             after end of input, keep printing what arrives until\n"
           "                              nothing has for SECS seconds, then close\n"
@@ -697,9 +725,10 @@ static void usage(FILE *to)
           "\n"
           "Exit status: 0 closed with 1000 or 1001, or our close was answered;\n"
           "1 bad arguments; 2 could not connect or the handshake failed; 3 the server\n"
-          "closed with another code; 4 protocol error, connection dropped, or the server\n"
-          "did not answer our close within 3 s; 130 interrupted twice (or once while\n"
-          "connecting, which the signal ends at once); SIGHUP closes as SIGTERM does.\n",
+          "closed with another code; 4 protocol error, connection dropped, no pong within\n"
+          "--ping-timeout, or the server did not answer our close within 3 s; 130\n"
+          "interrupted twice (or once while connecting, which the signal ends at once);\n"
+          "SIGHUP closes as SIGTERM does.\n",
           to);
 }
 
@@ -778,7 +807,7 @@ static bool has_pem_certificate(const char *path, char *why, size_t why_cap)
 /* Returns -1 to go on, else an exit status. */
 static int parse_options(int argc, char **argv, options *o, char **extra_headers)
 {
-    enum { OPT_PING = 256, OPT_MAX, OPT_SLASH, OPT_CACERT, OPT_PROXY };
+    enum { OPT_PING = 256, OPT_PING_TIMEOUT, OPT_MAX, OPT_SLASH, OPT_CACERT, OPT_PROXY };
     static const struct option longopts[] = {
         {"header", required_argument, NULL, 'H'},
         {"protocol", required_argument, NULL, 's'},
@@ -788,6 +817,7 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
         {"execute", required_argument, NULL, 'x'},
         {"binary", no_argument, NULL, 'b'},
         {"ping-interval", required_argument, NULL, OPT_PING},
+        {"ping-timeout", required_argument, NULL, OPT_PING_TIMEOUT},
         {"max-message", required_argument, NULL, OPT_MAX},
         {"wait", required_argument, NULL, 'w'},
         {"slash", no_argument, NULL, OPT_SLASH},
@@ -883,17 +913,21 @@ static int parse_options(int argc, char **argv, options *o, char **extra_headers
             o->binary = true;
             break;
         case OPT_PING:
+        case OPT_PING_TIMEOUT:
         case 'w': {
+            const char *name = ch == 'w'        ? "--wait"
+                               : ch == OPT_PING ? "--ping-interval"
+                                                : "--ping-timeout";
             char *end;
             errno = 0;
             double v = strtod(optarg, &end);
-            /* Both are timer periods: at least a millisecond, at most a day. */
+            /* All are timer periods: at least a millisecond, at most a day. */
             if (errno || *end || !(v >= 0.001) || v > 86400.0) {
-                complain("%s wants a number of seconds from 0.001 to 86400, got \"%s\"",
-                         ch == 'w' ? "--wait" : "--ping-interval", optarg);
+                complain("%s wants a number of seconds from 0.001 to 86400, got \"%s\"", name,
+                         optarg);
                 return EXIT_USAGE;
             }
-            *(ch == 'w' ? &o->wait : &o->ping_interval) = v;
+            *(ch == 'w' ? &o->wait : ch == OPT_PING ? &o->ping_interval : &o->ping_timeout) = v;
             break;
         }
         case OPT_MAX:
@@ -1040,12 +1074,17 @@ int main(int argc, char **argv)
     loop_timer_init(&a.stdin_timer, a.loop, on_stdin_timer, &a);
     loop_timer_init(&a.close_timer, a.loop, on_close_timer, &a);
     loop_timer_init(&a.ping_timer, a.loop, on_ping_timer, &a);
+    loop_timer_init(&a.pong_timer, a.loop, on_pong_timer, &a);
     loop_timer_init(&a.wait_timer, a.loop, on_wait_timer, &a);
     a.stdin_epoll = loop_io_set(&a.stdin_io, LOOP_READ) == 0;
     loop_signal(a.loop, SIGINT, on_signal, &a);
     loop_signal(a.loop, SIGTERM, on_signal, &a);
     /* The terminal went away: leave as for SIGTERM, with a close. */
     loop_signal(a.loop, SIGHUP, on_signal, &a);
+    /* A timeout alone pings at its own period: each ping must be answered
+     * before the next goes out. */
+    if (a.opt.ping_timeout > 0 && a.opt.ping_interval == 0)
+        a.opt.ping_interval = a.opt.ping_timeout;
     if (a.opt.ping_interval > 0)
         loop_timer_start(&a.ping_timer, (uint64_t)(a.opt.ping_interval * 1000.0));
 

@@ -47,7 +47,7 @@ if(TARGET chat_client)
   foreach(case ${once} raw_frames raw_backpressure raw_ping_flood raw_stdout_stalled raw_after_close raw_big_request
                raw_close_unanswered raw_no_tcp_close raw_drop raw_masked raw_bad_utf8
                raw_bad_accept raw_unoffered_protocol raw_redirect raw_request_head
-               raw_unoffered_extension raw_bad_extension raw_mask_keys)
+               raw_unoffered_extension raw_bad_extension raw_mask_keys raw_ping_timeout)
     ws_add_python_interop(interop_client_${case} SCRIPT ${dir}/client_interop.py
       TIMEOUT 60 LABELS client ARGS python $<TARGET_FILE:chat_client> ${case})
   endforeach()

@@ -714,6 +714,7 @@ def case_usage(checks, server, exe):
                        (["--protocol", "two words", server.url("/")], "bad --protocol"),
                        (["-s", "chat", "-s", "chat", server.url("/")], "a --protocol twice"),
                        (["--ping-interval", "0", server.url("/")], "bad --ping-interval"),
+                       (["--ping-timeout", "-1", server.url("/")], "bad --ping-timeout"),
                        (["-H", "Sec-WebSocket-Key: x", server.url("/")], "-H of a handshake field"),
                        (["http://127.0.0.1/"], "not a ws:// URL")]:
         client = Client(exe, args, b"")
@@ -735,7 +736,9 @@ def case_server_ping(checks, server, exe):
 
 
 def case_client_ping(checks, server, exe, kind):
-    client = Client(exe, ["-v", "--ping-interval", "0.2", server.url("/echo")])
+    """--ping-interval, with a --ping-timeout that a live server's pongs
+    always meet (raw_ping_timeout has the server that does not answer)."""
+    client = Client(exe, ["-v", "--ping-interval", "0.2", "--ping-timeout", "1", server.url("/echo")])
     # The 1.3 s count from the connection, not from the start of a program
     # that may run under a slow WS_TEST_WRAPPER.
     deadline = time.monotonic() + h.slow(10)
@@ -1242,6 +1245,53 @@ def case_raw_mask_keys(checks, exe):
                  "the two runs sent different Sec-WebSocket-Key nonces", f"{nonces}")
 
 
+def case_raw_ping_timeout(checks, exe):
+    """--ping-timeout: a server that stays connected but never answers a
+    ping (a hung peer, or a path that lost the flow) is given up on when a
+    ping has waited that long, with stdin still open: a close 1001 is tried,
+    then TCP is closed without waiting for an answer, exit 4. Without the
+    option the client would wait on such a server for ever."""
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.got_close = srv.read_until(h.OP_CLOSE, timeout=10)
+        srv.closed_tcp = srv.eof(5)
+
+    srv = RawServer(script)
+    client = Client(exe, ["--ping-interval", "0.2", "--ping-timeout", "0.6", srv.url()])
+    t0 = time.monotonic()
+    try:
+        client.proc.wait(h.slow(10))
+    except subprocess.TimeoutExpired:
+        pass
+    waited = time.monotonic() - t0
+    client.finish()
+    srv.finish(checks)
+    checks.check(client.rc == 4, "exit 4 (connection dropped)", f"exit {client.rc}")
+    checks.check("no pong within 0.6 s" in client.stderr, "stderr says no pong came",
+                 client.stderr[-300:])
+    checks.check(waited < h.slow(3), "gave up soon after the timeout, with stdin open",
+                 f"{waited:.2f} s")
+    pings = [p for op, p, _ in srv.seen if op == h.OP_PING]
+    checks.check(len(pings) >= 2, "pings went out before it gave up", f"{len(pings)}")
+    close = getattr(srv, "got_close", None)
+    checks.check(close is not None and close[1][:2] == (1001).to_bytes(2, "big"),
+                 "a close 1001 was tried", f"{close}")
+    checks.check(getattr(srv, "closed_tcp", False), "and TCP closed without waiting for an answer")
+
+    # Alone, --ping-timeout pings at its own period.
+    srv = RawServer(script)
+    client = Client(exe, ["--ping-timeout", "0.3", srv.url()])
+    try:
+        client.proc.wait(h.slow(10))
+    except subprocess.TimeoutExpired:
+        pass
+    client.finish()
+    srv.finish(checks)
+    pings = [p for op, p, _ in srv.seen if op == h.OP_PING]
+    checks.check(client.rc == 4 and len(pings) >= 1,
+                 "--ping-timeout alone: pings, and exit 4 when unanswered", f"exit {client.rc}, {len(pings)} pings")
+
+
 def case_raw_request_head(checks, exe):
     """RFC 6455 section 4.1 on the wire, as chat_client sends it, twice: a
     GET of the resource name over HTTP/1.1 with Host, Upgrade, Connection,
@@ -1547,6 +1597,7 @@ CASES = {
     "raw_bad_extension": case_raw_bad_extension,
     "raw_mask_keys": case_raw_mask_keys,
     "raw_request_head": case_raw_request_head,
+    "raw_ping_timeout": case_raw_ping_timeout,
     "server_ping": case_server_ping,
     "client_ping": case_client_ping,
     "slash": case_slash,
