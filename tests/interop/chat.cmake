@@ -18,6 +18,8 @@ if(TARGET chat_server)
     LABELS chat ARGS $<TARGET_FILE:chat_server> slow)
   ws_add_python_interop(interop_chat_churn SCRIPT ${dir}/chat_resilience.py TIMEOUT 120
     LABELS chat ARGS $<TARGET_FILE:chat_server> churn)
+  ws_add_python_interop(interop_chat_close_guard SCRIPT ${dir}/chat_close_guard.py TIMEOUT 60
+    LABELS chat ARGS $<TARGET_FILE:chat_server>)
   ws_add_python_interop(interop_chat_burst SCRIPT ${dir}/chat_resilience.py TIMEOUT 150
     LABELS chat ARGS $<TARGET_FILE:chat_server> burst)
   if(WS_NODE)
