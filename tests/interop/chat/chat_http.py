@@ -83,10 +83,12 @@ def protocol_errors(checks, binary):
     rest of the room does not notice."""
     server = h.Server(binary, name="chat_server(protocol)")
     watcher = h.GoodClient(server.port, chat=True)
-    expect_close(checks, server, "chat: unmasked client frame", [encode_frame(OP_TEXT, b"x", mask=False)], 1002)
+    expect_close(checks, server, "chat: unmasked client frame", [encode_frame(OP_TEXT, b"x", mask=False)], 1002,
+                 problem="UNMASKED_FRAME")
     expect_close(checks, server, "chat: reserved opcode 0x3", [encode_frame(0x3, b"x")], 1002)
     expect_close(checks, server, "chat: RSV1 without an extension", [encode_frame(OP_TEXT, b"x", rsv=4)], 1002)
-    expect_close(checks, server, "chat: text with invalid UTF-8", [encode_frame(OP_TEXT, b"bad \xc3\x28")], 1007)
+    expect_close(checks, server, "chat: text with invalid UTF-8", [encode_frame(OP_TEXT, b"bad \xc3\x28")], 1007,
+                 problem="INVALID_UTF8")
     expect_close(checks, server, "chat: first fragment with invalid UTF-8, rest never sent",
                  [encode_frame(OP_TEXT, b"abc\xff", fin=False)], 1007)
     expect_close(checks, server, "chat: continuation with no message started", [encode_frame(OP_CONT, b"x")], 1002)

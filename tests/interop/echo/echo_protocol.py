@@ -5,10 +5,11 @@ usage: echo_protocol.py ECHO_SERVER
 
 Each case runs on a fresh connection and asserts the exact close code the RFC
 asks for (section 5 and 7.4.1), that the server then closes the TCP
-connection, and that a well-behaved client connected the whole time is still
-served at the end.
+connection and logs the problem with that code (7.1.7), and that a
+well-behaved client connected the whole time is still served at the end.
 """
 
+import re
 import sys
 import time
 
@@ -38,12 +39,15 @@ def read_message(reader, timeout=10):
             return opcode, b"".join(parts), controls
 
 
-def expect_close(checks, server, what, frames, code, max_message=None):
+def expect_close(checks, server, what, frames, code, max_message=None, problem=None):
     """Send frames on a fresh connection; the server must answer with a close
-    frame carrying code and then close the connection."""
+    frame carrying code and then close the connection, and log why (7.1.7:
+    it SHOULD log the problem): the close code and, when given, problem (the
+    status name, e.g. UNMASKED_FRAME)."""
     client = h.RawClient(server.port, "/")
     if not checks.check(client.upgraded, f"{what}: handshake 101", repr(client.response)):
         return
+    peer = "[%s:%d]" % client.sock.getsockname()[:2]
     try:
         client.send(b"".join(frames))
     except (BrokenPipeError, ConnectionResetError):
@@ -57,6 +61,18 @@ def expect_close(checks, server, what, frames, code, max_message=None):
         checks.check(not close.masked, f"{what}: server's close frame is unmasked")
         checks.check(client.reader.wait_closed(10), f"{what}: server closes the TCP connection after its close frame")
     client.close()
+    # The log reaches us through a pipe and a reader thread: wait for the
+    # connection's last line, "disconnected", written after the one checked.
+    pattern = re.compile(re.escape(peer) + r" protocol error: \S.* \((%s)\); closing with %d$"
+                         % (re.escape(problem) if problem else "[A-Z0-9_]+", code))
+    deadline = time.monotonic() + h.slow(5)
+    while (time.monotonic() < deadline
+           and not any(f"{peer} disconnected" in line for line in list(server.stderr_lines))):
+        time.sleep(0.02)
+    checks.check(any(pattern.search(line) for line in list(server.stderr_lines)),
+                 f"{what}: the server logs the problem and the close code "
+                 f"('protocol error: <sentence> ({problem or 'NAME'}); closing with {code}')",
+                 "\n".join(l for l in list(server.stderr_lines) if peer in l))
 
 
 def cases(checks, server):
@@ -131,7 +147,8 @@ def cases(checks, server):
         c.close()
 
     # --- protocol errors: 1002
-    expect_close(checks, server, "unmasked client frame", [encode_frame(OP_TEXT, b"x", mask=False)], 1002)
+    expect_close(checks, server, "unmasked client frame", [encode_frame(OP_TEXT, b"x", mask=False)], 1002,
+                 problem="UNMASKED_FRAME")
     expect_close(checks, server, "RSV1 set without an extension", [encode_frame(OP_TEXT, b"x", rsv=4)], 1002)
     expect_close(checks, server, "RSV3 set on a ping", [encode_frame(OP_PING, b"x", rsv=1)], 1002)
     expect_close(checks, server, "reserved data opcode 0x3", [encode_frame(0x3, b"x")], 1002)
@@ -150,7 +167,7 @@ def cases(checks, server):
 
     # --- invalid UTF-8: 1007, as soon as the bytes are seen
     expect_close(checks, server, "text frame with invalid UTF-8 (overlong 0xC0 0xAF)",
-                 [encode_frame(OP_TEXT, b"ok \xc0\xaf")], 1007)
+                 [encode_frame(OP_TEXT, b"ok \xc0\xaf")], 1007, problem="INVALID_UTF8")
     expect_close(checks, server, "text frame with a UTF-16 surrogate (0xED 0xA0 0x80)",
                  [encode_frame(OP_TEXT, b"\xed\xa0\x80")], 1007)
     expect_close(checks, server, "text frame with a code point above U+10FFFF",
