@@ -645,8 +645,13 @@ static void on_ping_timer(loop_timer *t, void *arg)
  * not wait for its answer: nothing suggests one will come. */
 static void on_pong_timer(loop_timer *t, void *arg)
 {
-    (void)t;
     app *a = arg;
+    /* While a slow stdout holds us from reading the socket, a pong may be
+     * waiting unread: the server is not late, so give it another period. */
+    if (a->out.bytes >= STDOUT_PAUSE_BYTES) {
+        loop_timer_start(t, (uint64_t)(a->opt.ping_timeout * 1000.0));
+        return;
+    }
     if (client_state(&a->conn) == CLIENT_OPEN) {
         complain("no pong within %g s of a ping: the connection is dead", a->opt.ping_timeout);
         a->exit_code = EXIT_BROKEN;

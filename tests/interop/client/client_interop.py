@@ -1291,6 +1291,33 @@ def case_raw_ping_timeout(checks, exe):
     checks.check(client.rc == 4 and len(pings) >= 1,
                  "--ping-timeout alone: pings, and exit 4 when unanswered", f"exit {client.rc}, {len(pings)} pings")
 
+    # A server that answers, while a stalled stdout (a paused pager) keeps
+    # chat_client from reading its pongs: the server is not late, so the
+    # client waits for its reader instead of giving up.
+    big = bytes(range(32, 127)) * (4 * 1024 * 1024 // 95)
+
+    def answering(srv):
+        srv.send(srv.handshake + srv.frame(h.OP_TEXT, big))
+        while (f := srv.read(h.slow(20))) is not None:
+            if f[0] == h.OP_PING:
+                srv.send(srv.frame(h.OP_PONG, f[1]))
+            elif f[0] == h.OP_CLOSE:
+                srv.send(srv.frame(h.OP_CLOSE, f[1][:2]))
+                srv.eof(h.slow(5))
+                return
+
+    srv = RawServer(answering)
+    client = Client(exe, ["-q", "--ping-interval", "0.2", "--ping-timeout", "0.5", srv.url()],
+                    hold_stdout=True)
+    time.sleep(2.0)
+    client.release_stdout()
+    got = client.wait_out(len(big) + 1, h.slow(20))
+    client.finish()
+    srv.finish(checks)
+    checks.check(got and client.rc == 0 and "no pong" not in client.stderr,
+                 "stdout stalled 2 s with answered pings: no timeout, everything printed, exit 0",
+                 f"exit {client.rc}, {len(client.out)} bytes, {client.stderr[-200:]!r}")
+
 
 def case_raw_request_head(checks, exe):
     """RFC 6455 section 4.1 on the wire, as chat_client sends it, twice: a
