@@ -515,6 +515,10 @@ static void update(app *a)
         else if (!loop_timer_active(&a->close_timer))
             loop_timer_start(&a->close_timer, CLOSE_WAIT_MS);
     }
+    /* Likewise a pong may wait unread: the ping timeout gives the server a
+     * whole period from when we read again. */
+    if (stdout_behind && loop_timer_active(&a->pong_timer))
+        loop_timer_start(&a->pong_timer, (uint64_t)(a->opt.ping_timeout * 1000.0));
     /* Done once the connection is, and what it brought is printed. */
     if (st == CLIENT_DONE && (client_queued(&a->conn) == 0 || a->conn.peer_eof || a->timed_out) &&
         sendq_empty(&a->out)) {
@@ -647,7 +651,8 @@ static void on_pong_timer(loop_timer *t, void *arg)
 {
     app *a = arg;
     /* While a slow stdout holds us from reading the socket, a pong may be
-     * waiting unread: the server is not late, so give it another period. */
+     * waiting unread: the server is not late, so give it another period
+     * (update() also does, each time it runs while stdout is behind). */
     if (a->out.bytes >= STDOUT_PAUSE_BYTES) {
         loop_timer_start(t, (uint64_t)(a->opt.ping_timeout * 1000.0));
         return;
