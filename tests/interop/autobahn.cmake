@@ -16,3 +16,10 @@ if(TARGET echo_server)
   ws_interop_timeout(ws_ab_timeout 240)
   set_tests_properties(interop_autobahn_echo PROPERTIES TIMEOUT ${ws_ab_timeout} LABELS "interop;autobahn")
 endif()
+
+# Autobahn's section 9 (big messages, many fragments, TCP chops, 1000 round
+# trips) over TCP against echo_server with its default limits.
+if(TARGET echo_server)
+  ws_add_python_interop(interop_autobahn9_echo SCRIPT ${CMAKE_CURRENT_LIST_DIR}/autobahn/ab_section9.py
+    TIMEOUT 300 LABELS autobahn ARGS $<TARGET_FILE:echo_server>)
+endif()

@@ -14,29 +14,7 @@ import sys
 import time
 
 import wsharness as h
-from wsharness import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, encode_frame
-
-
-def read_message(reader, timeout=10):
-    """Reassemble one data message (the server may fragment it); control
-    frames in between are returned too. Returns (opcode, payload, controls)."""
-    controls = []
-    opcode = None
-    parts = []
-    while True:
-        frame = reader.read(timeout)
-        if frame is None:
-            return None, None, controls
-        if frame.opcode >= 0x8:
-            controls.append(frame)
-            if frame.opcode == OP_CLOSE:
-                return None, None, controls
-            continue
-        if opcode is None:
-            opcode = frame.opcode
-        parts.append(frame.payload)
-        if frame.fin:
-            return opcode, b"".join(parts), controls
+from wsharness import OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_PONG, OP_TEXT, encode_frame, read_message
 
 
 def expect_close(checks, server, what, frames, code, max_message=None, problem=None):

@@ -715,6 +715,28 @@ class FrameReader:
                 return self.end in ("eof", "reset")
 
 
+def read_message(reader, timeout=10):
+    """Reassemble one data message (the server may fragment it); control
+    frames in between are returned too. Returns (opcode, payload, controls)."""
+    controls = []
+    opcode = None
+    parts = []
+    while True:
+        frame = reader.read(timeout)
+        if frame is None:
+            return None, None, controls
+        if frame.opcode >= 0x8:
+            controls.append(frame)
+            if frame.opcode == OP_CLOSE:
+                return None, None, controls
+            continue
+        if opcode is None:
+            opcode = frame.opcode
+        parts.append(frame.payload)
+        if frame.fin:
+            return opcode, b"".join(parts), controls
+
+
 def is_closed_by_peer(sock, timeout):
     """True when the peer closes (EOF or RST) within timeout; bytes that
     arrive meanwhile are read and dropped."""
