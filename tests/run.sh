@@ -27,6 +27,12 @@ packages=(
   "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a"
   "valgrind:/usr/bin/valgrind"
   "python3-websockets:/usr/lib/python3/dist-packages/websockets/__init__.py"
+  # More independent WebSocket peers for interop_peers (tests/interop/peers).
+  "python3-aiohttp:/usr/lib/python3/dist-packages/aiohttp/__init__.py"
+  "python3-tornado:/usr/lib/python3/dist-packages/tornado/__init__.py"
+  "python3-websocket:/usr/lib/python3/dist-packages/websocket/__init__.py"
+  "python3-wsproto:/usr/lib/python3/dist-packages/wsproto/__init__.py"
+  "python3-autobahn:/usr/lib/python3/dist-packages/autobahn/__init__.py"
   "chromium:/usr/bin/chromium"
   "libwslay-dev:/usr/include/wslay/wslay.h"
   "redis-server:/usr/bin/redis-server"
