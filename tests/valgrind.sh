@@ -7,7 +7,7 @@
 # 1. Every unit test binary of BUILD (tests/test_*, examples/test_*), under
 #    valgrind.
 # 2. Every integration test (ctest label interop: echo, chat, client,
-#    handshake, autobahn, abuse, scaling, browser), with every program of ours
+#    handshake, autobahn, abuse, scaling, browser, peers), with every program of ours
 #    that it starts (echo_server, chat_server, chat_client, hs_server,
 #    hs_client, ab_replay) under valgrind. The harnesses read two variables
 #    (documented in tests/interop/echo/wsharness.py):
