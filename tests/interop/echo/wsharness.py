@@ -313,11 +313,11 @@ LISTEN_RE = re.compile(r"listening on ([0-9.]+|\[[0-9a-f:]+\]):(\d+)")
 
 class Server(Proc):
     """An example server started on port 0; the port is read from its
-    `listening on HOST:PORT` line."""
+    `listening on HOST:PORT` line. extra_env: variables added to ours."""
 
-    def __init__(self, binary, *args, name=None, timeout=15, host=HOST):
+    def __init__(self, binary, *args, name=None, timeout=15, host=HOST, extra_env=None):
         argv = [binary, "--port", "0", "--host", host, *args]
-        env = dict(os.environ)
+        env = dict(os.environ, **(extra_env or {}))
         if SANITIZED:
             env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "quarantine_size_mb=16"]))
         super().__init__(argv, name or os.path.basename(str(binary)), env=env, ours=True)
