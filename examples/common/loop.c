@@ -12,6 +12,11 @@
 
 #define LOOP_MAX_EVENTS 64
 #define LOOP_MAX_SIGNALS 8
+/* Timer slots allocated with the loop. loop_timer_start allocates only past
+ * this many running timers, so a program with fewer (chat_client) can always
+ * start one: a close or ping timeout that failed to start for want of
+ * memory would leave it waiting for ever. */
+#define LOOP_FIRST_TIMERS 64
 
 struct signal_handler {
     int signo;
@@ -54,8 +59,11 @@ loop *loop_new(void)
     loop *l = calloc(1, sizeof *l);
     if (!l)
         return NULL;
-    l->epfd = epoll_create1(EPOLL_CLOEXEC);
+    l->heap = malloc(LOOP_FIRST_TIMERS * sizeof *l->heap);
+    l->heap_cap = LOOP_FIRST_TIMERS;
+    l->epfd = l->heap ? epoll_create1(EPOLL_CLOEXEC) : -1;
     if (l->epfd < 0) {
+        free(l->heap);
         free(l);
         return NULL;
     }
@@ -202,7 +210,7 @@ int loop_timer_start(loop_timer *t, uint64_t after_ms)
     loop *l = t->loop_;
     loop_timer_stop(t);
     if (l->heap_len == l->heap_cap) {
-        size_t cap = l->heap_cap ? l->heap_cap * 2 : 64;
+        size_t cap = l->heap_cap * 2;
         loop_timer **heap = realloc(l->heap, cap * sizeof *heap);
         if (!heap)
             return -1;

@@ -373,6 +373,9 @@ def body(checks):
         server_under_failures(checks, CHAT, True, spec, 100 + i)
     shutdown_while_failing(checks, ECHO, False)
     shutdown_while_failing(checks, CHAT, True)
+    echo = Server(ECHO, "--max-message", str(BIG))  # a healthy peer for chat_client
+    client_waiting(checks, echo)
+    echo.kill(dump=False)
     checks.info(f"took {time.monotonic() - started:.1f} s")
 
 
