@@ -1058,8 +1058,10 @@ static void on_accept(loop_io *io, void *arg)
             /* Out of descriptors or memory: level-triggered epoll would
              * wake us again at once, so pause accepting for a moment. */
             log_msg(NULL, "accept: %s; pausing for %u ms", strerror(errno), ACCEPT_RETRY_MS);
-            loop_io_set(&s->lio, 0);
-            loop_timer_start(&s->accept_retry, ACCEPT_RETRY_MS);
+            /* Without the timer that resumes it, a pause would be for
+             * ever: then keep accepting, at the cost of a busy loop. */
+            if (loop_timer_start(&s->accept_retry, ACCEPT_RETRY_MS) == 0)
+                loop_io_set(&s->lio, 0);
             return;
         }
         if (s->opt.max_clients && s->nconns >= s->opt.max_clients + MAX_PENDING) {
@@ -1097,7 +1099,11 @@ static void on_accept(loop_io *io, void *arg)
             conn_kill(c, "epoll_ctl: %s", strerror(errno));
             continue;
         }
-        loop_timer_start(&c->timer, s->opt.handshake_timeout_ms);
+        /* The timer heap grows past its first slots here: a connection
+         * without its handshake timeout would be held for ever by a peer
+         * that sends nothing, so one that cannot have it is refused. */
+        if (loop_timer_start(&c->timer, s->opt.handshake_timeout_ms) < 0)
+            conn_kill(c, "out of memory");
     }
 }
 

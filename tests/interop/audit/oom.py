@@ -373,6 +373,7 @@ def body(checks):
         server_under_failures(checks, CHAT, True, spec, 100 + i)
     shutdown_while_failing(checks, ECHO, False)
     shutdown_while_failing(checks, CHAT, True)
+    timer_heap_growth(checks)
     echo = Server(ECHO, "--max-message", str(BIG))  # a healthy peer for chat_client
     client_waiting(checks, echo)
     echo.kill(dump=False)
