@@ -327,6 +327,8 @@ static void send_data(app *a, const uint8_t *data, size_t len)
                  a->line_no);
         return;
     }
+    if (a->conn.out_of_memory)
+        return; /* the connection is dropped; outcome() says why */
     if (rc < 0) {
         complain("line %" PRIu64 " not sent: %s", a->line_no, ws_strerror(rc));
         return;
@@ -424,11 +426,14 @@ static void handle_line(app *a, const uint8_t *line, size_t len)
     send_data(a, line, len);
 }
 
+/* false when the line is too long; out of memory drops the connection. */
 static bool line_append(app *a, const uint8_t *data, size_t len)
 {
     if (a->line.len + len > a->opt.max_message)
         return false;
-    return bytebuf_append(&a->line, data, len, 0);
+    if (!bytebuf_append(&a->line, data, len, 0))
+        client_out_of_memory(&a->conn);
+    return true;
 }
 
 /* Split a chunk of stdin into lines (without their '\n') and send each. */
@@ -443,6 +448,8 @@ static void consume_stdin(app *a, const uint8_t *buf, size_t len)
             a->line_skipping = true;
             a->line.len = 0;
         }
+        if (a->conn.out_of_memory)
+            return; /* the line is incomplete: none of it is sent */
         if (nl) {
             if (a->line_skipping)
                 a->line_no++;
@@ -1002,6 +1009,10 @@ static int outcome(app *a)
     client_conn *c = &a->conn;
     if (a->exit_code >= 0)
         return a->exit_code;
+    if (c->out_of_memory) {
+        complain("out of memory: connection dropped without a close");
+        return EXIT_BROKEN;
+    }
     if (c->protocol_error) {
         complain("protocol error: %s", ws_strerror(c->protocol_error));
         return EXIT_BROKEN;

@@ -549,15 +549,26 @@ void client_free(client_conn *c)
 
 /* ---------------------------------------------------------------- send */
 
+void client_out_of_memory(client_conn *c)
+{
+    c->out_of_memory = true;
+    c->io_errno = ENOMEM;
+    c->peer_eof = true; /* nothing more is read */
+    c->pong_waiting = false;
+    sendq_free(&c->out);
+    sendq_init(&c->out);
+    ws_closing_peer_closed(&c->closing);
+}
+
 /* Queue a copy of a small encoded frame (control frames are built on the
  * stack; messages are encoded straight into their sbuf instead). */
 static int queue_bytes(client_conn *c, const uint8_t *bytes, size_t len)
 {
     sbuf *b = sbuf_copy(bytes, len);
-    if (!b)
-        return WS_E_BUFFER_TOO_SMALL;
-    int rc = sendq_push(&c->out, b) < 0 ? WS_E_BUFFER_TOO_SMALL : 0;
+    int rc = b && sendq_push(&c->out, b) == 0 ? 0 : WS_E_BUFFER_TOO_SMALL;
     sbuf_unref(b);
+    if (rc < 0)
+        client_out_of_memory(c);
     return rc;
 }
 
@@ -567,10 +578,12 @@ int client_send_message(client_conn *c, ws_opcode opcode, const void *data, size
         return WS_E_CLOSING;
     int st;
     sbuf *b = sbuf_message(&c->writer, opcode, data, len, &st);
-    if (!b)
-        return st ? st : WS_E_BUFFER_TOO_SMALL;
-    int rc = sendq_push(&c->out, b) < 0 ? WS_E_BUFFER_TOO_SMALL : 0;
+    if (!b && st)
+        return st;
+    int rc = b && sendq_push(&c->out, b) == 0 ? 0 : WS_E_BUFFER_TOO_SMALL;
     sbuf_unref(b);
+    if (rc < 0)
+        client_out_of_memory(c);
     return rc;
 }
 
@@ -693,6 +706,12 @@ static void parse_input(client_conn *c, client_event_fn fn, void *arg)
 {
     size_t off = 0;
     for (;;) {
+        /* A pong (or an event handler's send) that ran out of memory
+         * dropped the connection: nothing after it is delivered. */
+        if (c->out_of_memory) {
+            off = c->in_len;
+            break;
+        }
         ws_event ev;
         ptrdiff_t n = ws_parser_next(&c->parser, c->in + off, c->in_len - off, &ev);
         if (n < 0) {
@@ -718,9 +737,10 @@ static void parse_input(client_conn *c, client_event_fn fn, void *arg)
             c->msg_opcode = ev.opcode;
             break;
         case WS_EV_DATA:
+            /* The parser enforces the size limit: a failure here is our
+             * memory, not the server breaking the protocol. */
             if (!bytebuf_append(&c->msg, ev.data, ev.len, 0)) {
-                c->protocol_error = WS_E_MESSAGE_TOO_BIG;
-                ws_closing_fail(&c->closing, WS_E_MESSAGE_TOO_BIG);
+                client_out_of_memory(c);
                 off = c->in_len;
                 goto done;
             }

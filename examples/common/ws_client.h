@@ -98,7 +98,19 @@ typedef struct client_conn {
     bool peer_eof;      /* read() returned 0 or failed */
     int protocol_error; /* the server broke the protocol: the ws_status, else 0 */
     int io_errno;       /* a socket error, else 0 */
+    bool out_of_memory; /* an allocation failed: the connection was dropped */
 } client_conn;
+
+/*
+ * client_out_of_memory - drop c because memory for it ran out: a message or
+ * a control frame (our close included) could not be queued, or a message
+ * received could not be held. A connection that lost one of these cannot go
+ * on as the peer expects, and a close frame would need memory too, so the
+ * socket is given up at once (the server sees 1006): client_state() is
+ * CLIENT_DONE and out_of_memory says why. ws_client.c calls it itself;
+ * callers whose own allocation for c failed (a line to send) may too.
+ */
+void client_out_of_memory(client_conn *c);
 
 /*
  * client_connect - resolve the URL's host, connect to the first address that

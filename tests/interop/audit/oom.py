@@ -375,8 +375,10 @@ def body(checks):
     shutdown_while_failing(checks, CHAT, True)
     timer_heap_growth(checks)
     echo = Server(ECHO, "--max-message", str(BIG))  # a healthy peer for chat_client
+    client_sending(checks, echo)
     client_waiting(checks, echo)
     echo.kill(dump=False)
+    client_receiving(checks)
     checks.info(f"took {time.monotonic() - started:.1f} s")
 
 
