@@ -30,18 +30,23 @@ if(TARGET chat_client)
   ws_add_python_interop(interop_audit_client_wscat SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/client_wscat.py
     TIMEOUT 60 LABELS client ARGS $<TARGET_FILE:chat_client>)
 endif()
-# The allocation-failure test preloads a shim that replaces malloc; ASan
-# replaces malloc too (and must be first in the link order), so neither the
-# shim nor the test exists in a WS_SANITIZE build. Under valgrind, which
-# also replaces malloc, oom.py skips itself (see tests/valgrind.sh).
-if(NOT WS_SANITIZE AND TARGET echo_server AND TARGET chat_server AND TARGET chat_client)
-  add_library(failmalloc MODULE ${CMAKE_CURRENT_LIST_DIR}/audit/failmalloc.c)
-  target_link_libraries(failmalloc PRIVATE ${CMAKE_DL_LIBS})
-  set_target_properties(failmalloc PROPERTIES PREFIX "")
+# The allocation-failure test. Its LD_PRELOAD shim replaces malloc, which ASan
+# must own: a WS_SANITIZE build has no shim, and oom.py uses ASan's own
+# allocator_may_return_null/max_allocation_size_mb there instead (fewer
+# cases: only large allocations fail). Under valgrind, which also replaces
+# malloc, oom.py skips itself (exit 77; tests/valgrind.sh leaves it out).
+if(TARGET echo_server AND TARGET chat_server AND TARGET chat_client)
+  if(WS_SANITIZE)
+    set(ws_failmalloc -)
+  else()
+    add_library(failmalloc MODULE ${CMAKE_CURRENT_LIST_DIR}/audit/failmalloc.c)
+    target_link_libraries(failmalloc PRIVATE ${CMAKE_DL_LIBS})
+    set_target_properties(failmalloc PROPERTIES PREFIX "")
+    set(ws_failmalloc $<TARGET_FILE:failmalloc>)
+  endif()
   ws_add_python_interop(interop_audit_oom SCRIPT ${CMAKE_CURRENT_LIST_DIR}/audit/oom.py
     TIMEOUT 60 LABELS echo chat client
-    ARGS $<TARGET_FILE:failmalloc> $<TARGET_FILE:echo_server> $<TARGET_FILE:chat_server>
+    ARGS ${ws_failmalloc} $<TARGET_FILE:echo_server> $<TARGET_FILE:chat_server>
          $<TARGET_FILE:chat_client>)
-  # Exit 77: skipped under WS_TEST_WRAPPER (valgrind), see oom.py.
   set_tests_properties(interop_audit_oom PROPERTIES SKIP_RETURN_CODE 77)
 endif()

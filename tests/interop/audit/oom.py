@@ -23,11 +23,17 @@ no signal, exit 4 saying "out of memory" (or 0 having echoed every line) --
 not hang, not blame the server ("protocol error", "did not answer the
 close"), not call a line too long, and not send a close code that blames it.
 
-Not under valgrind or ASan: both replace malloc, which the shim must do. The
-script exits 77 (ctest: skipped) when WS_TEST_WRAPPER is set, and the test is
-not registered in a WS_SANITIZE build (audit.cmake).
+The shim cannot work under valgrind or ASan: both replace malloc. Under
+valgrind (WS_TEST_WRAPPER) the script exits 77, ctest's "skipped". In a
+WS_SANITIZE build (WS_SANITIZED=1; no shim is built, its argument is "-")
+ASan's own knobs make allocations fail instead: allocator_may_return_null=1
+with max_allocation_size_mb=1 fails every allocation over 1 MiB, so the
+1.5 MiB messages below take the same paths with ASan and UBSan watching for
+a use after free or a leak in them: the servers close with 1011 and log
+"out of memory", stay healthy and exit 0; chat_client sending or receiving
+such a message exits 4 saying "out of memory".
 
-usage: oom.py failmalloc.so echo_server chat_server chat_client
+usage: oom.py failmalloc.so|- echo_server chat_server chat_client
 """
 
 import os
@@ -41,7 +47,7 @@ import time
 from wsharness import (HOST, OP_BINARY, OP_CLOSE, OP_CONT, OP_PING, OP_TEXT, WRAPPER, GoodClient,
                        Proc, RawClient, Server, accept_for, close_payload, encode_frame,
                        exchange_until_close, is_closed_by_peer, read_message,
-                       run_main, slow)
+                       SANITIZED, run_main, slow)
 
 SHIM, ECHO, CHAT, CLIENT = sys.argv[1:5]
 VALID_CLOSE = set(range(1000, 1004)) | set(range(1007, 1015)) | set(range(3000, 5000))
@@ -382,10 +388,80 @@ def body(checks):
     checks.info(f"took {time.monotonic() - started:.1f} s")
 
 
+# ------------------------------------------------------------- under ASan
+
+ASAN_FAIL_BIG = "allocator_may_return_null=1:max_allocation_size_mb=1"
+
+
+def asan_server(checks, binary, chat):
+    name = f"{os.path.basename(binary)} (ASan, allocations over 1 MiB fail)"
+    server = Server(binary, "--max-message", str(8 << 20), extra_env={
+        "ASAN_OPTIONS": ":".join(filter(None, [os.environ.get("ASAN_OPTIONS"), ASAN_FAIL_BIG]))})
+    bystander = GoodClient(server.port, chat)
+    data = os.urandom(3 << 19)
+    for kind in ("one frame", "two fragments"):
+        client = RawClient(server.port)
+        if kind == "one frame":
+            client.send_frame(OP_BINARY, data)
+        else:
+            client.send_frame(OP_BINARY, data[:len(data) // 2], fin=False)
+            client.send_frame(OP_CONT, data[len(data) // 2:])
+        close, _ = client.reader.read_until_close(slow(10))
+        checks.check(close is not None and close.close_code() == 1011,
+                     f"{name}: a 1.5 MiB message in {kind} -> close 1011",
+                     repr(close) if close else client.reader.end)
+        client.close()
+    checks.check(bystander.roundtrip("still here", slow(5)),
+                 f"{name}: the other client is still served")
+    bystander.close()
+    errors, _ = stop(checks, server, name, within=10)
+    checks.check(sum("out of memory for a" in line for line in errors) == 2,
+                 f"{name}: the log says \"out of memory for a N-byte message\" twice")
+
+
+def asan_client(checks):
+    env = dict(os.environ, ASAN_OPTIONS=":".join(
+        filter(None, [os.environ.get("ASAN_OPTIONS"), ASAN_FAIL_BIG])))
+    # A plain peer would do; chat_server relays the 1.5 MiB message to the
+    # client for the receiving case. Its own allocations stay under 1 MiB+.
+    chat = Server(CHAT, "--max-message", str(8 << 20))
+    for label in ("sending a 1.5 MiB line", "receiving a 1.5 MiB message"):
+        proc = Proc([CLIENT, "-b", chat.url()], "chat_client", env=env, stdin=True, ours=True)
+        deadline = time.monotonic() + slow(10)
+        while not any("connected to" in line for line in proc.stderr_lines) and proc.alive() \
+                and time.monotonic() < deadline:
+            time.sleep(0.02)
+        try:
+            if label.startswith("sending"):
+                proc.write_line("a" * (3 << 19))
+            else:
+                other = RawClient(chat.port)
+                other.send_frame(OP_BINARY, os.urandom(3 << 19))
+                other.close()
+        except (BrokenPipeError, OSError):
+            pass
+        code = proc.wait(slow(10))
+        errors = list(proc.stderr_lines)
+        checks.check(code == 4 and any("out of memory" in line for line in errors),
+                     f"chat_client (ASan) {label}: exit 4 saying \"out of memory\"",
+                     f"exit {code}: {errors[-3:]}")
+        proc.close_stdin()
+        proc.kill(dump=code != 4)
+    chat.kill(dump=False)
+
+
+def asan_body(checks):
+    asan_server(checks, ECHO, False)
+    asan_server(checks, CHAT, True)
+    asan_client(checks)
+
+
 if __name__ == "__main__":
     if WRAPPER:
         # valgrind replaces malloc itself: the shim would never be called,
         # and the test would pass without testing anything.
         print(f"skipped: {WRAPPER[0]} replaces malloc, which failmalloc.so must do", flush=True)
         sys.exit(77)
+    if SANITIZED:
+        run_main("allocation failure (ASan's max_allocation_size_mb)", asan_body)
     run_main("allocation failure (failmalloc)", body)
