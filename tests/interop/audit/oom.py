@@ -250,15 +250,22 @@ def timer_heap_growth(checks):
     stop(checks, server, name)
 
 
-def run_client(checks, spec, lines, url, label, *args):
+def start_client_armed(spec, argv):
+    """chat_client under the shim with WS_FAILMALLOC=spec, armed (SIGUSR2)
+    once it says it is connected, so the handshake itself is not failed."""
     env = dict(os.environ, LD_PRELOAD=SHIM, WS_FAILMALLOC=spec)
-    proc = Proc([CLIENT, "-b", *args, url], "chat_client", env=env, stdin=True, ours=True)
+    proc = Proc([CLIENT, *argv], "chat_client", env=env, stdin=True, ours=True)
     deadline = time.monotonic() + slow(10)
     while not any("connected to" in line for line in proc.stderr_lines) and proc.alive() \
             and time.monotonic() < deadline:
         time.sleep(0.02)
     os.kill(proc.pid, signal.SIGUSR2)
     time.sleep(0.05)
+    return proc
+
+
+def run_client(checks, spec, lines, url, label, *args):
+    proc = start_client_armed(spec, ["-b", *args, url])
     try:
         for line in lines:
             proc.write_line(line)
@@ -347,14 +354,7 @@ def client_receiving(checks):
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
-    env = dict(os.environ, LD_PRELOAD=SHIM, WS_FAILMALLOC="after=0")
-    proc = Proc([CLIENT, f"ws://{HOST}:{port}/"], "chat_client", env=env, stdin=True, ours=True)
-    deadline = time.monotonic() + slow(10)
-    while not any("connected to" in line for line in proc.stderr_lines) and proc.alive() \
-            and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.kill(proc.pid, signal.SIGUSR2)
-    time.sleep(0.05)
+    proc = start_client_armed("after=0", [f"ws://{HOST}:{port}/"])
     seen["go"].set()
     code = proc.wait(slow(5))
     errors = list(proc.stderr_lines)
