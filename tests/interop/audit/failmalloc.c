@@ -16,9 +16,10 @@
  * counts those made while armed), so a test can tell failures happened.
  *
  * malloc, calloc, realloc, posix_memalign, aligned_alloc and memalign are
- * covered; free is not touched. dlsym itself may call calloc before the real
- * one is known: those few come from a static buffer and are never freed
- * by the real free (free of such a pointer is ignored here).
+ * covered; free never fails, and is wrapped only for this: dlsym itself may
+ * call calloc before the real one is known, those few come from a static
+ * buffer, and free ignores a pointer into it rather than hand it to the
+ * real free.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
