@@ -1066,10 +1066,22 @@ int main(int argc, char **argv)
         .insecure = a.opt.insecure,
         .proxy = a.opt.proxy,
     };
+    /* The loop first: a client that cannot have one must not open a
+     * connection it would then drop without a close. Nothing main does
+     * after "connected to" allocates, so from that line on (the point at
+     * which interop_audit_oom starts failing allocations) only the
+     * connection's own traffic can run out of memory. */
+    a.loop = loop_new();
+    if (!a.loop) {
+        complain("cannot create the event loop: %s", strerror(errno));
+        free(extra_headers);
+        return EXIT_BROKEN;
+    }
     char err[512];
     if (client_connect(&a.conn, &cfg, err, sizeof err) < 0) {
         complain("%s", err);
         free(extra_headers);
+        loop_free(a.loop);
         return EXIT_CONNECT;
     }
     free(extra_headers);
@@ -1082,12 +1094,6 @@ int main(int argc, char **argv)
     if (a.opt.slash && isatty(STDIN_FILENO))
         say(&a, "type lines to send; /help lists commands; Ctrl-D closes");
 
-    a.loop = loop_new();
-    if (!a.loop) {
-        complain("cannot create the event loop: %s", strerror(errno));
-        client_free(&a.conn);
-        return EXIT_BROKEN;
-    }
     loop_io_init(&a.sock_io, a.loop, a.conn.fd, on_sock_read, on_sock_write, &a);
     loop_io_init(&a.stdin_io, a.loop, STDIN_FILENO, on_stdin_ready, NULL, &a);
     sendq_init(&a.out);
