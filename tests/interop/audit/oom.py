@@ -250,15 +250,16 @@ def timer_heap_growth(checks):
     stop(checks, server, name)
 
 
+def connected(lines):
+    return any("connected to" in line for line in lines)
+
+
 def start_client_armed(spec, argv):
     """chat_client under the shim with WS_FAILMALLOC=spec, armed (SIGUSR2)
     once it says it is connected, so the handshake itself is not failed."""
     env = dict(os.environ, LD_PRELOAD=SHIM, WS_FAILMALLOC=spec)
     proc = Proc([CLIENT, *argv], "chat_client", env=env, stdin=True, ours=True)
-    deadline = time.monotonic() + slow(10)
-    while not any("connected to" in line for line in proc.stderr_lines) and proc.alive() \
-            and time.monotonic() < deadline:
-        time.sleep(0.02)
+    proc.wait_stderr(connected, slow(10))
     os.kill(proc.pid, signal.SIGUSR2)
     time.sleep(0.05)
     return proc
@@ -427,10 +428,7 @@ def asan_client(checks):
     chat = Server(CHAT, "--max-message", str(8 << 20))
     for label in ("sending a 1.5 MiB line", "receiving a 1.5 MiB message"):
         proc = Proc([CLIENT, "-b", chat.url()], "chat_client", env=env, stdin=True, ours=True)
-        deadline = time.monotonic() + slow(10)
-        while not any("connected to" in line for line in proc.stderr_lines) and proc.alive() \
-                and time.monotonic() < deadline:
-            time.sleep(0.02)
+        proc.wait_stderr(connected, slow(10))
         try:
             if label.startswith("sending"):
                 proc.write_line("a" * (3 << 19))

@@ -217,14 +217,22 @@ class Proc:
 
     def wait_stdout(self, predicate, timeout):
         """Wait until predicate(all_stdout) is true; returns its last value."""
+        return self._wait_lines(self.all_stdout, predicate, timeout)
+
+    def wait_stderr(self, predicate, timeout):
+        """Wait until predicate(stderr_lines) is true (the last keep_lines
+        lines); returns its last value."""
+        return self._wait_lines(self.stderr_lines, predicate, timeout)
+
+    def _wait_lines(self, lines, predicate, timeout):
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
-                value = predicate(self.all_stdout)
+                value = predicate(lines)
                 if value or time.monotonic() >= deadline:
                     return value
                 if self.proc.poll() is not None and not any(t.is_alive() for t in self._threads):
-                    return predicate(self.all_stdout)
+                    return predicate(lines)
                 self._cond.wait(min(0.2, max(0.0, deadline - time.monotonic())))
 
     def write_line(self, text):

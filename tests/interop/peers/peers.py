@@ -89,14 +89,8 @@ def check_echo(checks, who, label, sent, got):
 def wait_stderr(proc, pattern, timeout):
     """The first stderr line of proc matching pattern within timeout, or None."""
     regex = re.compile(pattern)
-    deadline = time.monotonic() + timeout
-    while True:
-        for line in list(proc.stderr_lines):
-            if regex.search(line):
-                return line
-        if time.monotonic() >= deadline or not proc.alive():
-            return None
-        time.sleep(0.05)
+    return proc.wait_stderr(lambda lines: next((line for line in lines if regex.search(line)), None),
+                            timeout)
 
 
 def check_server_saw_clean_close(checks, who, server, local_port):

@@ -489,7 +489,7 @@ def check_cli(checks, chat_server):
                      f"exit {r.returncode}, stderr {r.stderr!r}")
     for url, said in GOOD_URLS:
         s = h.Server(chat_server, "--redis", url, name="chat-url")
-        seen = s.wait_stdout(lambda _: any(said in l for l in s.stderr_lines), 5)
+        seen = s.wait_stderr(lambda lines: any(said in l for l in lines), 5)
         checks.check(seen, f"--redis {url}: starts and uses {said}",
                      "\n".join(s.stderr_lines))
         s.signal(signal.SIGTERM)
