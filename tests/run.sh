@@ -52,7 +52,7 @@ command -v npm >/dev/null 2>&1 || packages+=("npm:/usr/bin/npm")
 
 ws_install_missing tests/run.sh "${packages[@]}"
 
-# Node peers (ws, playwright-core) from the committed lockfile.
+# Node peers (ws, undici, playwright-core) from the committed lockfile.
 if [ ! -f "$top/tests/node_modules/.package-lock.json" ] ||
    ! cmp -s "$top/tests/package-lock.json" "$top/tests/node_modules/.ws-lock-copy" 2>/dev/null; then
   (cd "$top/tests" && npm ci --no-audit --no-fund)
