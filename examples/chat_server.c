@@ -80,12 +80,14 @@ static void usage(FILE *out, const char *prog)
             "          [--handshake-timeout SECONDS]\n"
             "          [--redis redis://[[USER]:PASSWORD@]HOST[:PORT][/CHANNEL]]\n"
             "          [--protocol NAME]...\n"
+            "       %s PORT\n"
             "\n"
             "A WebSocket chat room. Open http://HOST:PORT/ in a browser for the chat page.\n"
             "Every text message is sent to every connected client (the sender too) as\n"
             "\"Server: <message>\"; binary messages are relayed unchanged.\n"
             "\n"
-            "  --port N           TCP port (default %u); 0 picks a free port\n"
+            "  -p, --port N       TCP port (default %u; also a lone number after the\n"
+            "                     options); 0 picks a free port\n"
             "  --host ADDR        address to bind (default 0.0.0.0, every IPv4 interface;\n"
             "                     :: for IPv6 and IPv4, 127.0.0.1 for this machine only)\n"
             "  --origin ORIGIN    allow WebSocket connections from pages of this origin,\n"
@@ -116,7 +118,7 @@ static void usage(FILE *out, const char *prog)
             "                     101 names the first one the client offered. Without it\n"
             "                     the 101 names the client's first offer, as Node's ws\n"
             "                     server does\n"
-            "  --help             this text\n"
+            "  -h, --help         this text\n"
             "\n"
             "Other limits: HTTP request heads over %u bytes get 431; a client that falls\n"
             "more than 16 messages or 1 MiB (whichever is more) behind is dropped with\n"
@@ -124,7 +126,7 @@ static void usage(FILE *out, const char *prog)
             "port when --port is 0) and the address to open on stdout; logs go to\n"
             "stderr. SIGINT or SIGTERM closes every client with 1001, waits up to 2 s for\n"
             "their answers, and exits 0.\n",
-            prog, DEFAULT_PORT, MAX_ORIGINS, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_CLIENTS,
+            prog, prog, DEFAULT_PORT, MAX_ORIGINS, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_CLIENTS,
             DEFAULT_PING_INTERVAL_S, DEFAULT_HANDSHAKE_TIMEOUT_S,
             CHAT_WITH_REDIS ? "" : " (not in this build: it has no hiredis)",
             WS_DEFAULT_MAX_HEADER_BYTES);
@@ -401,6 +403,7 @@ int main(int argc, char **argv)
     size_t num_origins = 0;
     const char *redis_url = NULL;
     uint64_t v;
+    bool port_given = false;
 
     static const struct option longopts[] = {
         CLI_SERVER_LONGOPTS,
@@ -413,7 +416,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, CLI_SERVER_SHORTOPTS, longopts, NULL)) != -1) {
         switch (ch) {
         case 'p':
         case 'H':
@@ -421,6 +424,7 @@ int main(int argc, char **argv)
         case 'P':
             if (!cli_server_flag(prog, ch, optarg, (uint64_t)1 << 32, &opt))
                 return 2;
+            port_given |= ch == 'p';
             break;
         case 'o': {
             if (num_origins == MAX_ORIGINS) {
@@ -466,9 +470,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument '%s' (every option starts with --)\n\n", prog,
-                argv[optind]);
+    if (!cli_server_operands(prog, argc, argv, optind, port_given, &opt)) {
         usage(stderr, prog);
         return 2;
     }

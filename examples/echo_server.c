@@ -1,7 +1,7 @@
 /*
  * echo_server - every message back to its sender, unchanged.
  *
- *   echo_server --port N [--host ADDR] [--max-message BYTES] [--protocol NAME]...
+ *   echo_server [--port 9001] [--host ADDR] [--max-message BYTES] [--protocol NAME]...
  *
  * The whole server is the on_message handler below; examples/common/server.c
  * does the rest with libwsframe: the HTTP upgrade, the stream parser (which
@@ -27,15 +27,21 @@
 #include "server.h"
 #include "wsframe.h"
 
+/* Autobahn's fuzzingclient targets ws://127.0.0.1:9001 unless told otherwise. */
+enum { DEFAULT_PORT = 9001 };
+
 static void usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s --port N [--host ADDR] [--max-message BYTES] [--protocol NAME]...\n"
+            "usage: %s [--port %u] [--host ADDR] [--max-message BYTES] [--protocol NAME]...\n"
+            "       %s PORT\n"
             "\n"
             "A WebSocket echo server: every text and binary message comes back unchanged,\n"
             "on any path. Pings are answered with pongs, close frames with the same code.\n"
             "\n"
-            "  --port N             TCP port to listen on (required); 0 picks a free port\n"
+            "  -p, --port N         TCP port to listen on (default %u, where the Autobahn\n"
+            "                       testsuite looks for a server; also a lone number\n"
+            "                       after the options); 0 picks a free port\n"
             "  --host ADDR          address to bind (default 127.0.0.1; :: or 0.0.0.0 for all)\n"
             "  --max-message BYTES  largest message accepted, summed over its fragments\n"
             "                       (default %u); a bigger one is refused with close\n"
@@ -44,12 +50,12 @@ static void usage(FILE *out, const char *prog)
             "                       the 101 names the first one the client offered.\n"
             "                       Without it the 101 names the client's first offer,\n"
             "                       as Node's ws server does\n"
-            "  --help               this text\n"
+            "  -h, --help           this text\n"
             "\n"
             "Once listening, prints \"listening on HOST:PORT\" on stdout (the real port when\n"
             "--port is 0). Logs go to stderr. SIGINT or SIGTERM closes every client with\n"
             "1001 and exits 0.\n",
-            prog, WS_DEFAULT_MAX_MESSAGE_SIZE);
+            prog, DEFAULT_PORT, prog, DEFAULT_PORT, WS_DEFAULT_MAX_MESSAGE_SIZE);
 }
 
 static void echo_message(conn *c, ws_opcode opcode, const uint8_t *data, size_t len, void *arg)
@@ -72,7 +78,8 @@ int main(int argc, char **argv)
     const char *prog = argv[0];
     server_options opt;
     server_options_default(&opt);
-    bool have_port = false;
+    opt.port = DEFAULT_PORT;
+    bool port_given = false;
 
     static const struct option longopts[] = {
         CLI_SERVER_LONGOPTS,
@@ -80,7 +87,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int ch;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, CLI_SERVER_SHORTOPTS, longopts, NULL)) != -1) {
         switch (ch) {
         case 'p':
         case 'H':
@@ -88,7 +95,7 @@ int main(int argc, char **argv)
         case 'P':
             if (!cli_server_flag(prog, ch, optarg, (uint64_t)1 << 40, &opt))
                 return 2;
-            have_port |= ch == 'p';
+            port_given |= ch == 'p';
             break;
         case 'h':
             usage(stdout, prog);
@@ -98,12 +105,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind < argc || !have_port) {
-        if (optind < argc)
-            fprintf(stderr, "%s: unexpected argument '%s' (every option starts with --)\n\n", prog,
-                    argv[optind]);
-        else
-            fprintf(stderr, "%s: --port is required\n\n", prog);
+    if (!cli_server_operands(prog, argc, argv, optind, port_given, &opt)) {
         usage(stderr, prog);
         return 2;
     }

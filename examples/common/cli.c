@@ -68,6 +68,27 @@ bool cli_server_flag(const char *prog, int ch, const char *arg, uint64_t max_mes
     }
 }
 
+bool cli_server_operands(const char *prog, int argc, char **argv, int first, bool port_given,
+                         server_options *opt)
+{
+    if (first == argc)
+        return true;
+    const char *arg = argv[first];
+    const bool numeric = arg[0] != '\0' && strspn(arg, "0123456789") == strlen(arg);
+    if (first + 1 < argc || !numeric) {
+        fprintf(stderr,
+                "%s: unexpected argument '%s' (options start with - or --; a lone number is "
+                "the port)\n\n",
+                prog, argv[numeric ? first + 1 : first]);
+        return false;
+    }
+    if (port_given) {
+        fprintf(stderr, "%s: the port is given twice: by --port and as '%s'\n\n", prog, arg);
+        return false;
+    }
+    return cli_server_flag(prog, 'p', arg, 0, opt);
+}
+
 bool cli_standard_fds_open(void)
 {
     for (int fd = 0; fd <= 2; fd++) {

@@ -23,8 +23,8 @@ bool cli_standard_fds_open(void);
 struct server_options;
 
 /* The flags echo_server and chat_server share, for their getopt_long table
- * (which needs <getopt.h>):
- *   --port N             0 to 65535; 0 picks a free port
+ * (which needs <getopt.h>), with CLI_SERVER_SHORTOPTS as its short options:
+ *   -p, --port N         0 to 65535; 0 picks a free port
  *   --host ADDR          the address to bind
  *   --max-message BYTES  1 to max_message; the limit on a message, summed
  *                        over its fragments, and so on any one frame
@@ -33,11 +33,22 @@ struct server_options;
 #define CLI_SERVER_LONGOPTS                                                                    \
     {"port", required_argument, NULL, 'p'}, {"host", required_argument, NULL, 'H'},            \
         {"max-message", required_argument, NULL, 'm'}, {"protocol", required_argument, NULL, 'P'}
+/* -p for --port and -h for --help, as most servers take them. */
+#define CLI_SERVER_SHORTOPTS "p:h"
 
 /* Store the value of one of those flags (ch is what getopt_long returned:
  * 'p', 'H', 'm' or 'P') in opt. On a bad value prints why, as cli_number does,
  * and returns false. */
 bool cli_server_flag(const char *prog, int ch, const char *arg, uint64_t max_message,
                      struct server_options *opt);
+
+/* The arguments left after the options, argv[first, argc): none, or one
+ * bare port number (`echo_server 9001`, as `python3 -m http.server 8000`
+ * takes it), stored in opt unless a -p/--port came first (a port given
+ * twice is refused: which one was meant?). port_given says whether one
+ * was. Anything else is named on stderr and false returned; the caller
+ * prints its usage and exits 2. */
+bool cli_server_operands(const char *prog, int argc, char **argv, int first, bool port_given,
+                         struct server_options *opt);
 
 #endif

@@ -9,8 +9,13 @@ usage: chat_args.py CHAT_SERVER ECHO_SERVER
   query, a fragment, a user name, no scheme (`localhost:8080`, `*`) or a bad
   port: exit 2 with the value and the expected form. Good ones start, and a
   browser's Origin of the same origin gets 101.
-- a stray argument (`--port 8080 extra`) is named, for both servers;
-  echo_server without --port says --port is required.
+- a stray argument (`--port 8080 extra`) is named, for both servers, and
+  so is a port given twice (`--port 0 0`).
+- the port can also be given as -p N or as a lone number after the options
+  (`echo_server 9001`, as `python3 -m http.server 8000` takes it): each
+  form listens where it says and upgrades a client. echo_server without a
+  port listens on 9001, where Autobahn's fuzzingclient looks (or, when
+  something else has 9001, says so and exits 1).
 """
 
 import signal
@@ -45,6 +50,31 @@ def run(argv):
     return subprocess.run(h.wrap_argv(argv), capture_output=True, text=True, timeout=h.slow(10))
 
 
+def listens(checks, argv, what, port=None):
+    """Start argv (a server that is to pick the port given, or a free one
+    for 0), check it says where it listens and upgrades a client there,
+    and exits 0 on SIGTERM."""
+    server = h.Proc(argv, what, ours=True)
+    match = server.wait_stdout(
+        lambda lines: next((m for m in map(h.LISTEN_RE.search, lines) if m), None), h.slow(10))
+    if port is not None and match is None and server.wait(h.slow(10)) == 1:
+        # Someone else's server on that port: the refusal must name it.
+        checks.check(any(f"port {port}" in line and "in use" in line for line in server.stderr_lines),
+                     f"{what}: port {port} taken by another program: says so, exit 1",
+                     "\n".join(server.stderr_lines))
+        server.kill(dump=False)
+        return
+    if checks.check(match is not None and (port is None or int(match.group(2)) == port),
+                    f"{what}: listening on {'port ' + str(port) if port else 'a free port'}",
+                    "\n".join(server.stdout_lines)):
+        c = h.RawClient(int(match.group(2)))
+        checks.check(c.upgraded, f"{what}: a client there gets 101", repr(c.response))
+        c.close()
+    server.signal(signal.SIGTERM)
+    checks.check(server.wait(h.slow(10)) == 0, f"{what}: exits 0 on SIGTERM")
+    server.kill(dump=False)
+
+
 def body(checks):
     chat_server, echo_server = sys.argv[1:3]
     for origin, word in BAD_ORIGINS:
@@ -69,11 +99,21 @@ def body(checks):
         checks.check(r.returncode == 2 and "unexpected argument 'extra'" in r.stderr,
                      f"{binary.rsplit('/', 1)[-1]} --port 8080 extra: exit 2 naming 'extra'",
                      f"exit {r.returncode}, stderr {r.stderr[:200]!r}")
-    r = run([echo_server])
-    h.record_exit("echo_server", r.returncode)
-    checks.check(r.returncode == 2 and "--port is required" in r.stderr,
-                 "echo_server without --port: exit 2, says --port is required",
-                 f"exit {r.returncode}, stderr {r.stderr[:200]!r}")
+    for binary in (chat_server, echo_server):
+        name = binary.rsplit('/', 1)[-1]
+        r = run([binary, "--port", "0", "0"])
+        h.record_exit(f"{binary} --port 0 0", r.returncode)
+        checks.check(r.returncode == 2 and "the port is given twice" in r.stderr,
+                     f"{name} --port 0 0: exit 2, the port is given twice",
+                     f"exit {r.returncode}, stderr {r.stderr[:200]!r}")
+        r = run([binary, "--host", h.HOST, "9001x"])
+        h.record_exit(f"{binary} 9001x", r.returncode)
+        checks.check(r.returncode == 2 and "unexpected argument '9001x'" in r.stderr,
+                     f"{name} 9001x: exit 2 naming '9001x'",
+                     f"exit {r.returncode}, stderr {r.stderr[:200]!r}")
+        listens(checks, [binary, "--host", h.HOST, "0"], f"{name} --host {h.HOST} 0")
+        listens(checks, [binary, "--host", h.HOST, "-p", "0"], f"{name} --host {h.HOST} -p 0")
+    listens(checks, [echo_server], "echo_server (no port)", port=9001)
 
 
 if __name__ == "__main__":
