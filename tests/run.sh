@@ -34,6 +34,9 @@ packages=(
   "python3-wsproto:/usr/lib/python3/dist-packages/wsproto/__init__.py"
   "python3-autobahn:/usr/lib/python3/dist-packages/autobahn/__init__.py"
   "chromium:/usr/bin/chromium"
+  # Gecko as a second, independent browser peer (interop_firefox, driven over
+  # Marionette: Debian has no geckodriver).
+  "firefox-esr:/usr/bin/firefox-esr"
   "libwslay-dev:/usr/include/wslay/wslay.h"
   "redis-server:/usr/bin/redis-server"
   "nginx:/usr/sbin/nginx"

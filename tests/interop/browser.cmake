@@ -36,3 +36,19 @@ elseif(DEFINED ENV{CI})
             -P ${CMAKE_CURRENT_LIST_DIR}/scaling/missing.cmake)
   set_tests_properties(interop_browser_subpath PROPERTIES TIMEOUT 10 LABELS "interop;browser")
 endif()
+# Headless Firefox ESR (Debian's firefox-esr: Gecko's WebSocket, a peer
+# independent of Chromium's) over Marionette, against echo_server and
+# chat_server's own page: tests/interop/browser/firefox_run.py. The script
+# gets its TIMEOUT to stop itself, Firefox included, before ctest kills it.
+find_program(WS_FIREFOX firefox-esr PATHS /usr/bin NO_DEFAULT_PATH)
+if(TARGET echo_server AND TARGET chat_server AND WS_FIREFOX)
+  ws_interop_timeout(firefox_timeout 120)
+  ws_add_python_interop(interop_firefox SCRIPT ${dir}/firefox_run.py TIMEOUT 120 LABELS "browser;firefox"
+    ARGS $<TARGET_FILE:echo_server> $<TARGET_FILE:chat_server> ${WS_FIREFOX} ${firefox_timeout})
+elseif(TARGET echo_server AND TARGET chat_server AND DEFINED ENV{CI})
+  add_test(NAME interop_firefox
+    COMMAND ${CMAKE_COMMAND} -DTEST=interop_firefox "-DMISSING=/usr/bin/firefox-esr"
+            "-DINSTALL=Install firefox-esr (tests/run.sh does)."
+            -P ${CMAKE_CURRENT_LIST_DIR}/scaling/missing.cmake)
+  set_tests_properties(interop_firefox PROPERTIES TIMEOUT 10 LABELS "interop;browser;firefox")
+endif()
