@@ -170,7 +170,8 @@ async function runEcho({ base, protocol, capture, ms }) {
   // What Gecko makes of that is noted, not checked: it is Gecko's choice.
   try {
     const w = await open(`${base}no-common-protocol`, ['nope.example'], ms);
-    info(`offered only nope.example, 101 without a subprotocol: Gecko opens the socket (protocol ${JSON.stringify(w.protocol)})`);
+    info('offered only nope.example, 101 without a subprotocol: Gecko opens the socket ' +
+      `(protocol ${JSON.stringify(w.protocol)})`);
     w.close(1000);
     await closed(w, ms);
   } catch (e) {

@@ -97,9 +97,6 @@ PREFS = {
     "network.proxy.share_proxy_settings": True,
     "network.proxy.no_proxies_on": "",
     "network.proxy.allow_hijacking_localhost": False,
-    # A headless test tab is never in the background, but its timers
-    # should not be slowed if Firefox thinks so.
-    "dom.min_background_timeout_value": 4,
 }
 
 
@@ -197,7 +194,7 @@ class Firefox:
         hello = self._read(max(1.0, deadline - time.monotonic()))
         if hello.get("marionetteProtocol") != 3:
             raise MarionetteError(f"unexpected Marionette greeting {hello!r}")
-        caps = self.command("WebDriver:NewSession", {"strictFileInteractability": True})
+        caps = self.command("WebDriver:NewSession", {})
         self.capabilities = caps.get("capabilities", caps)
 
     @property
