@@ -19,6 +19,9 @@ chat: Firefox loads chat_server's own page; messages typed into it (Send
       "Server: <message>"; that client's text and binary messages show up in
       the page; every message shows exactly once; Gecko's close on leaving
       the page is clean in chat_server's log.
+keepalive: with --ping-interval 1 (3 under valgrind), the page stays
+      connected through 3.5 intervals of silence: Gecko answers
+      chat_server's pings (a client that does not is dropped after 2).
 
 SECONDS is the test's ctest TIMEOUT: the script stops itself, Firefox
 included, a little before ctest would kill it.
@@ -317,6 +320,31 @@ def chat_part(checks, fx, chat_bin):
         server.kill(dump=bool(checks.failed))
 
 
+def keepalive_part(checks, fx, chat_bin):
+    """chat_server pings a client silent for --ping-interval and drops it
+    when no pong comes within another interval: a page that stays silent
+    for several intervals is still connected only if Gecko answered."""
+    # Under valgrind a starved server could see its timer before the pong
+    # that arrived in time: longer intervals there.
+    interval = 3 if h.WRAPPER else 1
+    server = h.Server(chat_bin, "--ping-interval", str(interval))
+    try:
+        fx.navigate(f"http://{h.HOST}:{server.port}/")
+        state = fx.execute_async(WAIT_OPEN, int(h.slow(10) * 1000), timeout=h.slow(10) + 5)
+        checks.check(state == "open", f"keepalive: the page's WebSocket is open (--ping-interval {interval})",
+                     repr(state))
+        time.sleep(3.5 * interval)
+        state = fx.execute("return document.body.dataset.state;")
+        dropped = [x for x in server.stderr_lines if "disconnected" in x]
+        checks.check(state == "open" and not dropped,
+                     f"keepalive: silent for {3.5 * interval} s, Gecko answers chat_server's pings "
+                     f"and stays connected", f"state {state!r}, {dropped}")
+        fx.navigate("about:blank")
+        check_logged_close(checks, server, "/", 1001)
+    finally:
+        server.kill(dump=bool(checks.failed))
+
+
 def main():
     echo_bin, chat_bin, firefox, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 
@@ -337,6 +365,7 @@ def main():
             checks.info(f"{fx.version} up in {time.monotonic() - started:.1f} s")
             echo_part(checks, fx, echo_bin)
             chat_part(checks, fx, chat_bin)
+            keepalive_part(checks, fx, chat_bin)
             checks.check(not fx.trap.requests, "Firefox asked for nothing outside 127.0.0.1",
                          "; ".join(sorted(set(fx.trap.requests))))
         finally:
