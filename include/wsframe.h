@@ -775,7 +775,8 @@ WS_API bool ws_writer_can_send(const ws_writer *w);
  *       if (ev.type == WS_EV_NONE) break;          // keep bytes from off on
  *       if (ev.type == WS_EV_PING && ws_writer_can_send(&c->writer))
  *           queue(c, ws_pong_write(&c->writer, ev.data, ev.len, out, cap));
- *       else if (ev.type == WS_EV_CLOSE) ws_closing_received(&c->closing, ev.close_code);
+ *       else if (ev.type == WS_EV_CLOSE)
+ *           ws_closing_received_reason(&c->closing, ev.close_code, ev.data, ev.len);
  *       else ...application: MESSAGE_START / DATA / MESSAGE_END
  *   }
  *   // read() returned 0:  ws_closing_peer_closed(&c->closing);
@@ -844,6 +845,15 @@ WS_API ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *re
  * the peer (RFC 6455 section 7.1.7), so it stays unclean, with peer code
  * 1006. */
 WS_API void ws_closing_received(ws_closing *c, uint16_t code);
+
+/* ws_closing_received_reason - ws_closing_received, and the echo carries
+ * the peer's reason too (WS_EV_CLOSE's data/len; copied), as Node's ws,
+ * Python's websockets and the browsers answer: a peer that closes with
+ * (1000, "bye") gets (1000, "bye") back. A reason that could not be sent
+ * (over 123 bytes, not UTF-8, or with no code to go with it) is left out
+ * and the code echoed alone. */
+WS_API void ws_closing_received_reason(ws_closing *c, uint16_t code, const uint8_t *reason,
+                                       size_t reason_len);
 
 /* ws_closing_fail - ws_parser_next (or another parser of the peer's bytes)
  * failed with status: fail the connection (RFC 6455 7.1.7). Only for

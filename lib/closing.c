@@ -44,7 +44,8 @@ ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *reason, s
     return WS_OK;
 }
 
-void ws_closing_received(ws_closing *c, uint16_t code)
+void ws_closing_received_reason(ws_closing *c, uint16_t code, const uint8_t *reason,
+                                size_t reason_len)
 {
     /* A failed connection processes nothing more from the peer, its close
      * included (section 7.1.7), so such a close cannot make it clean. */
@@ -57,7 +58,22 @@ void ws_closing_received(ws_closing *c, uint16_t code)
     /* Echo the code (section 5.5.1); a close without one is answered by a
      * close without one. The echo replaces a close of our own not yet
      * written: the peer is done either way. */
-    queue_close(c, ws_close_code_valid(code) ? code : 0, NULL, 0);
+    if (!ws_close_code_valid(code)) {
+        queue_close(c, 0, NULL, 0);
+        return;
+    }
+    /* Our parser hands out only reasons that pass, but the caller may have
+     * another source, and a reason ws_close_frame_write refuses would cost
+     * the close itself. */
+    if (reason_len > WS_MAX_CLOSE_REASON ||
+        (reason_len != 0 && ws_utf8_validate(reason, reason_len) != WS_OK))
+        reason_len = 0;
+    queue_close(c, code, (const char *)reason, reason_len);
+}
+
+void ws_closing_received(ws_closing *c, uint16_t code)
+{
+    ws_closing_received_reason(c, code, NULL, 0);
 }
 
 void ws_closing_fail(ws_closing *c, int status)

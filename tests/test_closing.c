@@ -96,6 +96,57 @@ static void test_client_gives_up_waiting_for_tcp_close(void **state)
     assert_int_equal(ws_closing_next(&c.closing), WS_CLOSING_CLOSE_TCP);
 }
 
+/* With ws_closing_received_reason the echo carries the peer's reason too,
+ * in both roles; one that could not be sent is left out, the code kept. */
+static void test_reason_echoed(void **state)
+{
+    (void)state;
+    char long_reason[WS_MAX_CLOSE_REASON + 1];
+    memset(long_reason, 'r', sizeof long_reason);
+    const struct {
+        uint16_t code;
+        const char *reason;
+        size_t len;
+        uint16_t want_code;
+        const char *want_reason;
+    } cases[] = {
+        {1000, "bye", 3, 1000, "bye"},
+        {4999, "\xf0\x9f\x98\x80 \xe4\xb8\xad", 8, 4999, "\xf0\x9f\x98\x80 \xe4\xb8\xad"},
+        {3000, "", 0, 3000, ""},
+        {1001, long_reason, WS_MAX_CLOSE_REASON, 1001, NULL}, /* the most that fits */
+        {1001, long_reason, WS_MAX_CLOSE_REASON + 1, 1001, ""},
+        {1000, "\xc0\xaf", 2, 1000, ""},       /* not UTF-8 */
+        {1000, "bye\xe2\x82", 5, 1000, ""},    /* a sequence cut at the end */
+    };
+    for (int role = 0; role < 2; role++) {
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+            endpoint e;
+            endpoint_init(&e, (ws_role)role);
+            ws_closing_received_reason(&e.closing, cases[i].code,
+                                       (const uint8_t *)cases[i].reason, cases[i].len);
+            char reason[WS_MAX_CLOSE_REASON + 1];
+            assert_int_equal(send_close(&e, reason, sizeof reason), cases[i].want_code);
+            if (cases[i].want_reason)
+                assert_string_equal(reason, cases[i].want_reason);
+            else
+                assert_memory_equal(reason, long_reason, WS_MAX_CLOSE_REASON);
+            assert_true(ws_closing_clean(&e.closing));
+        }
+        /* Without a code to go with it (1005) a reason cannot be sent. */
+        endpoint e;
+        endpoint_init(&e, (ws_role)role);
+        ws_closing_received_reason(&e.closing, WS_CLOSE_NO_STATUS, (const uint8_t *)"x", 1);
+        uint8_t out[32];
+        assert_int_equal(ws_closing_write(&e.closing, &e.writer, out, sizeof out),
+                         role == WS_ROLE_CLIENT ? 6 : 2);
+        /* Nor with a code that may not be sent. */
+        endpoint_init(&e, (ws_role)role);
+        ws_closing_received_reason(&e.closing, 1006, (const uint8_t *)"x", 1);
+        assert_int_equal(ws_closing_write(&e.closing, &e.writer, out, sizeof out),
+                         role == WS_ROLE_CLIENT ? 6 : 2);
+    }
+}
+
 /* A close without a code (1005) is answered by an empty close. */
 static void test_no_status_answered_with_empty_close(void **state)
 {
@@ -385,6 +436,7 @@ int main(void)
         cmocka_unit_test(test_server_answers_peer_close),
         cmocka_unit_test(test_client_answers_server_close_then_waits),
         cmocka_unit_test(test_client_gives_up_waiting_for_tcp_close),
+        cmocka_unit_test(test_reason_echoed),
         cmocka_unit_test(test_no_status_answered_with_empty_close),
         cmocka_unit_test(test_we_close_first),
         cmocka_unit_test(test_peer_never_answers),

@@ -850,7 +850,7 @@ static void on_event(conn *c, const ws_event *ev)
         log_msg(conn_peer(c), "close frame from peer: %u \"%.*s\"", (unsigned)ev->close_code,
                 (int)ev->len, (const char *)ev->data);
         if (closing_start(c))
-            ws_closing_received(c->closing, ev->close_code);
+            ws_closing_received_reason(c->closing, ev->close_code, ev->data, ev->len);
         break;
     case WS_EV_NONE:
         break;

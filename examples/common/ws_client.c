@@ -761,7 +761,7 @@ static void parse_input(client_conn *c, client_event_fn fn, void *arg)
             fn(&out, arg);
             break;
         case WS_EV_CLOSE:
-            ws_closing_received(&c->closing, ev.close_code);
+            ws_closing_received_reason(&c->closing, ev.close_code, ev.data, ev.len);
             out.type = CLIENT_EV_CLOSE;
             fn(&out, arg);
             break;

@@ -149,11 +149,9 @@ async function runEcho({ base, protocol, capture, ms }) {
   const reason1000 = 'bye from Gecko \u00e9\u{1F600}';
   ws.close(1000, reason1000);
   const c1000 = await closed(ws, ms);
-  // The server answers with the code alone: what it logs of Gecko's
-  // reason is checked by firefox_run.py.
   out.push({ close: { path: '/echo', code: 1000, reason: reason1000 } });
-  check(c1000 && c1000.code === 1000 && c1000.wasClean,
-    'close 1000 with a multibyte reason: clean, 1000 comes back', JSON.stringify(c1000));
+  check(c1000 && c1000.code === 1000 && c1000.reason === reason1000 && c1000.wasClean,
+    'close 1000 with a multibyte reason: clean, 1000 and the reason come back', JSON.stringify(c1000));
 
   const reason123 = exactText(123); // the most a close frame can carry
   for (const [code, reason] of [[3000, 'registered 3000'], [4999, reason123]]) {
@@ -162,8 +160,9 @@ async function runEcho({ base, protocol, capture, ms }) {
     w.close(code, reason);
     const c = await closed(w, ms);
     out.push({ close: { path: `/close-${code}`, code, reason } });
-    check(c && c.code === code && c.wasClean,
-      `close ${code} with a ${enc.encode(reason).length}-byte reason: clean, ${code} comes back`, JSON.stringify(c));
+    check(c && c.code === code && c.reason === reason && c.wasClean,
+      `close ${code} with a ${enc.encode(reason).length}-byte reason: clean, ${code} and the reason come back`,
+      JSON.stringify(c));
   }
 
   // None in common: the 101 names no subprotocol (RFC 6455 allows it).

@@ -357,8 +357,8 @@ def server_close(checks, server, exe, code, want_rc):
     checks.check(f"server closed the connection: {code}" in client.stderr
                  and "server says bye" in client.stderr, "stderr has the code and the reason")
     closes = server.wait_event("close", 1, 5)
-    checks.check(closes and closes[0]["code"] == code, f"chat_client echoed close {code}",
-                 f"{closes}")
+    checks.check(closes and closes[0]["code"] == code and closes[0]["reason"] == "server says bye",
+                 f"chat_client echoed close {code} with its reason", f"{closes}")
 
 
 def case_server_close_1001(checks, server, exe):

@@ -102,8 +102,9 @@ def cases(checks, server):
 
     c.send_frame(OP_CLOSE, h.close_payload(1000, b"bye"))
     close, _ = c.reader.read_until_close(10)
-    checks.check(close is not None and close.close_code() == 1000,
-                 "close 1000 'bye' -> close frame 1000 back", repr(close))
+    checks.check(close is not None and close.payload == h.close_payload(1000, b"bye"),
+                 "close 1000 'bye' -> close frame 1000 'bye' back (the reason echoed, as ws and "
+                 "websockets answer)", repr(close))
     # RFC 6455 7.1.1: the server closes the TCP connection first, right away.
     checks.check(c.reader.wait_closed(2), "server closes TCP within 2 s of the close handshake")
     c.close()
@@ -118,10 +119,11 @@ def cases(checks, server):
     # echo_server --help: "close frames [are answered] with the same code".
     for code in (1001, 1003, 1011, 3000, 4999):
         c = h.RawClient(server.port)
-        c.send_frame(OP_CLOSE, h.close_payload(code, b"reason"))
+        reason = f"reason \U0001f600 {code}".encode()
+        c.send_frame(OP_CLOSE, h.close_payload(code, reason))
         close, _ = c.reader.read_until_close(10)
-        checks.check(close is not None and close.close_code() == code,
-                     f"close {code} -> close frame back with {code}", repr(close))
+        checks.check(close is not None and close.payload == h.close_payload(code, reason),
+                     f"close {code} -> close frame back with {code} and the same reason", repr(close))
         c.close()
 
     # --- protocol errors: 1002
@@ -387,8 +389,8 @@ def close_after_big(checks, server):
     checks.check(bytes(got[echo_header:echo_header + size]) == msg,
                  f"closing right after a {size}-byte message, read at {rate} B/s: the whole echo arrives",
                  f"{len(got)} bytes in {took:.1f} s, ended by {end}")
-    checks.check(bytes(got[echo_header + size:echo_header + size + 4]) == b"\x88\x02\x03\xe8" and end == "eof",
-                 "... then the close reply 1000, then TCP close", repr(bytes(got[echo_header + size:][:16])) + end)
+    checks.check(bytes(got[echo_header + size:echo_header + size + 8]) == b"\x88\x06\x03\xe8done" and end == "eof",
+                 "... then the close reply 1000 \"done\" (the reason echoed), then TCP close", repr(bytes(got[echo_header + size:][:16])) + end)
     checks.check(took > 2.5, "... which took longer than the 2 s bound for a stalled peer",
                  f"{took:.1f} s")
     c.close()

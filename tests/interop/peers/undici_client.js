@@ -166,15 +166,14 @@ function why(c) {
 }
 
 // Closes with code and reason; the close event must carry the server's
-// answer, the same code, and be clean (our close frame was echoed and the
-// server closed TCP).
+// answer, the same code and reason, and be clean (our close frame was
+// echoed and the server closed TCP).
 async function closeClean(c, code, reason) {
   c.ws.close(code, reason);
   const ev = await within(c.closed, WAIT_MS, null);
-  check(ev !== null && ev.code === code && ev.wasClean,
-    `${c.path}: close ${code} with a reason -> close event ${code}, wasClean`,
+  check(ev !== null && ev.code === code && ev.reason === reason && ev.wasClean,
+    `${c.path}: close ${code} with a reason -> close event ${code} with that reason, wasClean`,
     ev ? `code ${ev.code} wasClean ${ev.wasClean} reason '${ev.reason}'` : `no close event in ${WAIT_MS} ms`);
-  if (ev) console.log(`info: ${c.path}: the server's close reason: '${ev.reason}'`);
 }
 
 // ------------------------------------------------------------ echo_server
