@@ -862,12 +862,11 @@ class GoodClient(RawClient):
                 return True
 
 
-def run_node_peer(checks, name, argv, timeout, min_ok=1):
-    """Runs a Node script that does its own checking (prints `ok:`/`FAIL:`
-    lines, exits 0 only when all pass) and reports it as checks here.
-    Returns its stdout lines."""
-    node = os.environ.get("WS_NODE", "node")
-    peer = Proc([node, *argv], name, env=node_env())
+def run_peer(checks, name, argv, timeout, min_ok=1, env=None):
+    """Runs another implementation's program that does its own checking
+    (prints `ok:`/`FAIL:` lines, exits 0 only when all pass) and reports it
+    as checks here. Returns its stdout lines."""
+    peer = Proc(argv, name, env=env)
     code = peer.wait(timeout)
     if code is None:
         # SIGTERM first: Playwright closes Chromium on it.
@@ -882,6 +881,84 @@ def run_node_peer(checks, name, argv, timeout, min_ok=1):
     lines = list(peer.all_stdout)
     peer.kill(dump=code != 0)
     return lines
+
+
+def run_node_peer(checks, name, argv, timeout, min_ok=1):
+    """run_peer for a Node script, with tests/node_modules on NODE_PATH."""
+    node = os.environ.get("WS_NODE", "node")
+    return run_peer(checks, name, [node, *argv], timeout, min_ok, env=node_env())
+
+
+# ------------------------------------------------- what our servers log
+
+def peer_of(server, path, timeout):
+    """The [address:port] the server logs for the connection to path."""
+    regex = re.compile(r"(\[[0-9.]+:\d+\]) connected: WebSocket " + re.escape(path) + r"\b")
+    match = server.wait_stderr(lambda lines: next((m for m in map(regex.search, lines) if m), None),
+                               timeout)
+    return match.group(1) if match else None
+
+
+def logged(server, peer, pattern, timeout):
+    """The first log line of peer whose text after the address matches
+    pattern, or None."""
+    regex = re.compile(re.escape(peer) + " " + pattern)
+    return server.wait_stderr(lambda lines: next((line for line in lines if regex.search(line)), None),
+                              timeout)
+
+
+def check_clean_close(checks, server, path, code, reason):
+    """The server's log for the connection to path: the close frame with
+    code and reason as the client sent them, then the connection gone with
+    that code, clean."""
+    peer = peer_of(server, path, slow(5))
+    if not checks.check(peer is not None, f"{server.name}: logged the connection to {path}"):
+        return
+    line = logged(server, peer, rf'close frame from peer: {code} "{re.escape(reason)}"', slow(5))
+    checks.check(line is not None, f"{server.name}: {path}: got close {code} with the reason as sent "
+                 f"({len(reason.encode())} bytes of UTF-8)")
+    line = logged(server, peer, r"disconnected: ", slow(5))
+    checks.check(line is not None and f"disconnected: close code {code}, clean" in line,
+                 f"{server.name}: {path}: logs close code {code}, clean", repr(line))
+
+
+# ------------------------------------------------------------- chat_client
+
+def exact_text(pool, nbytes):
+    """Valid UTF-8 (multibyte included) of exactly nbytes bytes."""
+    text = pool.make(nbytes)
+    return text + "x" * (nbytes - len(text.encode("utf-8")))
+
+
+def client_lines(seed):
+    """Lines for chat_client's stdin: ASCII, multibyte, empty, tabs and
+    spaces, ~100 KB (no newline or NUL inside), then a last one."""
+    import random
+    rng = random.Random(seed)
+    pool = TextPool(rng, chars=50_000)
+    return [
+        "hello",
+        "h\u00e9llo w\u00f6rld \u2014 \u4e2d\u6587 \u65e5\u672c\u8a9e \U0001f600\U0001f680 \U0010ffff",
+        "",
+        "  spaces\tand a tab  ",
+        exact_text(pool, 100_000).replace("\n", " ").replace("\r", " ").replace("\u0000", " "),
+        "last line",
+    ]
+
+
+def run_chat_client(exe, name, args, lines=None, wait_lines=0):
+    """chat_client under the harness (WS_TEST_WRAPPER applies): lines on
+    stdin, stdin closed once wait_lines lines are on stdout. Returns
+    (exit code or None, stdout lines, stderr lines)."""
+    proc = Proc([exe, *args], name, stdin=lines is not None, ours=True)
+    if lines is not None:
+        for line in lines:
+            proc.write_line(line)
+        proc.wait_stdout(lambda out: len(out) >= wait_lines, slow(20))
+        proc.close_stdin()
+    code = proc.wait(slow(15))
+    proc.kill(dump=code is None)
+    return code, list(proc.all_stdout), list(proc.stderr_lines)
 
 
 class TestCerts:

@@ -47,12 +47,6 @@ CLOSE_REASON = "bye"
 
 # ---------------------------------------------------------------- helpers
 
-def exact_text(pool, nbytes):
-    """Valid UTF-8 (multibyte included) of exactly nbytes bytes."""
-    text = pool.make(nbytes)
-    return text + "x" * (nbytes - len(text.encode("utf-8")))
-
-
 def echo_plan():
     """(label, message): str is a text message, bytes a binary one."""
     rng = random.Random(SEED)
@@ -65,7 +59,7 @@ def echo_plan():
         ("empty binary", b""),
     ]
     for n in (125, 126, 65535, 65536, 1 << 20):
-        plan.append((f"{n}-byte text", exact_text(pool, n)))
+        plan.append((f"{n}-byte text", h.exact_text(pool, n)))
         plan.append((f"{n}-byte binary", rng.randbytes(n)))
     return plan
 
@@ -638,37 +632,9 @@ async def start_autobahn(rec):
     return server.sockets[0].getsockname()[1], stop
 
 
-def client_lines():
-    rng = random.Random(SEED + 1)
-    pool = h.TextPool(rng, chars=50_000)
-    return [
-        "hello",
-        "h\u00e9llo w\u00f6rld \u2014 \u4e2d\u6587 \u65e5\u672c\u8a9e \U0001f600\U0001f680 \U0010ffff",
-        "",
-        "  spaces\tand a tab  ",
-        exact_text(pool, 100_000).replace("\n", " ").replace("\r", " ").replace("\u0000", " "),
-        "last line",
-    ]
-
-
-def run_chat_client(exe, name, args, lines=None, wait_lines=0):
-    """chat_client under the harness (WS_TEST_WRAPPER applies): lines on
-    stdin, stdin closed once wait_lines lines are on stdout. Returns
-    (exit code or None, stdout lines, stderr lines)."""
-    proc = h.Proc([exe, *args], name, stdin=lines is not None, ours=True)
-    if lines is not None:
-        for line in lines:
-            proc.write_line(line)
-        proc.wait_stdout(lambda out: len(out) >= wait_lines, h.slow(20))
-        proc.close_stdin()
-    code = proc.wait(h.slow(15))
-    proc.kill(dump=code is None)
-    return code, list(proc.all_stdout), list(proc.stderr_lines)
-
-
 def part_client(checks, exe):
     loop = LoopThread()
-    lines = client_lines()
+    lines = h.client_lines(SEED + 1)
     try:
         for kind, start in (("aiohttp", start_aiohttp), ("tornado", start_tornado),
                             ("autobahn", start_autobahn)):
@@ -677,7 +643,8 @@ def part_client(checks, exe):
             url = f"ws://{h.HOST}:{port}/echo"
             checks.info(f"{kind} echo server on port {port}")
             t0 = time.monotonic()
-            code, out, err = run_chat_client(exe, f"chat_client -> {kind}", ["-q", url], lines, len(lines))
+            code, out, err = h.run_chat_client(exe, f"chat_client -> {kind}", ["-q", url], lines,
+                                               len(lines))
             checks.info(f"chat_client against {kind}: {time.monotonic() - t0:.2f} s")
             checks.check(code == 0, f"client/{kind}: chat_client exits 0 after stdin EOF",
                          f"exit {code}; stderr {err[-5:]}")
@@ -694,7 +661,7 @@ def part_client(checks, exe):
                          repr(rec.protocols))
 
             rec.clear()
-            code, out, err = run_chat_client(
+            code, out, err = h.run_chat_client(
                 exe, f"chat_client -s -> {kind}",
                 ["-s", "other", "-s", PROTOCOL, "-x", "with a subprotocol", "-w", "1", url])
             checks.check(code == 0 and out == ["with a subprotocol"],
@@ -707,8 +674,8 @@ def part_client(checks, exe):
 
             if kind == "aiohttp":
                 rec.clear()
-                code, out, err = run_chat_client(exe, "chat_client -> aiohttp /badext",
-                                                 ["-x", "never sent", f"ws://{h.HOST}:{port}/badext"])
+                code, out, err = h.run_chat_client(exe, "chat_client -> aiohttp /badext",
+                                                   ["-x", "never sent", f"ws://{h.HOST}:{port}/badext"])
                 checks.check(code == 2 and any("handshake failed" in line and "extension" in line for line in err),
                              "client/aiohttp: a 101 with an extension not offered fails the handshake, exit 2",
                              f"exit {code}, stderr {err[-3:]}")

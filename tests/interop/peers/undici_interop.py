@@ -11,7 +11,6 @@ UTF-8 and the 123-byte maximum included), and every connection ending with
 the client's code, clean.
 """
 
-import re
 import sys
 
 import wsharness as h
@@ -27,46 +26,18 @@ CLOSES = [
 ]
 
 
-def peer_of(server, path, timeout):
-    """The [address:port] the server logs for the connection to path."""
-    regex = re.compile(r"(\[[0-9.]+:\d+\]) connected: WebSocket " + re.escape(path) + r"\b")
-    match = server.wait_stderr(lambda lines: next((m for m in map(regex.search, lines) if m), None),
-                               timeout)
-    return match.group(1) if match else None
-
-
-def logged(server, peer, pattern, timeout):
-    """The first log line of peer whose text after the address matches
-    pattern, or None."""
-    regex = re.compile(re.escape(peer) + " " + pattern)
-    return server.wait_stderr(lambda lines: next((line for line in lines if regex.search(line)), None),
-                              timeout)
-
-
-def check_clean_close(checks, server, path, code, reason):
-    peer = peer_of(server, path, h.slow(5))
-    if not checks.check(peer is not None, f"{server.name}: logged the connection to {path}"):
-        return
-    line = logged(server, peer, rf'close frame from peer: {code} "{re.escape(reason)}"', h.slow(5))
-    checks.check(line is not None, f"{server.name}: {path}: got close {code} with the reason as sent "
-                 f"({len(reason.encode())} bytes of UTF-8)")
-    line = logged(server, peer, r"disconnected: ", h.slow(5))
-    checks.check(line is not None and f"disconnected: close code {code}, clean" in line,
-                 f"{server.name}: {path}: logs close code {code}, clean", repr(line))
-
-
 def echo(checks, binary, script):
     server = h.Server(binary, "--protocol", "echo.v2", "--protocol", "echo.v1")
     h.run_node_peer(checks, "undici echo",
                     [script, "echo", server.url(""), str(SEED), str(int(h.slow(25) * 1000)),
                      *(f"{code}={reason}" for code, reason in CLOSES)],
                     h.slow(30), min_ok=20)
-    peer = peer_of(server, "/undici/echo", h.slow(5))
-    checks.check(peer is not None and logged(server, peer, r"connected: .*, subprotocol echo\.v2 ", 0),
+    peer = h.peer_of(server, "/undici/echo", h.slow(5))
+    checks.check(peer is not None and h.logged(server, peer, r"connected: .*, subprotocol echo\.v2 ", 0),
                  "echo_server: logs echo.v2 selected for /undici/echo")
-    check_clean_close(checks, server, "/undici/echo", *CLOSES[0])
+    h.check_clean_close(checks, server, "/undici/echo", *CLOSES[0])
     for code, reason in CLOSES[1:]:
-        check_clean_close(checks, server, f"/undici/close-{code}", code, reason)
+        h.check_clean_close(checks, server, f"/undici/close-{code}", code, reason)
     checks.check(server.alive(), "echo_server still running after the clients left")
     server.kill(dump=False)
 
@@ -77,7 +48,7 @@ def chat(checks, binary, script):
                     [script, "chat", server.url(""), str(SEED), str(int(h.slow(15) * 1000))],
                     h.slow(20), min_ok=10)
     for i in range(3):
-        check_clean_close(checks, server, f"/undici/chat-{i}", 1000, f"bye from undici {i}")
+        h.check_clean_close(checks, server, f"/undici/chat-{i}", 1000, f"bye from undici {i}")
     checks.check(not any("no answer to ping" in line for line in server.stderr_lines),
                  "chat_server dropped no client for want of a pong")
     checks.check(server.alive(), "chat_server still running after the clients left")
