@@ -33,6 +33,10 @@ packages=(
   "python3-websocket:/usr/lib/python3/dist-packages/websocket/__init__.py"
   "python3-wsproto:/usr/lib/python3/dist-packages/wsproto/__init__.py"
   "python3-autobahn:/usr/lib/python3/dist-packages/autobahn/__init__.py"
+  # Go's gorilla/websocket and nhooyr.io/websocket, built offline, for interop_go.
+  "golang-go:/usr/bin/go"
+  "golang-github-gorilla-websocket-dev:/usr/share/gocode/src/github.com/gorilla/websocket/conn.go"
+  "golang-nhooyr-websocket-dev:/usr/share/gocode/src/nhooyr.io/websocket/conn.go"
   "chromium:/usr/bin/chromium"
   # Gecko as a second, independent browser peer (interop_firefox, driven over
   # Marionette: Debian has no geckodriver).
