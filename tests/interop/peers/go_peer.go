@@ -462,8 +462,9 @@ func (g *gorillaClient) close(reason string) error {
 	if !errors.As(err, &ce) {
 		return fmt.Errorf("ReadMessage after close: %v", err)
 	}
-	if ce.Code != gorilla.CloseNormalClosure {
-		return fmt.Errorf("the server's close has code %d", ce.Code)
+	if ce.Code != gorilla.CloseNormalClosure || ce.Text != reason {
+		return fmt.Errorf("the server's close has code %d and reason %q, not the %d %q sent",
+			ce.Code, ce.Text, gorilla.CloseNormalClosure, reason)
 	}
 	return nil
 }
