@@ -922,6 +922,30 @@ def check_clean_close(checks, server, path, code, reason):
                  f"{server.name}: {path}: logs close code {code}, clean", repr(line))
 
 
+def check_chat_left_clean(checks, server, who, count):
+    """After count clients of who (paths /WHO/chat-I) said "bye from WHO I"
+    with 1000 to a chat_server run with --ping-interval: each close clean,
+    nobody dropped for want of a pong, the server still up; then it is
+    stopped."""
+    for i in range(count):
+        check_clean_close(checks, server, f"/{who}/chat-{i}", 1000, f"bye from {who} {i}")
+    checks.check(not any("no answer to ping" in line for line in server.stderr_lines),
+                 "chat_server dropped no client for want of a pong")
+    checks.check(server.alive(), "chat_server still running after the clients left")
+    server.kill(dump=False)
+
+
+def run_parts(checks, parts, table):
+    """Run the named parts of a test in order (table: name -> function of
+    no arguments), each one's time logged; an unknown name ends the run."""
+    for part in parts:
+        if part not in table:
+            raise SystemExit(f"unknown part {part}; known: {', '.join(table)}")
+        t0 = time.monotonic()
+        table[part]()
+        checks.info(f"part {part}: {time.monotonic() - t0:.2f} s")
+
+
 # ------------------------------------------------------------- chat_client
 
 def exact_text(pool, nbytes):

@@ -57,12 +57,7 @@ def echo(checks, binary, go_peer):
 def chat(checks, binary, go_peer):
     server = h.Server(binary, "--ping-interval", "1")
     run_go_peer(checks, go_peer, "gorilla chat", ["chat", server.url("")], 20, min_ok=20)
-    for i in range(3):
-        h.check_clean_close(checks, server, f"/gorilla/chat-{i}", 1000, f"bye from gorilla {i}")
-    checks.check(not any("no answer to ping" in line for line in server.stderr_lines),
-                 "chat_server dropped no client for want of a pong")
-    checks.check(server.alive(), "chat_server still running after the clients left")
-    server.kill(dump=False)
+    h.check_chat_left_clean(checks, server, "gorilla", 3)
 
 
 class GoServer(h.Proc):
@@ -154,17 +149,11 @@ def main():
     parts = sys.argv[5:] or ["echo", "chat", "client"]
 
     def body(checks):
-        for part in parts:
-            t0 = time.monotonic()
-            if part == "echo":
-                echo(checks, echo_server, go_peer)
-            elif part == "chat":
-                chat(checks, chat_server, go_peer)
-            elif part == "client":
-                client(checks, chat_client, go_peer)
-            else:
-                raise SystemExit(f"unknown part {part}")
-            checks.info(f"part {part}: {time.monotonic() - t0:.2f} s")
+        h.run_parts(checks, parts, {
+            "echo": lambda: echo(checks, echo_server, go_peer),
+            "chat": lambda: chat(checks, chat_server, go_peer),
+            "client": lambda: client(checks, chat_client, go_peer),
+        })
 
     h.run_main("our programs against gorilla/websocket and nhooyr.io/websocket", body)
 

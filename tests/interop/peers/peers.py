@@ -705,17 +705,11 @@ def main():
                 checks.check(False, f"import {module} (Debian {package}; tests/run.sh installs it)", repr(exc))
         if missing:
             return
-        for part in parts:
-            t0 = time.monotonic()
-            if part == "echo":
-                part_echo(checks, echo_server)
-            elif part == "chat":
-                asyncio.run(part_chat(checks, chat_server))
-            elif part == "client":
-                part_client(checks, chat_client)
-            else:
-                raise SystemExit(f"unknown part {part}")
-            checks.info(f"part {part}: {time.monotonic() - t0:.2f} s")
+        h.run_parts(checks, parts, {
+            "echo": lambda: part_echo(checks, echo_server),
+            "chat": lambda: asyncio.run(part_chat(checks, chat_server)),
+            "client": lambda: part_client(checks, chat_client),
+        })
 
     h.run_main("our programs against aiohttp, tornado, websocket-client, wsproto, autobahn", body)
 

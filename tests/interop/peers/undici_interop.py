@@ -47,12 +47,7 @@ def chat(checks, binary, script):
     h.run_node_peer(checks, "undici chat",
                     [script, "chat", server.url(""), str(SEED), str(int(h.slow(15) * 1000))],
                     h.slow(20), min_ok=10)
-    for i in range(3):
-        h.check_clean_close(checks, server, f"/undici/chat-{i}", 1000, f"bye from undici {i}")
-    checks.check(not any("no answer to ping" in line for line in server.stderr_lines),
-                 "chat_server dropped no client for want of a pong")
-    checks.check(server.alive(), "chat_server still running after the clients left")
-    server.kill(dump=False)
+    h.check_chat_left_clean(checks, server, "undici", 3)
 
 
 def main():
