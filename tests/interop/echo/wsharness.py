@@ -985,6 +985,21 @@ def run_chat_client(exe, name, args, lines=None, wait_lines=0):
     return code, list(proc.all_stdout), list(proc.stderr_lines)
 
 
+def check_lines_echoed(checks, exe, who, url, lines):
+    """chat_client piping lines to the echo server at url: it exits 0 after
+    end of input, and every line comes back on stdout exactly, in order."""
+    t0 = time.monotonic()
+    code, out, err = run_chat_client(exe, f"chat_client -> {who}", ["-q", url], lines, len(lines))
+    checks.info(f"chat_client against {who}: {time.monotonic() - t0:.2f} s")
+    checks.check(code == 0, f"client/{who}: chat_client exits 0 after stdin EOF",
+                 f"exit {code}; stderr {err[-5:]}")
+    first_difference = next((i for i, (x, y) in enumerate(zip(out, lines)) if x != y),
+                            min(len(out), len(lines)))
+    checks.check(out == lines, f"client/{who}: every line back on stdout exactly, in order "
+                 f"(multibyte, empty, {max(len(line.encode()) for line in lines)} bytes)",
+                 f"{len(out)} lines, want {len(lines)}; first difference at {first_difference}")
+
+
 class TestCerts:
     """A test CA and certificates it signed, made with the openssl command
     in a temporary directory: `good` names localhost and 127.0.0.1, `other`

@@ -92,16 +92,7 @@ def client(checks, exe, go_peer):
     for lib in LIBS:
         server = GoServer(go_peer, lib)
         url = f"ws://{h.HOST}:{server.port}"
-        t0 = time.monotonic()
-        code, out, err = h.run_chat_client(exe, f"chat_client -> {lib}", ["-q", f"{url}/lines"], lines,
-                                           len(lines))
-        checks.info(f"chat_client against {lib}: {time.monotonic() - t0:.2f} s")
-        checks.check(code == 0, f"client/{lib}: chat_client exits 0 after stdin EOF",
-                     f"exit {code}; stderr {err[-5:]}")
-        checks.check(out == lines, f"client/{lib}: every line back on stdout exactly, in order "
-                     f"(multibyte, empty, {len(lines[4].encode())} bytes)",
-                     f"{len(out)} lines, want {len(lines)}; first difference at "
-                     f"{next((i for i, (x, y) in enumerate(zip(out, lines)) if x != y), min(len(out), len(lines)))}")
+        h.check_lines_echoed(checks, exe, lib, f"{url}/lines", lines)
         closed = server.closed("/lines", h.slow(5))
         checks.check(server.events("message", "/lines") == [digest(line) for line in lines],
                      f"client/{lib}: the server received each line once, as text (length and SHA-256)",

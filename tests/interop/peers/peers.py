@@ -642,16 +642,7 @@ def part_client(checks, exe):
             port, stop = loop.run(start(rec))
             url = f"ws://{h.HOST}:{port}/echo"
             checks.info(f"{kind} echo server on port {port}")
-            t0 = time.monotonic()
-            code, out, err = h.run_chat_client(exe, f"chat_client -> {kind}", ["-q", url], lines,
-                                               len(lines))
-            checks.info(f"chat_client against {kind}: {time.monotonic() - t0:.2f} s")
-            checks.check(code == 0, f"client/{kind}: chat_client exits 0 after stdin EOF",
-                         f"exit {code}; stderr {err[-5:]}")
-            checks.check(out == lines, f"client/{kind}: every line back on stdout exactly, in order "
-                         f"(multibyte, empty, {len(lines[4].encode())} bytes)",
-                         f"{len(out)} lines, want {len(lines)}; first difference at "
-                         f"{next((i for i, (x, y) in enumerate(zip(out, lines)) if x != y), min(len(out), len(lines)))}")
+            h.check_lines_echoed(checks, exe, kind, url, lines)
             got = rec.wait("messages", len(lines), h.slow(5))
             checks.check(got == lines, f"client/{kind}: the server received each line once, as text",
                          f"{len(got)} messages")
