@@ -414,6 +414,12 @@ func (g *gorillaClient) send(binary bool, data []byte) error {
 
 func (g *gorillaClient) sendPieces(binary bool, pieces [][]byte) error {
 	w, err := g.c.NextWriter(gorillaType(binary))
+	return writePieces(w, err, pieces)
+}
+
+// writePieces writes one message through a library's message writer (err:
+// the error from opening it), a Write per piece, then ends the message.
+func writePieces(w io.WriteCloser, err error, pieces [][]byte) error {
 	if err != nil {
 		return err
 	}
@@ -505,15 +511,7 @@ func (n *nhooyrClient) send(binary bool, data []byte) error {
 
 func (n *nhooyrClient) sendPieces(binary bool, pieces [][]byte) error {
 	w, err := n.c.Writer(n.ctx, nhooyrType(binary))
-	if err != nil {
-		return err
-	}
-	for _, p := range pieces {
-		if _, err := w.Write(p); err != nil {
-			return err
-		}
-	}
-	return w.Close()
+	return writePieces(w, err, pieces)
 }
 
 func (n *nhooyrClient) recv() (bool, []byte, error) {
