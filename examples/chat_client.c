@@ -300,7 +300,7 @@ static void on_event(const client_event *ev, void *arg)
     case CLIENT_EV_CLOSE:
         if (a->opt.verbose)
             log_msg(peer, "< close %u%s", (unsigned)ev->close_code,
-                    a->we_closed ? "" : "; > close with the same code");
+                    a->we_closed ? "" : "; > close with the same code and reason");
         if (a->we_closed) {
             say(a, "closed: the server answered %u (%s)", (unsigned)ev->close_code,
                 close_code_name(ev->close_code));
