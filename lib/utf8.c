@@ -1021,6 +1021,29 @@ static WS_TARGET_AVX2 ALWAYS_INLINE __m256i unmask_short_block(uint8_t *p, size_
     return _mm256_zextsi128_si256(_mm_or_si128(first, _mm_shuffle_epi8(last, place)));
 }
 
+/* What the end of a whole text adds to its blocks' errors: rest = len mod
+ * 32 bytes after prev, its last whole block (zeros if none), checked as one
+ * block padded with zeros, built from lower (their first 16 bytes, when
+ * rest >= 16) and last (the text's last 16); with no such bytes, a
+ * sequence that prev cuts at the end. */
+static WS_TARGET_AVX2 ALWAYS_INLINE __m256i end_errors(__m256i prev, __m128i lower, __m128i last,
+                                                       size_t rest)
+{
+    if (rest == 0)
+        return _mm256_subs_epu8(prev, _mm256_loadu_si256((const __m256i *)(const void *)CUT_AT_END));
+    __m256i tail;
+    if (rest >= 16) {
+        const __m128i place =
+            _mm_loadu_si128((const __m128i *)(const void *)(PLACE_LAST_16 + 32 - rest));
+        tail = _mm256_set_m128i(_mm_shuffle_epi8(last, place), lower);
+    } else {
+        const __m128i place =
+            _mm_loadu_si128((const __m128i *)(const void *)(PLACE_LAST_16 + 16 - rest));
+        tail = _mm256_zextsi128_si256(_mm_shuffle_epi8(last, place));
+    }
+    return block_errors(tail, prev);
+}
+
 /*
  * ws_utf8_whole_valid_avx2 fused with unmasking, for a whole text still
  * masked, len >= 16: each block is loaded masked, unmasked in a register,
@@ -1051,27 +1074,15 @@ static WS_TARGET_AVX2 __attribute__((noinline)) ws_status unmask_check_blocks(ui
         prev = in;
     }
     const size_t rest = len - i;
-    if (rest == 0) {
-        errors = _mm256_or_si256(
-            errors,
-            _mm256_subs_epu8(prev, _mm256_loadu_si256((const __m256i *)(const void *)CUT_AT_END)));
-    } else {
-        __m256i tail;
-        if (rest >= 16) {
-            __m128i *half = (__m128i *)(void *)(p + i);
-            const __m128i lower = _mm_xor_si128(_mm_loadu_si128(half), _mm256_castsi256_si128(k));
-            _mm_storeu_si128(half, lower);
-            const __m128i place =
-                _mm_loadu_si128((const __m128i *)(const void *)(PLACE_LAST_16 + 32 - rest));
-            tail = _mm256_set_m128i(_mm_shuffle_epi8(last, place), lower);
-        } else {
-            const __m128i place =
-                _mm_loadu_si128((const __m128i *)(const void *)(PLACE_LAST_16 + 16 - rest));
-            tail = _mm256_zextsi128_si256(_mm_shuffle_epi8(last, place));
-        }
-        _mm_storeu_si128((__m128i *)(void *)(p + len - 16), last);
-        errors = _mm256_or_si256(errors, block_errors(tail, prev));
+    __m128i lower = _mm_setzero_si128();
+    if (rest >= 16) {
+        __m128i *half = (__m128i *)(void *)(p + i);
+        lower = _mm_xor_si128(_mm_loadu_si128(half), _mm256_castsi256_si128(k));
+        _mm_storeu_si128(half, lower);
     }
+    if (rest != 0)
+        _mm_storeu_si128((__m128i *)(void *)(p + len - 16), last);
+    errors = _mm256_or_si256(errors, end_errors(prev, lower, last, rest));
     return _mm256_testz_si256(errors, errors) ? WS_OK : WS_E_INVALID_UTF8;
 }
 
@@ -1096,24 +1107,7 @@ static WS_TARGET_AVX2 __attribute__((noinline)) ws_status check_32_to_127_regs(_
             prev = c;
         }
     }
-    const size_t rest = len & 31;
-    if (rest == 0) {
-        errors = _mm256_or_si256(
-            errors,
-            _mm256_subs_epu8(prev, _mm256_loadu_si256((const __m256i *)(const void *)CUT_AT_END)));
-    } else {
-        __m256i tail;
-        if (rest >= 16) {
-            const __m128i place =
-                _mm_loadu_si128((const __m128i *)(const void *)(PLACE_LAST_16 + 32 - rest));
-            tail = _mm256_set_m128i(_mm_shuffle_epi8(last, place), half);
-        } else {
-            const __m128i place =
-                _mm_loadu_si128((const __m128i *)(const void *)(PLACE_LAST_16 + 16 - rest));
-            tail = _mm256_zextsi128_si256(_mm_shuffle_epi8(last, place));
-        }
-        errors = _mm256_or_si256(errors, block_errors(tail, prev));
-    }
+    errors = _mm256_or_si256(errors, end_errors(prev, half, last, len & 31));
     const ws_status st = _mm256_testz_si256(errors, errors) ? WS_OK : WS_E_INVALID_UTF8;
     /* gcc leaves the upper halves dirty in a function that takes ymm
      * arguments, and the caller returns through this call to code built
