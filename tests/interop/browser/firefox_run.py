@@ -113,27 +113,6 @@ class HandshakeCapture:
         self.sock.close()
 
 
-def wait_log(server, pattern, timeout):
-    """The first stderr line of server matching pattern, or None."""
-    regex = re.compile(pattern)
-    return server.wait_stderr(lambda lines: next((x for x in lines if regex.search(x)), None), timeout)
-
-
-def check_logged_close(checks, server, path, code, exclude_peer=None):
-    """The server's log for Firefox's connection to path (the first one not
-    from exclude_peer): closed with code, clean. Returns its address."""
-    regex = re.compile(rf"\[([0-9.]+:\d+)\] connected: WebSocket {re.escape(path)}(?:,| \()")
-    peer = server.wait_stderr(
-        lambda lines: next((m.group(1) for m in map(regex.search, lines) if m and m.group(1) != exclude_peer),
-                           None), h.slow(5))
-    if not checks.check(peer, f"{server.name} logs Firefox's connection to {path}"):
-        return
-    line = wait_log(server, rf"\[{re.escape(peer)}\] disconnected:", h.slow(5))
-    checks.check(line is not None and f"close code {code}, clean" in line,
-                 f"{server.name} logs Firefox's connection to {path} closed with {code}, clean", repr(line))
-    return peer
-
-
 # ---------------------------------------------------------------- echo_server
 
 def echo_part(checks, fx, echo_bin):
@@ -161,15 +140,11 @@ def echo_part(checks, fx, echo_bin):
                 checks.check(r["ok"], f"echo: {r['what']}", r["detail"])
         checks.check(len(closes) == 3, "echo: Firefox closed three connections", repr(closes))
         for c in closes:
-            peer = check_logged_close(checks, server, c["path"], c["code"])
-            if peer:
-                line = wait_log(server, rf"\[{re.escape(peer)}\] close frame from peer:", 1)
-                checks.check(line and line.endswith(f'close frame from peer: {c["code"]} "{c["reason"]}"'),
-                             f"echo_server logs Gecko's close {c['code']} with its "
-                             f"{len(c['reason'].encode())}-byte reason intact", repr(line))
-        line = wait_log(server, r"connected: WebSocket /echo", 1)
-        checks.check(line and f"subprotocol {PROTOCOL}" in line,
-                     f"echo_server logs subprotocol {PROTOCOL} for /echo", repr(line))
+            h.check_clean_close(checks, server, c["path"], c["code"], c["reason"])
+        peer = h.peer_of(server, "/echo", 1)
+        checks.check(peer is not None
+                     and h.logged(server, peer, rf"connected: .*, subprotocol {re.escape(PROTOCOL)} ", 0),
+                     f"echo_server logs subprotocol {PROTOCOL} for /echo")
         checks.check(server.alive(), "echo_server still running")
     finally:
         capture.close()
@@ -233,7 +208,7 @@ def chat_part(checks, fx, chat_bin):
 
         peer = h.RawClient(server.port, "/", timeout=h.slow(10))
         checks.check(peer.upgraded, "chat: a raw RFC 6455 client joins the room", repr(peer.response))
-        peer_addr = f"{h.HOST}:{peer.sock.getsockname()[1]}"
+        peer_addr = f"[{h.HOST}:{peer.sock.getsockname()[1]}]"
 
         def peer_receives(want, label):
             opcode, payload, _ = h.read_message(peer.reader, h.slow(10))
@@ -307,7 +282,7 @@ def chat_part(checks, fx, chat_bin):
 
         # Leaving the page closes its WebSocket: Gecko's own close.
         fx.navigate("about:blank")
-        check_logged_close(checks, server, "/", 1001, exclude_peer=peer_addr)
+        h.check_clean_close(checks, server, "/", 1001, exclude=peer_addr)
 
         peer.send_frame(h.OP_CLOSE, h.close_payload(1000))
         close, _ = peer.reader.read_until_close(h.slow(10))
@@ -340,7 +315,7 @@ def keepalive_part(checks, fx, chat_bin):
                      f"keepalive: silent for {3.5 * interval} s, Gecko answers chat_server's pings "
                      f"and stays connected", f"state {state!r}, {dropped}")
         fx.navigate("about:blank")
-        check_logged_close(checks, server, "/", 1001)
+        h.check_clean_close(checks, server, "/", 1001)
     finally:
         server.kill(dump=bool(checks.failed))
 

@@ -891,12 +891,14 @@ def run_node_peer(checks, name, argv, timeout, min_ok=1):
 
 # ------------------------------------------------- what our servers log
 
-def peer_of(server, path, timeout):
-    """The [address:port] the server logs for the connection to path."""
-    regex = re.compile(r"(\[[0-9.]+:\d+\]) connected: WebSocket " + re.escape(path) + r"\b")
-    match = server.wait_stderr(lambda lines: next((m for m in map(regex.search, lines) if m), None),
-                               timeout)
-    return match.group(1) if match else None
+def peer_of(server, path, timeout, exclude=None):
+    """The [address:port] the server logs for the connection to path (the
+    first that is not exclude), or None. The path ends at the ", subprotocol"
+    or " (N clients)" that follows it in the log."""
+    regex = re.compile(r"(\[[0-9.]+:\d+\]) connected: WebSocket " + re.escape(path) + r"(?:,| \()")
+    return server.wait_stderr(
+        lambda lines: next((m.group(1) for m in map(regex.search, lines)
+                            if m and m.group(1) != exclude), None), timeout)
 
 
 def logged(server, peer, pattern, timeout):
@@ -907,19 +909,22 @@ def logged(server, peer, pattern, timeout):
                               timeout)
 
 
-def check_clean_close(checks, server, path, code, reason):
-    """The server's log for the connection to path: the close frame with
-    code and reason as the client sent them, then the connection gone with
-    that code, clean."""
-    peer = peer_of(server, path, slow(5))
+def check_clean_close(checks, server, path, code, reason=None, exclude=None):
+    """The server's log for the connection to path (the first that is not
+    exclude): the close frame with code and reason as the client sent them
+    (reason None: any), then the connection gone with that code, clean.
+    Returns the connection's [address:port], or None."""
+    peer = peer_of(server, path, slow(5), exclude)
     if not checks.check(peer is not None, f"{server.name}: logged the connection to {path}"):
-        return
-    line = logged(server, peer, rf'close frame from peer: {code} "{re.escape(reason)}"', slow(5))
-    checks.check(line is not None, f"{server.name}: {path}: got close {code} with the reason as sent "
-                 f"({len(reason.encode())} bytes of UTF-8)")
+        return None
+    if reason is not None:
+        line = logged(server, peer, rf'close frame from peer: {code} "{re.escape(reason)}"$', slow(5))
+        checks.check(line is not None, f"{server.name}: {path}: got close {code} with the reason as sent "
+                     f"({len(reason.encode())} bytes of UTF-8)")
     line = logged(server, peer, r"disconnected: ", slow(5))
     checks.check(line is not None and f"disconnected: close code {code}, clean" in line,
                  f"{server.name}: {path}: logs close code {code}, clean", repr(line))
+    return peer
 
 
 def check_chat_left_clean(checks, server, who, count):
