@@ -4,7 +4,7 @@
  * unchanged. GET / serves the chat page (chat.html with chat.js and
  * chat.css, compiled into the binary).
  *
- *   chat_server [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...
+ *   chat_server [--port 8080] [--host ADDR] [--origin ORIGIN]...
  *               [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]
  *               [--handshake-timeout SECONDS] [--redis redis://[[USER]:PASSWORD@]HOST:PORT[/CHANNEL]]
  *               [--protocol NAME]...
@@ -75,7 +75,7 @@ static const char prefix[] = "Server: ";
 static void usage(FILE *out, const char *prog)
 {
     fprintf(out,
-            "usage: %s [--port 8080] [--host 0.0.0.0] [--origin ORIGIN]...\n"
+            "usage: %s [--port 8080] [--host ADDR] [--origin ORIGIN]...\n"
             "          [--max-message BYTES] [--max-clients N] [--ping-interval SECONDS]\n"
             "          [--handshake-timeout SECONDS]\n"
             "          [--redis redis://[[USER]:PASSWORD@]HOST[:PORT][/CHANNEL]]\n"
@@ -88,8 +88,9 @@ static void usage(FILE *out, const char *prog)
             "\n"
             "  -p, --port N       TCP port (default %u; also a lone number after the\n"
             "                     options); 0 picks a free port\n"
-            "  --host ADDR        address to bind (default 0.0.0.0, every IPv4 interface;\n"
-            "                     :: for IPv6 and IPv4, 127.0.0.1 for this machine only)\n"
+            "  --host ADDR        where to listen: an address or a name, every address it\n"
+            "                     resolves to (default: every interface, IPv4 and IPv6;\n"
+            "                     localhost for this machine only, 0.0.0.0 for IPv4 only)\n"
             "  --origin ORIGIN    allow WebSocket connections from pages of this origin,\n"
             "                     e.g. --origin http://localhost:8080 (scheme://host[:port]\n"
             "                     as browsers send it: no path, no trailing slash, or\n"
@@ -373,11 +374,15 @@ static const char *origin_problem(const char *s)
 }
 
 /* The address a browser on this machine can open: a wildcard bind is
- * reachable as localhost. */
+ * reachable as localhost, a name as itself (it may stand for several
+ * listeners). */
 static void browser_url(const server *s, const char *host, char *out, size_t cap)
 {
-    if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 || strcmp(host, "") == 0)
-        snprintf(out, cap, "http://localhost:%u/", (unsigned)server_port(s));
+    unsigned port = server_port(s);
+    if (!host || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0)
+        snprintf(out, cap, "http://localhost:%u/", port);
+    else if (!net_is_address(host))
+        snprintf(out, cap, "http://%s:%u/", host, port);
     else
         snprintf(out, cap, "http://%s/", server_address(s));
 }
@@ -389,7 +394,7 @@ int main(int argc, char **argv)
     const char *prog = argv[0];
     server_options opt;
     server_options_default(&opt);
-    opt.host = "0.0.0.0";
+    opt.host = NULL; /* every interface, IPv4 and IPv6 */
     opt.port = DEFAULT_PORT;
     opt.limits.max_message_size = DEFAULT_MAX_MESSAGE;
     opt.limits.max_frame_size = DEFAULT_MAX_MESSAGE;

@@ -43,7 +43,9 @@ static void usage(FILE *out, const char *prog)
             "  -p, --port N         TCP port to listen on (default %u, where the Autobahn\n"
             "                       testsuite looks for a server; also a lone number\n"
             "                       after the options); 0 picks a free port\n"
-            "  --host ADDR          address to bind (default 127.0.0.1; :: or 0.0.0.0 for all)\n"
+            "  --host ADDR          where to listen: an address or a name, every address it\n"
+            "                       resolves to (default localhost: 127.0.0.1 and ::1;\n"
+            "                       :: for every interface)\n"
             "  --max-message BYTES  largest message accepted, summed over its fragments\n"
             "                       (default %u); a bigger one is refused with close\n"
             "                       code 1009 before its payload is read\n"
@@ -53,8 +55,8 @@ static void usage(FILE *out, const char *prog)
             "                       as Node's ws server does\n"
             "  -h, --help           this text\n"
             "\n"
-            "Once listening, prints \"listening on HOST:PORT\" on stdout (the real port when\n"
-            "--port is 0). Logs go to stderr. SIGINT or SIGTERM closes every client with\n"
+            "Once listening, prints \"listening on HOST:PORT\" on stdout, \"and HOST:PORT\"\n"
+            "for each further address (the real port when --port is 0). Logs go to stderr. SIGINT or SIGTERM closes every client with\n"
             "1001 and exits 0.\n",
             prog, DEFAULT_PORT, prog, DEFAULT_PORT, WS_DEFAULT_MAX_MESSAGE_SIZE);
 }

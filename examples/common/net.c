@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -70,49 +71,137 @@ uint16_t net_local_port(int fd)
     return 0;
 }
 
-int net_listen(const char *host, uint16_t port, char *bound, size_t bound_cap, char *err,
-               size_t err_cap)
+/* An address of this family is not configured here (IPv6 disabled, no
+ * ::1 on lo): a name that also resolves to one we can listen on loses
+ * nothing by skipping it. */
+static bool address_unavailable(int e)
 {
+    return e == EAFNOSUPPORT || e == EADDRNOTAVAIL || e == EPROTONOSUPPORT;
+}
+
+static int listen_at(const struct addrinfo *ai, uint16_t port, bool v6only)
+{
+    struct sockaddr_storage sa;
+    memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
+    if (sa.ss_family == AF_INET)
+        ((struct sockaddr_in *)&sa)->sin_port = htons(port);
+    else
+        ((struct sockaddr_in6 *)&sa)->sin6_port = htons(port);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                    ai->ai_protocol);
+    if (fd < 0)
+        return -1;
+    int one = 1, v6 = v6only;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    /* "::" alone takes IPv4 too whatever net.ipv6.bindv6only says; beside
+     * an IPv4 listener of the same name it must not, or the second bind
+     * fails. */
+    if (sa.ss_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6, sizeof v6);
+    if (bind(fd, (struct sockaddr *)&sa, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
+        return fd;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+/* Up to NET_MAX_LISTENERS addresses of res, IPv4 first: logs and tests
+ * read the first one, and an IPv4 address is what most of them expect. */
+static size_t pick_addresses(struct addrinfo *res, const struct addrinfo **out)
+{
+    size_t n = 0;
+    for (int family = 0; family < 2; family++)
+        for (struct addrinfo *ai = res; ai && n < NET_MAX_LISTENERS; ai = ai->ai_next)
+            if ((ai->ai_family == AF_INET) == (family == 0) &&
+                (ai->ai_family == AF_INET || ai->ai_family == AF_INET6))
+                out[n++] = ai;
+    return n;
+}
+
+/* RFC 6761 section 6.3: localhost and its subdomains are the loopback
+ * addresses, whatever /etc/hosts lists; browsers resolve them so. */
+static bool is_localhost(const char *host)
+{
+    size_t len = strlen(host);
+    return strcasecmp(host, "localhost") == 0 ||
+           (len > 10 && strcasecmp(host + len - 10, ".localhost") == 0);
+}
+
+int net_listen(const char *host, uint16_t port, int fds[NET_MAX_LISTENERS], char *bound,
+               size_t bound_cap, char *err, size_t err_cap)
+{
+    const char *shown = host ? host : "every interface";
+    bool loopback = host && is_localhost(host);
     struct addrinfo hints, *res = NULL;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    char service[8];
-    snprintf(service, sizeof service, "%u", (unsigned)port);
-    int rc = getaddrinfo(host, service, &hints, &res);
+    /* No name and no AI_PASSIVE: the loopback addresses of both families. */
+    hints.ai_flags = (loopback ? 0 : AI_PASSIVE) | AI_NUMERICSERV;
+    int rc = getaddrinfo(loopback ? NULL : host, "0", &hints, &res);
     if (rc != 0) {
-        snprintf(err, err_cap, "cannot resolve %s: %s", host, gai_strerror(rc));
+        snprintf(err, err_cap, "cannot resolve %s: %s", shown, gai_strerror(rc));
         return -1;
     }
-    int fd = -1;
-    int saved = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                    ai->ai_protocol);
-        if (fd < 0) {
+    const struct addrinfo *addrs[NET_MAX_LISTENERS];
+    size_t naddrs = pick_addresses(res, addrs);
+    bool v6only = naddrs > 1 && addrs[0]->ai_family == AF_INET;
+    int n = 0, saved = EADDRNOTAVAIL;
+    const struct addrinfo *failed = NULL;
+    /* With port 0 the first listener picks the port and the others take
+     * the same one, which another program may hold on their address: then
+     * start again with another port. */
+    for (int attempt = 0; attempt < 8; attempt++) {
+        uint16_t p = port;
+        n = 0;
+        failed = NULL;
+        for (size_t i = 0; i < naddrs; i++) {
+            int fd = listen_at(addrs[i], p, v6only);
+            if (fd >= 0) {
+                fds[n++] = fd;
+                if (p == 0)
+                    p = net_local_port(fd);
+                continue;
+            }
             saved = errno;
-            continue;
+            if (!address_unavailable(saved)) {
+                failed = addrs[i];
+                break;
+            }
         }
-        int one = 1;
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, SOMAXCONN) == 0)
+        if (!failed || port != 0 || saved != EADDRINUSE || n == 0)
             break;
-        saved = errno;
-        close(fd);
-        fd = -1;
+        while (n > 0)
+            close(fds[--n]);
+    }
+    if (failed || n == 0) {
+        char addr[NET_ADDR_STRLEN] = "";
+        if (failed && getnameinfo(failed->ai_addr, failed->ai_addrlen, addr, sizeof addr, NULL,
+                                  0, NI_NUMERICHOST) == 0 && (!host || strcmp(addr, host) != 0))
+            snprintf(err, err_cap, "cannot listen on %s (%s) port %u: %s", shown, addr,
+                     (unsigned)port, strerror(saved));
+        else
+            snprintf(err, err_cap, "cannot listen on %s port %u: %s", shown, (unsigned)port,
+                     strerror(saved));
+        while (n > 0)
+            close(fds[--n]);
+        freeaddrinfo(res);
+        return -1;
     }
     freeaddrinfo(res);
-    if (fd < 0) {
-        snprintf(err, err_cap, "cannot listen on %s port %u: %s", host, (unsigned)port,
-                 strerror(saved));
-        return -1;
+    size_t used = 0;
+    bound[0] = '\0';
+    for (int i = 0; i < n && used < bound_cap; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        char one[NET_ADDR_STRLEN];
+        getsockname(fds[i], (struct sockaddr *)&ss, &len);
+        net_format_addr((struct sockaddr *)&ss, len, one, sizeof one);
+        int w = snprintf(bound + used, bound_cap - used, "%s%s", i ? " and " : "", one);
+        used += w > 0 ? (size_t)w : 0;
     }
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    getsockname(fd, (struct sockaddr *)&ss, &len);
-    net_format_addr((struct sockaddr *)&ss, len, bound, bound_cap);
-    return fd;
+    return n;
 }
 
 bool net_is_address(const char *host)

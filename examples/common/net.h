@@ -10,18 +10,30 @@
 /* "127.0.0.1:8080" or "[::1]:8080" (INET6_ADDRSTRLEN + 8 is enough). */
 #define NET_ADDR_STRLEN 64
 
+/* A name resolves to a few addresses at most: localhost to 127.0.0.1 and ::1,
+ * no name at all to 0.0.0.0 and ::. */
+#define NET_MAX_LISTENERS 4
+
 /*
- * Listen on host:port (host: an IPv4 or IPv6 literal or a name; port 0 asks
- * the kernel for a free port). The socket is non-blocking, close-on-exec,
- * with SO_REUSEADDR so a restarted server can bind while old connections
- * sit in TIME_WAIT. "::" accepts IPv4 too where the system allows
- * (net.ipv6.bindv6only=0, the Linux default).
+ * Listen on port at every address host resolves to, the way Python's
+ * asyncio servers do. "localhost" (and *.localhost) is 127.0.0.1 and ::1
+ * whatever /etc/hosts says, as RFC 6761 and browsers have it: a client that
+ * tries ::1 first and does not fall back (Node 18's net) must find us there
+ * too. host NULL: every interface, IPv4 and IPv6. "::" alone
+ * takes IPv4 as well, whatever net.ipv6.bindv6only says. An address whose
+ * family this machine lacks (no IPv6) is skipped when another one works;
+ * any other failure, an address in use, fails the whole call. Port 0: one
+ * free port, the same on every address.
  *
- * Returns the fd and writes the bound address ("0.0.0.0:41234") to bound;
- * -1 with a message in err on failure.
+ * Sockets are non-blocking, close-on-exec, with SO_REUSEADDR so a restarted
+ * server can bind while old connections sit in TIME_WAIT.
+ *
+ * Returns how many fds it wrote to fds, IPv4 first, and writes the bound
+ * addresses to bound ("127.0.0.1:9001 and [::1]:9001"); -1 with a message
+ * in err on failure.
  */
-int net_listen(const char *host, uint16_t port, char *bound, size_t bound_cap, char *err,
-               size_t err_cap);
+int net_listen(const char *host, uint16_t port, int fds[NET_MAX_LISTENERS], char *bound,
+               size_t bound_cap, char *err, size_t err_cap);
 
 /* The port of a bound or connected socket's local address, 0 on error. */
 uint16_t net_local_port(int fd);

@@ -106,10 +106,11 @@ struct server {
     loop *loop;
     server_options opt;
     server_handlers h;
-    int lfd;
-    loop_io lio;
+    int lfd[NET_MAX_LISTENERS];
+    loop_io lio[NET_MAX_LISTENERS];
+    size_t nlisteners;
     loop_timer accept_retry;
-    char addr[NET_ADDR_STRLEN];
+    char addr[NET_MAX_LISTENERS * (NET_ADDR_STRLEN + 5)];
     uint16_t port;
 
     conn *conns; /* every connection, dead ones too until reaped */
@@ -146,7 +147,7 @@ static void set_congested(conn *c, bool on);
 void server_options_default(server_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->host = "127.0.0.1";
+    o->host = "localhost";
     ws_limits_default(&o->limits);
     o->handshake_timeout_ms = 10000;
     o->ping_interval_ms = 30000;
@@ -1033,23 +1034,34 @@ static void on_conn_timer(loop_timer *t, void *arg)
 
 static void on_accept(loop_io *io, void *arg);
 
+/* Every listener at once: an accept() that failed for want of descriptors
+ * on one would fail on the others as well. */
+static int set_accepting(server *s, unsigned interest)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->nlisteners; i++)
+        if (loop_io_set(&s->lio[i], interest) < 0)
+            rc = -1;
+    return rc;
+}
+
 static void on_accept_retry(loop_timer *t, void *arg)
 {
     (void)t;
     server *s = arg;
     if (!s->shutting_down)
-        loop_io_set(&s->lio, LOOP_READ);
+        set_accepting(s, LOOP_READ);
 }
 
 static void on_accept(loop_io *io, void *arg)
 {
-    (void)io;
     server *s = arg;
+    int lfd = s->lfd[io - s->lio];
     /* A bounded batch per wake-up: fair to connections already open. */
     for (int i = 0; i < 64; i++) {
         struct sockaddr_storage ss;
         socklen_t len = sizeof ss;
-        int fd = accept4(s->lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
                 continue;
@@ -1061,7 +1073,7 @@ static void on_accept(loop_io *io, void *arg)
             /* Without the timer that resumes it, a pause would be for
              * ever: then keep accepting, at the cost of a busy loop. */
             if (loop_timer_start(&s->accept_retry, ACCEPT_RETRY_MS) == 0)
-                loop_io_set(&s->lio, 0);
+                set_accepting(s, 0);
             return;
         }
         if (s->opt.max_clients && s->nconns >= s->opt.max_clients + MAX_PENDING) {
@@ -1143,21 +1155,26 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     if (fds && fds_wanted && fds < fds_wanted)
         log_msg(NULL, "file descriptor limit %llu (hard limit) is below the %llu that %zu clients need",
                 (unsigned long long)fds, (unsigned long long)fds_wanted, o->max_clients);
-    s->lfd = net_listen(o->host, o->port, s->addr, sizeof s->addr, err, err_cap);
-    if (s->lfd < 0) {
+    int n = net_listen(o->host, o->port, s->lfd, s->addr, sizeof s->addr, err, err_cap);
+    if (n < 0) {
         free(s->scratch);
         free(s);
         return NULL;
     }
-    s->port = net_local_port(s->lfd);
-    loop_io_init(&s->lio, l, s->lfd, on_accept, NULL, s);
+    s->nlisteners = (size_t)n;
+    s->port = net_local_port(s->lfd[0]);
+    for (size_t i = 0; i < s->nlisteners; i++)
+        loop_io_init(&s->lio[i], l, s->lfd[i], on_accept, NULL, s);
     loop_timer_init(&s->accept_retry, l, on_accept_retry, s);
     loop_timer_init(&s->reaper, l, on_reap, s);
     loop_defer_init(&s->flush, l, flush_dirty, s);
     loop_timer_init(&s->congestion_timer, l, on_congestion_check, s);
-    if (loop_io_set(&s->lio, LOOP_READ) < 0) {
+    if (set_accepting(s, LOOP_READ) < 0) {
         snprintf(err, err_cap, "epoll_ctl: %s", strerror(errno));
-        close(s->lfd);
+        for (size_t i = 0; i < s->nlisteners; i++) {
+            loop_io_stop(&s->lio[i]);
+            close(s->lfd[i]);
+        }
         free(s->scratch);
         free(s);
         return NULL;
@@ -1171,11 +1188,11 @@ size_t server_client_count(const server *s) { return s->nclients; }
 
 static void stop_listening(server *s)
 {
-    if (s->lfd >= 0) {
-        loop_io_stop(&s->lio);
-        close(s->lfd);
-        s->lfd = -1;
+    for (size_t i = 0; i < s->nlisteners; i++) {
+        loop_io_stop(&s->lio[i]);
+        close(s->lfd[i]);
     }
+    s->nlisteners = 0;
     loop_timer_stop(&s->accept_retry);
 }
 

@@ -55,7 +55,8 @@ typedef struct conn conn;
 #define SERVER_MAX_PROTOCOLS 16
 
 typedef struct server_options {
-    const char *host;            /* address to bind: "127.0.0.1", "::", "0.0.0.0" */
+    const char *host;            /* where to listen: every address it resolves to
+                                  * (net_listen); NULL: every interface */
     uint16_t port;               /* 0: any free port (see server_address) */
     ws_limits limits;            /* message/frame size, HTTP head size and count... */
     size_t max_clients;          /* WebSocket clients at once, 0: no limit; more get 503 */
@@ -76,7 +77,7 @@ typedef struct server_options {
     size_t num_protocols;
 } server_options;
 
-/* Defaults: host 127.0.0.1, port 0, ws_limits_default(), no client limit,
+/* Defaults: host "localhost" (127.0.0.1 and ::1), port 0, ws_limits_default(), no client limit,
  * any origin, handshake 10 s, ping every 30 s, close wait 5 s, queue bound
  * 8 MiB, read pause at 1 MiB. */
 void server_options_default(server_options *o);
@@ -108,7 +109,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
 /* Close every connection at once and free the server. */
 void server_free(server *s);
 
-/* The address actually bound, "127.0.0.1:41234". */
+/* The addresses actually bound, "127.0.0.1:41234 and [::1]:41234". */
 const char *server_address(const server *s);
 uint16_t server_port(const server *s);
 

@@ -16,9 +16,17 @@ usage: chat_args.py CHAT_SERVER ECHO_SERVER
   form listens where it says and upgrades a client. echo_server without a
   port listens on 9001, where Autobahn's fuzzingclient looks (or, when
   something else has 9001, says so and exits 1).
+- where each server listens by default and with --host: echo_server and
+  `--host localhost` on both loopbacks, 127.0.0.1 and ::1 (RFC 6761: what
+  browsers and Node 18, which tries ::1 first and does not fall back, take
+  localhost to be); chat_server on every interface of both families; `::`
+  alone on both families; `0.0.0.0` and `127.0.0.1` on IPv4 only. A client
+  at each address that should answer gets 101; one at an address that
+  should not is refused.
 """
 
 import signal
+import socket
 import subprocess
 import sys
 
@@ -75,6 +83,74 @@ def listens(checks, argv, what, port=None):
     server.kill(dump=False)
 
 
+def ipv6_loopback():
+    """This machine has ::1 (a container may run without IPv6)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def where(checks, argv, what, listed, answer, refuse=()):
+    """Start argv with port 0: its 'listening on' line must name exactly the
+    addresses in listed (each "addr:PORT", the port the same everywhere),
+    a client at each address of answer must get 101, and a connection to
+    each of refuse must be refused."""
+    server = h.Proc(argv, what, ours=True)
+    line = server.wait_stdout(lambda lines: next((x for x in lines if "listening on" in x), None),
+                              h.slow(10))
+    match = h.LISTEN_RE.search(line or "")
+    if not checks.check(match is not None, f"{what}: says where it listens", repr(line)):
+        server.kill()
+        return
+    port = int(match.group(2))
+    want = "listening on " + " and ".join(f"{a}:{port}" for a in listed)
+    checks.check(line.strip() == want, f"{what}: {want}", repr(line))
+    for addr in answer:
+        try:
+            c = h.RawClient(port, host=addr, timeout=h.slow(5))
+            ok, got = c.upgraded, repr(c.response)
+            c.close()
+        except OSError as e:
+            ok, got = False, repr(e)
+        checks.check(ok, f"{what}: a client at {addr} gets 101", got)
+    for addr in refuse:
+        try:
+            h.connect(port, h.slow(5), host=addr).close()
+            refused = False
+        except ConnectionRefusedError:
+            refused = True
+        checks.check(refused, f"{what}: {addr} is refused (not listened on)")
+    server.signal(signal.SIGTERM)
+    checks.check(server.wait(h.slow(10)) == 0, f"{what}: exits 0 on SIGTERM")
+    server.kill(dump=False)
+
+
+def addresses(checks, chat_server, echo_server):
+    v6 = ipv6_loopback()
+    if not v6:
+        print("note: no ::1 on this machine; the IPv6 halves are not checked", flush=True)
+    both_loopbacks = ["127.0.0.1", "[::1]"] if v6 else ["127.0.0.1"]
+    lo6 = ["::1"] if v6 else []
+    where(checks, [echo_server, "-p", "0"], "echo_server (default host)", both_loopbacks,
+          ["127.0.0.1"] + lo6)
+    where(checks, [chat_server, "--host", "localhost", "-p", "0"], "chat_server --host localhost",
+          both_loopbacks, ["127.0.0.1"] + lo6)
+    where(checks, [chat_server, "-p", "0"], "chat_server (default host)",
+          ["0.0.0.0", "[::]"] if v6 else ["0.0.0.0"], ["127.0.0.1"] + lo6)
+    if v6:
+        where(checks, [echo_server, "--host", "::", "-p", "0"], "echo_server --host ::", ["[::]"],
+              ["127.0.0.1", "::1"])
+        where(checks, [echo_server, "--host", "::1", "-p", "0"], "echo_server --host ::1",
+              ["[::1]"], ["::1"], refuse=["127.0.0.1"])
+    where(checks, [echo_server, "--host", "0.0.0.0", "-p", "0"], "echo_server --host 0.0.0.0",
+          ["0.0.0.0"], ["127.0.0.1"], refuse=lo6)
+    where(checks, [chat_server, "--host", "127.0.0.1", "-p", "0"], "chat_server --host 127.0.0.1",
+          ["127.0.0.1"], ["127.0.0.1"], refuse=lo6)
+
+
 def body(checks):
     chat_server, echo_server = sys.argv[1:3]
     for origin, word in BAD_ORIGINS:
@@ -114,6 +190,7 @@ def body(checks):
         listens(checks, [binary, "--host", h.HOST, "0"], f"{name} --host {h.HOST} 0")
         listens(checks, [binary, "--host", h.HOST, "-p", "0"], f"{name} --host {h.HOST} -p 0")
     listens(checks, [echo_server], "echo_server (no port)", port=9001)
+    addresses(checks, chat_server, echo_server)
 
 
 if __name__ == "__main__":

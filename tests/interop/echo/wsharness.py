@@ -385,11 +385,11 @@ def accept_for(key):
     return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
 
 
-def upgrade_request(port, path="/", key=None, headers=None):
+def upgrade_request(port, path="/", key=None, headers=None, host=HOST):
     key = key or new_key()
     lines = [
         f"GET {path} HTTP/1.1",
-        f"Host: {HOST}:{port}",
+        f"Host: {f'[{host}]' if ':' in host else host}:{port}",
         "Upgrade: websocket",
         "Connection: Upgrade",
         f"Sec-WebSocket-Key: {key}",
@@ -420,14 +420,15 @@ def wait_port(port, timeout):
     return False
 
 
-def connect(port, timeout=10, rcvbuf=None):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def connect(port, timeout=10, rcvbuf=None, host=HOST):
+    """A TCP connection to host (an IPv4 or IPv6 literal):port."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     if rcvbuf:
         # Set before connect so the window is small from the start and
         # autotuning cannot grow it: the server sees a reader that stalls.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     sock.settimeout(timeout)
-    sock.connect((HOST, port))
+    sock.connect((host, port))
     return sock
 
 
@@ -548,9 +549,9 @@ def split_response(data):
 class RawClient:
     """A WebSocket client on a bare socket: exact control over every byte."""
 
-    def __init__(self, port, path="/", headers=None, timeout=10, rcvbuf=None):
-        self.sock = connect(port, timeout, rcvbuf)
-        request, key = upgrade_request(port, path, headers=headers)
+    def __init__(self, port, path="/", headers=None, timeout=10, rcvbuf=None, host=HOST):
+        self.sock = connect(port, timeout, rcvbuf, host)
+        request, key = upgrade_request(port, path, headers=headers, host=host)
         self.sock.sendall(request)
         self.response = read_http_response(self.sock, timeout)
         self.reader = FrameReader(self.sock)
