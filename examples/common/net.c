@@ -106,15 +106,26 @@ static int listen_at(const struct addrinfo *ai, uint16_t port, bool v6only)
     return -1;
 }
 
-/* Up to NET_MAX_LISTENERS addresses of res, IPv4 first: logs and tests
- * read the first one, and an IPv4 address is what most of them expect. */
+static bool listed(const struct addrinfo *ai, const struct addrinfo **out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (out[i]->ai_addrlen == ai->ai_addrlen &&
+            memcmp(out[i]->ai_addr, ai->ai_addr, ai->ai_addrlen) == 0)
+            return true;
+    return false;
+}
+
+/* Up to NET_MAX_LISTENERS distinct addresses of res, IPv4 first: logs and
+ * tests read the first one, and an IPv4 address is what most of them
+ * expect. A name /etc/hosts lists twice would otherwise collide with
+ * itself. */
 static size_t pick_addresses(struct addrinfo *res, const struct addrinfo **out)
 {
     size_t n = 0;
     for (int family = 0; family < 2; family++)
         for (struct addrinfo *ai = res; ai && n < NET_MAX_LISTENERS; ai = ai->ai_next)
             if ((ai->ai_family == AF_INET) == (family == 0) &&
-                (ai->ai_family == AF_INET || ai->ai_family == AF_INET6))
+                (ai->ai_family == AF_INET || ai->ai_family == AF_INET6) && !listed(ai, out, n))
                 out[n++] = ai;
     return n;
 }
