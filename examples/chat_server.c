@@ -58,10 +58,6 @@ static const char asset_headers[] = "Cache-Control: no-cache\r\nX-Content-Type-O
 
 #define DEFAULT_PORT 8080
 #define DEFAULT_MAX_MESSAGE (64u * 1024u)
-/* As many as the issue's benchmark holds idle (377 bytes of RSS each):
- * what bounds a client's memory is --max-message and its send queue, not
- * this count. */
-#define DEFAULT_MAX_CLIENTS 10000u
 #define DEFAULT_PING_INTERVAL_S 30u
 #define DEFAULT_HANDSHAKE_TIMEOUT_S 10u
 #define MAX_ORIGINS 32
@@ -101,8 +97,9 @@ static void usage(FILE *out, const char *prog)
             "                     protects browser users from other sites' pages\n"
             "  --max-message N    largest message in bytes (default %u); a bigger one\n"
             "                     closes the connection with 1009\n"
-            "  --max-clients N    WebSocket clients at once (default %u); more get\n"
-            "                     HTTP 503 instead of the upgrade\n"
+            "  --max-clients N    WebSocket clients at once; more get HTTP 503 instead of\n"
+            "                     the upgrade (default: as many as the file descriptor\n"
+            "                     hard limit leaves room for, that limit less 320)\n"
             "  --ping-interval S  ping a client after S seconds without a word from it,\n"
             "                     drop it when another S seconds pass in silence\n"
             "                     (default %u; 0 disables)\n"
@@ -127,7 +124,7 @@ static void usage(FILE *out, const char *prog)
             "port when --port is 0) and the address to open on stdout; logs go to\n"
             "stderr. SIGINT or SIGTERM closes every client with 1001, waits up to 2 s for\n"
             "their answers, and exits 0.\n",
-            prog, prog, DEFAULT_PORT, MAX_ORIGINS, DEFAULT_MAX_MESSAGE, DEFAULT_MAX_CLIENTS,
+            prog, prog, DEFAULT_PORT, MAX_ORIGINS, DEFAULT_MAX_MESSAGE,
             DEFAULT_PING_INTERVAL_S, DEFAULT_HANDSHAKE_TIMEOUT_S,
             CHAT_WITH_REDIS ? "" : " (not in this build: it has no hiredis)",
             WS_DEFAULT_MAX_HEADER_BYTES);
@@ -401,7 +398,6 @@ int main(int argc, char **argv)
     /* Chat messages are small: a message of more than 1024 frames is
      * someone filling the room with empty fragments. */
     opt.limits.max_fragments = 1024;
-    opt.max_clients = DEFAULT_MAX_CLIENTS;
     opt.ping_interval_ms = DEFAULT_PING_INTERVAL_S * 1000u;
     opt.handshake_timeout_ms = DEFAULT_HANDSHAKE_TIMEOUT_S * 1000u;
     const char *origins[MAX_ORIGINS];

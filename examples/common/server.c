@@ -1155,6 +1155,16 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     if (fds && fds_wanted && fds < fds_wanted)
         log_msg(NULL, "file descriptor limit %llu (hard limit) is below the %llu that %zu clients need",
                 (unsigned long long)fds, (unsigned long long)fds_wanted, o->max_clients);
+    /* No limit given: as many clients as there are descriptors for, so the
+     * one beyond them gets a 503 instead of waiting unanswered in the
+     * backlog. A fixed default would turn clients away from a machine that
+     * could hold them. */
+    if (!o->max_clients && fds) {
+        uint64_t room = fds > 2 * (MAX_PENDING + 64) ? fds - (MAX_PENDING + 64) : fds / 2;
+        s->opt.max_clients = room > 0 && room < SIZE_MAX ? (size_t)room : 1;
+        log_msg(NULL, "up to %zu clients at once (file descriptor limit %llu)",
+                s->opt.max_clients, (unsigned long long)fds);
+    }
     int n = net_listen(o->host, o->port, s->lfd, s->addr, sizeof s->addr, err, err_cap);
     if (n < 0) {
         free(s->scratch);

@@ -59,7 +59,8 @@ typedef struct server_options {
                                   * (net_listen); NULL: every interface */
     uint16_t port;               /* 0: any free port (see server_address) */
     ws_limits limits;            /* message/frame size, HTTP head size and count... */
-    size_t max_clients;          /* WebSocket clients at once, 0: no limit; more get 503 */
+    size_t max_clients;          /* WebSocket clients at once, more get 503; 0: as many
+                                  * as the descriptor hard limit leaves room for */
     const char *const *origins;  /* Origin allow-list; 0 entries: any origin */
     size_t num_origins;
     unsigned handshake_timeout_ms; /* the request head must be complete by then */

@@ -9,12 +9,16 @@ limit towards the hard one at startup, as far as --max-clients needs.
 
 Here it starts with a soft limit of 128 and --max-clients 150: 150 upgrades
 get 101 and the 151st gets 503, each within seconds. Then, with no
---max-clients, the same start: the default (10,000, the count the performance
-issue asks one instance to hold) raises the soft limit as far as 10,000
-clients need, and 1,100 upgrades (more than the old default of 1,000) all
-get 101.
+--max-clients, the same start: the soft limit goes up to the hard one, and
+1,100 upgrades all get 101. Without --max-clients the server holds as many
+clients as the hard limit leaves room for (the limit less 256 handshaking
+and 64 spare): a fixed default (it was 10,000) turned away a load test's
+10,001st client on a machine with room for twice as many. Last, started
+under a hard limit of 1,000, the server says it takes 680 clients, 680
+upgrades get 101 and the 681st gets 503, not a wait in the backlog.
 """
 
+import re
 import resource
 import socket
 import sys
@@ -24,10 +28,11 @@ import wsharness as h
 
 CLIENTS = 150
 START_SOFT_LIMIT = 128
-DEFAULT_MAX_CLIENTS = 10000
-# The server's own need at that default: clients, 256 still handshaking, 64.
-DEFAULT_FDS_WANTED = DEFAULT_MAX_CLIENTS + 256 + 64
+# Descriptors the server keeps for itself beyond its clients: 256 still
+# handshaking, 64 for the listeners, the loop and stdio.
+RESERVED = 256 + 64
 MANY_CLIENTS = 1100
+LOW_HARD_LIMIT = 1000
 
 
 def read_status(sock, deadline):
@@ -99,10 +104,14 @@ def body(checks):
     server, limits = start_with_low_limit(binary)
     checks.info(f"server with the default --max-clients: {limits.strip()}")
     server_soft = limits.split()[3]
-    expected = DEFAULT_FDS_WANTED if hard == resource.RLIM_INFINITY else min(DEFAULT_FDS_WANTED, hard)
+    expected = 1 << 20 if hard == resource.RLIM_INFINITY else hard
     checks.check(server_soft == "unlimited" or int(server_soft) >= expected,
-                 f"without --max-clients the server raises its soft limit to {expected} "
-                 f"({DEFAULT_MAX_CLIENTS} clients, or the hard limit)", limits.strip())
+                 f"without --max-clients the server raises its soft limit to the hard one ({expected})",
+                 limits.strip())
+    said = client_room(server)
+    checks.check(said == expected - RESERVED,
+                 f"without --max-clients it says it takes {expected - RESERVED} clients",
+                 f"{said}; stderr: {list(server.stderr_lines)[:3]}")
     if soft < MANY_CLIENTS + 64 or (hard != resource.RLIM_INFINITY and hard < MANY_CLIENTS + 256 + 64):
         checks.check(True, f"skipped {MANY_CLIENTS} clients: descriptor limits {soft}/{hard}")
         return
@@ -114,6 +123,41 @@ def body(checks):
     for sock in socks:
         sock.close()
     checks.check(server.alive(), "the server is still running")
+    server.kill(dump=False)
+    low_hard_limit(checks, binary)
+
+
+def client_room(server):
+    """N from the server's 'up to N clients at once' line, None without one."""
+    line = server.wait_stderr(lambda lines: next((x for x in lines if "clients at once" in x), None),
+                              h.slow(5))
+    m = re.search(r"up to (\d+) clients at once", line or "")
+    return int(m.group(1)) if m else None
+
+
+def low_hard_limit(checks, binary):
+    """The last check, as it lowers this process's hard limit for good: the
+    server inherits it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < LOW_HARD_LIMIT:
+        checks.check(True, f"skipped the {LOW_HARD_LIMIT}-descriptor start: hard limit {hard}")
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, LOW_HARD_LIMIT), LOW_HARD_LIMIT))
+    room = LOW_HARD_LIMIT - RESERVED
+    server = h.Server(binary)
+    said = client_room(server)
+    checks.check(said == room, f"under a hard limit of {LOW_HARD_LIMIT} it says it takes {room} clients",
+                 f"{said}; stderr: {list(server.stderr_lines)[:3]}")
+    socks, statuses = upgrade_all(server, room + 1, 60)
+    upgraded = statuses[:room].count(101)
+    checks.check(upgraded == room, f"{room} clients get 101 under a hard limit of {LOW_HARD_LIMIT}",
+                 f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
+    checks.check(statuses[room] == 503, f"client {room + 1} gets 503, not a wait in the backlog",
+                 repr(statuses[room]))
+    for sock in socks:
+        sock.close()
+    checks.check(server.alive(), "the server is still running")
+    server.kill(dump=False)
 
 
 h.run_main("fd_limit", body)
