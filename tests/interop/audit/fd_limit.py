@@ -90,16 +90,7 @@ def body(checks):
 
     server, limits = start_with_low_limit(binary, "--max-clients", str(CLIENTS))
     checks.info(f"server: {limits.strip()}")
-    socks, statuses = upgrade_all(server, CLIENTS + 1, 20)
-    upgraded = statuses[:CLIENTS].count(101)
-    checks.check(upgraded == CLIENTS, f"{CLIENTS} clients get 101 with a soft limit of {START_SOFT_LIMIT} at start",
-                 f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
-    checks.check(statuses[CLIENTS] == 503, f"client {CLIENTS + 1} gets 503 (--max-clients)",
-                 repr(statuses[CLIENTS]))
-    for sock in socks:
-        sock.close()
-    checks.check(server.alive(), "the server is still running")
-    server.kill(dump=False)
+    fill(checks, server, CLIENTS, 20, f"with a soft limit of {START_SOFT_LIMIT} at start")
 
     server, limits = start_with_low_limit(binary)
     checks.info(f"server with the default --max-clients: {limits.strip()}")
@@ -114,17 +105,32 @@ def body(checks):
                  f"{said}; stderr: {list(server.stderr_lines)[:3]}")
     if soft < MANY_CLIENTS + 64 or (hard != resource.RLIM_INFINITY and hard < MANY_CLIENTS + 256 + 64):
         checks.check(True, f"skipped {MANY_CLIENTS} clients: descriptor limits {soft}/{hard}")
-        return
-    socks, statuses = upgrade_all(server, MANY_CLIENTS, 60)
-    upgraded = statuses.count(101)
-    checks.check(upgraded == MANY_CLIENTS,
-                 f"{MANY_CLIENTS} clients (more than the old default of 1000) get 101 without --max-clients",
+    else:
+        socks, statuses = upgrade_all(server, MANY_CLIENTS, 60)
+        upgraded = statuses.count(101)
+        checks.check(upgraded == MANY_CLIENTS,
+                     f"{MANY_CLIENTS} clients (more than the old default of 1000) get 101 without --max-clients",
+                     f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
+        for sock in socks:
+            sock.close()
+        checks.check(server.alive(), "the server is still running")
+    server.kill(dump=False)
+    low_hard_limit(checks, binary)
+
+
+def fill(checks, server, room, budget_s, how):
+    """room upgrades get 101 and the next one 503; then the server is
+    stopped."""
+    socks, statuses = upgrade_all(server, room + 1, budget_s)
+    upgraded = statuses[:room].count(101)
+    checks.check(upgraded == room, f"{room} clients get 101 {how}",
                  f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
+    checks.check(statuses[room] == 503, f"client {room + 1} gets 503, not a wait in the backlog",
+                 repr(statuses[room]))
     for sock in socks:
         sock.close()
     checks.check(server.alive(), "the server is still running")
     server.kill(dump=False)
-    low_hard_limit(checks, binary)
 
 
 def client_room(server):
@@ -148,16 +154,7 @@ def low_hard_limit(checks, binary):
     said = client_room(server)
     checks.check(said == room, f"under a hard limit of {LOW_HARD_LIMIT} it says it takes {room} clients",
                  f"{said}; stderr: {list(server.stderr_lines)[:3]}")
-    socks, statuses = upgrade_all(server, room + 1, 60)
-    upgraded = statuses[:room].count(101)
-    checks.check(upgraded == room, f"{room} clients get 101 under a hard limit of {LOW_HARD_LIMIT}",
-                 f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
-    checks.check(statuses[room] == 503, f"client {room + 1} gets 503, not a wait in the backlog",
-                 repr(statuses[room]))
-    for sock in socks:
-        sock.close()
-    checks.check(server.alive(), "the server is still running")
-    server.kill(dump=False)
+    fill(checks, server, room, 60, f"under a hard limit of {LOW_HARD_LIMIT}")
 
 
 h.run_main("fd_limit", body)
