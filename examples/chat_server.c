@@ -120,10 +120,10 @@ static void usage(FILE *out, const char *prog)
             "\n"
             "Other limits: HTTP request heads over %u bytes get 431; a client that falls\n"
             "more than 16 messages or 1 MiB (whichever is more) behind is dropped with\n"
-            "close code 1008. Once listening, prints \"listening on HOST:PORT\" (the real\n"
-            "port when --port is 0) and the address to open on stdout; logs go to\n"
-            "stderr. SIGINT or SIGTERM closes every client with 1001, waits up to 2 s for\n"
-            "their answers, and exits 0.\n",
+            "close code 1008. Once listening, prints \"listening on HOST:PORT\" for each\n"
+            "address, IPv4 first (the real port when --port is 0), then the address to\n"
+            "open, on stdout; logs go to stderr. SIGINT or SIGTERM closes every client\n"
+            "with 1001, waits up to 2 s for their answers, and exits 0.\n",
             prog, prog, DEFAULT_PORT, MAX_ORIGINS, DEFAULT_MAX_MESSAGE,
             DEFAULT_PING_INTERVAL_S, DEFAULT_HANDSHAKE_TIMEOUT_S,
             CHAT_WITH_REDIS ? "" : " (not in this build: it has no hiredis)",
@@ -381,7 +381,7 @@ static void browser_url(const server *s, const char *host, char *out, size_t cap
     else if (!net_is_address(host))
         snprintf(out, cap, "http://%s:%u/", host, port);
     else
-        snprintf(out, cap, "http://%s/", server_address(s));
+        snprintf(out, cap, "http://%s/", server_address(s, 0));
 }
 
 int main(int argc, char **argv)
@@ -542,7 +542,9 @@ int main(int argc, char **argv)
     }
     char url[128];
     browser_url(srv, opt.host, url, sizeof url);
-    printf("listening on %s\nopen %s in a browser\n", server_address(srv), url);
+    for (size_t i = 0; server_address(srv, i); i++)
+        printf("listening on %s\n", server_address(srv, i));
+    printf("open %s in a browser\n", url);
     fflush(stdout);
     for (size_t i = 0; i < num_origins; i++)
         log_msg(NULL, "allowed origin: %s", origins[i]);

@@ -55,8 +55,8 @@ static void usage(FILE *out, const char *prog)
             "                       as Node's ws server does\n"
             "  -h, --help           this text\n"
             "\n"
-            "Once listening, prints \"listening on HOST:PORT\" on stdout, \"and HOST:PORT\"\n"
-            "for each further address (the real port when --port is 0). Logs go to stderr. SIGINT or SIGTERM closes every client with\n"
+            "Once listening, prints \"listening on HOST:PORT\" on stdout for each address,\n"
+            "IPv4 first (the real port when --port is 0). Logs go to stderr. SIGINT or SIGTERM closes every client with\n"
             "1001 and exits 0.\n",
             prog, DEFAULT_PORT, prog, DEFAULT_PORT, WS_DEFAULT_MAX_MESSAGE_SIZE);
 }
@@ -142,7 +142,8 @@ int main(int argc, char **argv)
     }
     /* Tests read this line to learn the port: flush it now, stdout may be a
      * pipe. */
-    printf("listening on %s\n", server_address(s));
+    for (size_t i = 0; server_address(s, i); i++)
+        printf("listening on %s\n", server_address(s, i));
     fflush(stdout);
 
     int rc = loop_run(l);

@@ -139,8 +139,8 @@ static bool is_localhost(const char *host)
            (len > 10 && strcasecmp(host + len - 10, ".localhost") == 0);
 }
 
-int net_listen(const char *host, uint16_t port, int fds[NET_MAX_LISTENERS], char *bound,
-               size_t bound_cap, char *err, size_t err_cap)
+int net_listen(const char *host, uint16_t port, int fds[NET_MAX_LISTENERS], char *err,
+               size_t err_cap)
 {
     const char *shown = host ? host : "every interface";
     bool loopback = host && is_localhost(host);
@@ -201,17 +201,6 @@ int net_listen(const char *host, uint16_t port, int fds[NET_MAX_LISTENERS], char
         return -1;
     }
     freeaddrinfo(res);
-    size_t used = 0;
-    bound[0] = '\0';
-    for (int i = 0; i < n && used < bound_cap; i++) {
-        struct sockaddr_storage ss;
-        socklen_t len = sizeof ss;
-        char one[NET_ADDR_STRLEN];
-        getsockname(fds[i], (struct sockaddr *)&ss, &len);
-        net_format_addr((struct sockaddr *)&ss, len, one, sizeof one);
-        int w = snprintf(bound + used, bound_cap - used, "%s%s", i ? " and " : "", one);
-        used += w > 0 ? (size_t)w : 0;
-    }
     return n;
 }
 

@@ -28,12 +28,11 @@
  * Sockets are non-blocking, close-on-exec, with SO_REUSEADDR so a restarted
  * server can bind while old connections sit in TIME_WAIT.
  *
- * Returns how many fds it wrote to fds, IPv4 first, and writes the bound
- * addresses to bound ("127.0.0.1:9001 and [::1]:9001"); -1 with a message
- * in err on failure.
+ * Returns how many fds it wrote to fds, IPv4 first; -1 with a message in
+ * err on failure.
  */
-int net_listen(const char *host, uint16_t port, int fds[NET_MAX_LISTENERS], char *bound,
-               size_t bound_cap, char *err, size_t err_cap);
+int net_listen(const char *host, uint16_t port, int fds[NET_MAX_LISTENERS], char *err,
+               size_t err_cap);
 
 /* The port of a bound or connected socket's local address, 0 on error. */
 uint16_t net_local_port(int fd);

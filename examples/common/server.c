@@ -110,7 +110,7 @@ struct server {
     loop_io lio[NET_MAX_LISTENERS];
     size_t nlisteners;
     loop_timer accept_retry;
-    char addr[NET_MAX_LISTENERS * (NET_ADDR_STRLEN + 5)];
+    char addr[NET_MAX_LISTENERS][NET_ADDR_STRLEN];
     uint16_t port;
 
     conn *conns; /* every connection, dead ones too until reaped */
@@ -1165,7 +1165,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
         log_msg(NULL, "up to %zu clients at once (file descriptor limit %llu)",
                 s->opt.max_clients, (unsigned long long)fds);
     }
-    int n = net_listen(o->host, o->port, s->lfd, s->addr, sizeof s->addr, err, err_cap);
+    int n = net_listen(o->host, o->port, s->lfd, err, err_cap);
     if (n < 0) {
         free(s->scratch);
         free(s);
@@ -1173,8 +1173,13 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     }
     s->nlisteners = (size_t)n;
     s->port = net_local_port(s->lfd[0]);
-    for (size_t i = 0; i < s->nlisteners; i++)
+    for (size_t i = 0; i < s->nlisteners; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        getsockname(s->lfd[i], (struct sockaddr *)&ss, &len);
+        net_format_addr((struct sockaddr *)&ss, len, s->addr[i], sizeof s->addr[i]);
         loop_io_init(&s->lio[i], l, s->lfd[i], on_accept, NULL, s);
+    }
     loop_timer_init(&s->accept_retry, l, on_accept_retry, s);
     loop_timer_init(&s->reaper, l, on_reap, s);
     loop_defer_init(&s->flush, l, flush_dirty, s);
@@ -1192,7 +1197,10 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     return s;
 }
 
-const char *server_address(const server *s) { return s->addr; }
+const char *server_address(const server *s, size_t i)
+{
+    return i < s->nlisteners ? s->addr[i] : NULL;
+}
 uint16_t server_port(const server *s) { return s->port; }
 size_t server_client_count(const server *s) { return s->nclients; }
 

@@ -57,7 +57,7 @@ typedef struct conn conn;
 typedef struct server_options {
     const char *host;            /* where to listen: every address it resolves to
                                   * (net_listen); NULL: every interface */
-    uint16_t port;               /* 0: any free port (see server_address) */
+    uint16_t port;               /* 0: any free port (see server_port) */
     ws_limits limits;            /* message/frame size, HTTP head size and count... */
     size_t max_clients;          /* WebSocket clients at once, more get 503; 0: as many
                                   * as the descriptor hard limit leaves room for */
@@ -110,8 +110,9 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
 /* Close every connection at once and free the server. */
 void server_free(server *s);
 
-/* The addresses actually bound, "127.0.0.1:41234 and [::1]:41234". */
-const char *server_address(const server *s);
+/* The i-th address listened on, "127.0.0.1:41234" or "[::1]:41234", IPv4
+ * first; NULL past the last one. Shutting down stops listening: none then. */
+const char *server_address(const server *s, size_t i);
 uint16_t server_port(const server *s);
 
 /* WebSocket clients currently open. */

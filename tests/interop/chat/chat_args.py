@@ -94,20 +94,25 @@ def ipv6_loopback():
 
 
 def where(checks, argv, what, listed, answer, refuse=()):
-    """Start argv with port 0: its 'listening on' line must name exactly the
-    addresses in listed (each "addr:PORT", the port the same everywhere),
-    a client at each address of answer must get 101, and a connection to
-    each of refuse must be refused."""
+    """Start argv with port 0: its 'listening on' lines, one per address,
+    must name exactly the addresses in listed, in that order (each
+    "addr:PORT", the port the same everywhere), a client at each address of
+    answer must get 101, and a connection to each of refuse must be
+    refused."""
     server = h.Proc(argv, what, ours=True)
-    line = server.wait_stdout(lambda lines: next((x for x in lines if "listening on" in x), None),
-                              h.slow(10))
-    match = h.LISTEN_RE.search(line or "")
-    if not checks.check(match is not None, f"{what}: says where it listens", repr(line)):
+    # Both print every address with one flush; chat_server's "open ... in a
+    # browser" follows them.
+    server.wait_stdout(lambda lines: sum("listening on" in x for x in lines) >= len(listed) and
+                       ("chat_server" not in what or any(x.startswith("open ") for x in lines)),
+                       h.slow(10))
+    lines = [x.strip() for x in server.all_stdout if "listening on" in x]
+    match = h.LISTEN_RE.search(lines[0] if lines else "")
+    if not checks.check(match is not None, f"{what}: says where it listens", repr(lines)):
         server.kill()
         return
     port = int(match.group(2))
-    want = "listening on " + " and ".join(f"{a}:{port}" for a in listed)
-    checks.check(line.strip() == want, f"{what}: {want}", repr(line))
+    want = [f"listening on {a}:{port}" for a in listed]
+    checks.check(lines == want, f"{what}: {' / '.join(want)}", repr(lines))
     for addr in answer:
         try:
             c = h.RawClient(port, host=addr, timeout=h.slow(5))
