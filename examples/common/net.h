@@ -19,11 +19,11 @@
  * asyncio servers do. "localhost" (and *.localhost) is 127.0.0.1 and ::1
  * whatever /etc/hosts says, as RFC 6761 and browsers have it: a client that
  * tries ::1 first and does not fall back (Node 18's net) must find us there
- * too. host NULL: every interface, IPv4 and IPv6. "::" alone
- * takes IPv4 as well, whatever net.ipv6.bindv6only says. An address whose
- * family this machine lacks (no IPv6) is skipped when another one works;
- * any other failure, an address in use, fails the whole call. Port 0: one
- * free port, the same on every address.
+ * too. host NULL: every interface, IPv4 and IPv6. "::" alone takes IPv4 as
+ * well, whatever net.ipv6.bindv6only says. An address whose family this
+ * machine lacks (no IPv6) is skipped when another one works; any other
+ * failure, an address in use, fails the whole call. Port 0: one free port,
+ * the same on every address.
  *
  * Sockets are non-blocking, close-on-exec, with SO_REUSEADDR so a restarted
  * server can bind while old connections sit in TIME_WAIT.
