@@ -1121,6 +1121,16 @@ static void on_accept(loop_io *io, void *arg)
 
 /* ---------------------------------------------------------------- server */
 
+static void stop_listening(server *s)
+{
+    for (size_t i = 0; i < s->nlisteners; i++) {
+        loop_io_stop(&s->lio[i]);
+        close(s->lfd[i]);
+    }
+    s->nlisteners = 0;
+    loop_timer_stop(&s->accept_retry);
+}
+
 server *server_new(loop *l, const server_options *o, const server_handlers *h, char *err,
                    size_t err_cap)
 {
@@ -1155,16 +1165,6 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     if (fds && fds_wanted && fds < fds_wanted)
         log_msg(NULL, "file descriptor limit %llu (hard limit) is below the %llu that %zu clients need",
                 (unsigned long long)fds, (unsigned long long)fds_wanted, o->max_clients);
-    /* No limit given: as many clients as there are descriptors for, so the
-     * one beyond them gets a 503 instead of waiting unanswered in the
-     * backlog. A fixed default would turn clients away from a machine that
-     * could hold them. */
-    if (!o->max_clients && fds) {
-        uint64_t room = fds > 2 * (MAX_PENDING + 64) ? fds - (MAX_PENDING + 64) : fds / 2;
-        s->opt.max_clients = room > 0 && room < SIZE_MAX ? (size_t)room : 1;
-        log_msg(NULL, "up to %zu clients at once (file descriptor limit %llu)",
-                s->opt.max_clients, (unsigned long long)fds);
-    }
     int n = net_listen(o->host, o->port, s->lfd, err, err_cap);
     if (n < 0) {
         free(s->scratch);
@@ -1186,13 +1186,20 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     loop_timer_init(&s->congestion_timer, l, on_congestion_check, s);
     if (set_accepting(s, LOOP_READ) < 0) {
         snprintf(err, err_cap, "epoll_ctl: %s", strerror(errno));
-        for (size_t i = 0; i < s->nlisteners; i++) {
-            loop_io_stop(&s->lio[i]);
-            close(s->lfd[i]);
-        }
+        stop_listening(s);
         free(s->scratch);
         free(s);
         return NULL;
+    }
+    /* No limit given: as many clients as there are descriptors for, so the
+     * one beyond them gets a 503 instead of waiting unanswered in the
+     * backlog. A fixed default would turn clients away from a machine that
+     * could hold them. */
+    if (!o->max_clients && fds) {
+        uint64_t room = fds > 2 * (MAX_PENDING + 64) ? fds - (MAX_PENDING + 64) : fds / 2;
+        s->opt.max_clients = room > 0 && room < SIZE_MAX ? (size_t)room : 1;
+        log_msg(NULL, "up to %zu clients at once (file descriptor limit %llu)",
+                s->opt.max_clients, (unsigned long long)fds);
     }
     return s;
 }
@@ -1203,16 +1210,6 @@ const char *server_address(const server *s, size_t i)
 }
 uint16_t server_port(const server *s) { return s->port; }
 size_t server_client_count(const server *s) { return s->nclients; }
-
-static void stop_listening(server *s)
-{
-    for (size_t i = 0; i < s->nlisteners; i++) {
-        loop_io_stop(&s->lio[i]);
-        close(s->lfd[i]);
-    }
-    s->nlisteners = 0;
-    loop_timer_stop(&s->accept_retry);
-}
 
 static void on_shutdown_timeout(loop_timer *t, void *arg)
 {
