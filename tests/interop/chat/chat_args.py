@@ -61,6 +61,13 @@ def run(argv):
     return subprocess.run(h.wrap_argv(argv), capture_output=True, text=True, timeout=h.slow(10))
 
 
+def stop(checks, server, what):
+    """SIGTERM must end server with exit 0."""
+    server.signal(signal.SIGTERM)
+    checks.check(server.wait(h.slow(10)) == 0, f"{what}: exits 0 on SIGTERM")
+    server.kill(dump=False)
+
+
 def listens(checks, argv, what, port=None):
     """Start argv (a server that is to pick the port given, or a free one
     for 0), check it says where it listens and upgrades a client there,
@@ -81,9 +88,7 @@ def listens(checks, argv, what, port=None):
         c = h.RawClient(int(match.group(2)))
         checks.check(c.upgraded, f"{what}: a client there gets 101", repr(c.response))
         c.close()
-    server.signal(signal.SIGTERM)
-    checks.check(server.wait(h.slow(10)) == 0, f"{what}: exits 0 on SIGTERM")
-    server.kill(dump=False)
+    stop(checks, server, what)
 
 
 def ipv6_loopback():
@@ -131,9 +136,7 @@ def where(checks, argv, what, listed, answer, refuse=()):
         except ConnectionRefusedError:
             refused = True
         checks.check(refused, f"{what}: {addr} is refused (not listened on)")
-    server.signal(signal.SIGTERM)
-    checks.check(server.wait(h.slow(10)) == 0, f"{what}: exits 0 on SIGTERM")
-    server.kill(dump=False)
+    stop(checks, server, what)
 
 
 def addresses(checks, chat_server, echo_server):
@@ -177,9 +180,7 @@ def without_ipv6_loopback(checks, echo_server):
     lines = [x.strip() for x in server.all_stdout if "listening on" in x]
     checks.check(len(lines) == 1 and lines[0].startswith("listening on 127.0.0.1:"),
                  f"{what}: listens on 127.0.0.1 alone", repr(lines) + " " + repr(list(server.stderr_lines)[-3:]))
-    server.signal(signal.SIGTERM)
-    checks.check(server.wait(h.slow(10)) == 0, f"{what}: exits 0 on SIGTERM")
-    server.kill(dump=False)
+    stop(checks, server, what)
 
 
 def body(checks):
@@ -196,9 +197,7 @@ def body(checks):
         c = h.RawClient(server.port, headers={"Origin": sent})
         checks.check(c.upgraded, f"--origin {origin}: starts; Origin: {sent} -> 101", repr(c.response))
         c.close()
-        server.signal(signal.SIGTERM)
-        checks.check(server.wait(h.slow(10)) == 0, f"--origin {origin}: exits 0 on SIGTERM")
-        server.kill(dump=False)
+        stop(checks, server, f"--origin {origin}")
 
     for binary in (chat_server, echo_server):
         r = run([binary, "--port", "8080", "extra"])
