@@ -29,12 +29,14 @@ import base64
 import hashlib
 import http
 import json
+import socket
 import ssl
 import sys
 
 import websockets
 
 PING_PAYLOAD = b"are you there?"
+SINK_RCVBUF = 65536
 
 
 def emit(**event):
@@ -55,7 +57,13 @@ async def handler(ws, path=None):
     elif path.startswith("/big/"):
         await ws.send("x" * int(path[5:]))
     elif path.startswith("/sink/"):
-        # websockets stops reading the socket once its queue is full.
+        # websockets stops reading the socket once its queue is full, but
+        # what it read before that lets Linux grow the receive buffer (to
+        # tcp_rmem's maximum, 32 MiB on some machines): a CI run saw all
+        # 12 MiB of the test swallowed in 0.4 s. A fixed buffer, as Node's
+        # paused socket has in effect, makes the client's writes back up.
+        ws.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF,
+                                                         SINK_RCVBUF)
         await asyncio.sleep(int(path[6:]) / 1000)
         digest, count, size = hashlib.sha256(), 0, 0
         try:
