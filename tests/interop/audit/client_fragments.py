@@ -13,7 +13,6 @@ exit 0; --max-message 100 must still refuse 200 one-byte fragments with 1009
 import base64
 import hashlib
 import socket
-import struct
 import subprocess
 import sys
 import threading

@@ -217,7 +217,7 @@ def cycle(port, i):
         c.close()
 
 
-def burst(checks, server, count=10000):
+def one_write_burst(checks, server, count=10000):
     """One client writes 10,000 small messages in a single write: every member
     of the room, the sender included, gets all of them in order."""
     members = [h.RawClient(server.port) for _ in range(3)]
@@ -239,7 +239,7 @@ def burst(checks, server, count=10000):
 
 
 def churn(checks, server):
-    burst(checks, server)
+    one_write_burst(checks, server)
     n = asyncio.run(talk(checks, server, "half-open handshakes", lambda: half_open(server.port)))
     checks.info(f"{n} half-open handshakes, half reset, half FIN")
     n = asyncio.run(talk(checks, server, "abrupt disconnects", lambda: abrupt(server.port)))

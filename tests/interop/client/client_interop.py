@@ -499,7 +499,7 @@ def case_wss_lines(checks, kind, exe, certs):
            [f"numbered line {i}".encode() for i in range(300)]
     client = round_trip(exe, ["--cacert", certs.ca, server.url("/echo")], sent)
     check_round_trip(checks, server, client, sent, binary=False)
-    checks.check(f"connected to wss://" in client.stderr, "status says it connected over wss://",
+    checks.check("connected to wss://" in client.stderr, "status says it connected over wss://",
                  client.stderr[:300])
 
     big = 3_000_000
