@@ -10,9 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 #include "buf.h"
 #include "log.h"
@@ -90,6 +94,8 @@ struct conn {
     uint8_t *in;
     uint32_t in_len, in_cap;
     uint32_t head_scanned; /* bytes of the request head already scanned */
+    uint32_t kernel_queued; /* the socket's unsent and unacknowledged bytes at
+                               the last look (see peer_took_bytes) */
 
     bytebuf msg; /* a fragmented message (or one cut across reads) being assembled */
     sendq out;
@@ -258,6 +264,27 @@ static void on_reap(loop_timer *t, void *arg)
 
 /* ---------------------------------------------------------------- sending */
 
+/* Whether the peer took bytes from the socket's send buffer since the
+ * last look (the last write that filled it, or the last call). Our own
+ * writes do not show it in time: Linux reports a full socket writable
+ * only once a third of its buffer is free, and it grows the buffer to 4
+ * MB, so a peer reading a steady 500 KB/s gave us room every 3 s or so,
+ * and looked as if it had taken nothing for 2. */
+static bool peer_took_bytes(conn *c)
+{
+#ifdef SIOCOUTQ
+    int queued;
+    if (ioctl(c->fd, SIOCOUTQ, &queued) != 0 || queued < 0)
+        return false;
+    bool took = (uint32_t)queued < c->kernel_queued;
+    c->kernel_queued = (uint32_t)queued;
+    return took;
+#else
+    (void)c;
+    return false;
+#endif
+}
+
 /* Queue b on c. bounded: enforce max_queued_bytes (a control frame or an
  * HTTP answer is never refused). Returns false when c was dropped. */
 static void conn_drop_slow(conn *c)
@@ -289,6 +316,10 @@ static bool conn_queue(conn *c, sbuf *b, bool bounded)
          * client holds everyone's input until it catches up. Only one that
          * stopped taking bytes (or one far past the bound) is dropped. */
         bool draining = now - c->last_drained_ms < CONGESTION_GRACE_MS;
+        if (!draining && peer_took_bytes(c)) {
+            c->last_drained_ms = now;
+            draining = true;
+        }
         if (!draining || c->out.bytes + b->len > CONGESTION_HARD_FACTOR * max) {
             conn_drop_slow(c);
             return false;
@@ -453,12 +484,17 @@ static void on_congestion_check(loop_timer *t, void *arg)
 {
     server *s = arg;
     uint32_t now = (uint32_t)loop_now_ms(s->loop);
-    for (conn *c = s->conns; c; c = c->next)
-        if (c->congested && !c->dead && (now - c->last_drained_ms >= CONGESTION_GRACE_MS ||
-                                         now - c->congested_ms >= CONGESTION_MAX_MS)) {
+    for (conn *c = s->conns; c; c = c->next) {
+        if (!c->congested || c->dead)
+            continue;
+        if (peer_took_bytes(c))
+            c->last_drained_ms = now;
+        if (now - c->last_drained_ms >= CONGESTION_GRACE_MS ||
+            now - c->congested_ms >= CONGESTION_MAX_MS) {
             conn_drop_slow(c);
             conn_drive(c);
         }
+    }
     if (s->congested)
         loop_timer_start(t, CONGESTION_CHECK_MS);
 }
@@ -521,9 +557,11 @@ static void conn_drive(conn *c)
     size_t before = c->out.bytes;
     /* A full socket is written to again when epoll says it has room, not
      * on every frame queued meanwhile (a syscall each, all EAGAIN). */
-    int flushed =
-        c->send_blocked && !sendq_empty(&c->out) ? 0 : sendq_flush(&c->out, c->fd);
+    const bool write_now = !c->send_blocked || sendq_empty(&c->out);
+    int flushed = write_now ? sendq_flush(&c->out, c->fd) : 0;
     c->send_blocked = flushed == 0;
+    if (write_now && flushed == 0)
+        peer_took_bytes(c); /* where the full socket starts from */
     if (flushed < 0) {
         conn_kill(c, "send failed: %s", strerror(errno));
         return;
@@ -1024,6 +1062,13 @@ static void on_conn_timer(loop_timer *t, void *arg)
         break;
     case CS_FINISHING:
     case CS_LINGER:
+        /* Our last bytes are being read: from our queue, or (half-closed)
+         * still from the socket's. */
+        if (peer_took_bytes(c) && (c->state == CS_FINISHING || c->kernel_queued > 0)) {
+            c->last_drained_ms = (uint32_t)loop_now_ms(s->loop);
+            loop_timer_start(&c->timer, LINGER_MS);
+            return;
+        }
         conn_kill(c, c->state == CS_FINISHING ? "could not send the last bytes in time" : NULL);
         return;
     }

@@ -22,6 +22,8 @@ if(TARGET chat_server)
     LABELS chat ARGS $<TARGET_FILE:chat_server>)
   ws_add_python_interop(interop_chat_burst SCRIPT ${dir}/chat_resilience.py TIMEOUT 150
     LABELS chat ARGS $<TARGET_FILE:chat_server> burst)
+  ws_add_python_interop(interop_chat_steady_reader SCRIPT ${dir}/chat_resilience.py TIMEOUT 120
+    LABELS chat ARGS $<TARGET_FILE:chat_server> steady)
   if(WS_NODE)
     ws_add_python_interop(interop_chat_fanout SCRIPT ${dir}/chat_fanout.py TIMEOUT 120
       LABELS chat ARGS $<TARGET_FILE:chat_server> ${dir}/chat_fanout.js)

@@ -1,6 +1,6 @@
 """chat_server under misbehaving clients (issue 5).
 
-usage: chat_resilience.py CHAT_SERVER slow|churn|burst
+usage: chat_resilience.py CHAT_SERVER slow|churn|burst|steady
 
 slow: a client that completes the handshake and never reads (a 4 KiB receive
   window) sits in the room while a sender broadcasts 1500 messages of 64 KiB
@@ -13,6 +13,13 @@ burst: 10 senders send 50 messages of 1-60 KB each as fast as they can
   as fast as it can: a reader that keeps taking bytes must get every
   message, in each sender's order, not a 1008 because a burst outran it
   (the server holds everyone's input while such a client catches up).
+steady: a reader that takes a steady 500 KB/s (25 KB every 50 ms, as a
+  slow link or a busy browser tab would) while a sender sends 6 MB as fast
+  as it can: the server holds everyone's input while it catches up, and it
+  must get every message, in order, never a 1008. Linux reports such a
+  socket writable only once a third of its send buffer (grown to 4 MB) is
+  free, about every 3 s at that rate; counted by the server's writes alone,
+  the reader looked as if it took nothing for 2 s and was dropped.
 churn: a burst of 10,000 messages in one write reaches every member in
   order; half-open handshakes (half a request, then stall or reset) and abrupt
   disconnects (reset mid-frame, FIN without a close frame) while two clients
@@ -22,6 +29,7 @@ churn: a burst of 10,000 messages in one write reaches every member in
 """
 
 import asyncio
+import socket
 import sys
 import time
 
@@ -317,6 +325,79 @@ async def burst(checks, server):
     checks.info(f"burst: the server held input {len(held)} times")
 
 
+STEADY_COUNT = 100
+STEADY_SIZE = 60_000
+STEADY_STEP = 25_000  # what the steady reader takes every 50 ms
+
+
+async def steady(checks, server):
+    """See "steady" in the module's text."""
+    import threading
+    import websockets
+
+    reader = h.RawClient(server.port)
+    checks.check(reader.upgraded, "steady reader: handshake done")
+    sender = await websockets.connect(server.url("/"), max_size=None, max_queue=None,
+                                      ping_interval=None)
+    stop = threading.Event()
+
+    def drip():
+        # Bytes go to the frame reader's buffer, which is parsed at the end.
+        sock = reader.sock
+        sock.settimeout(0.05)
+        while not stop.is_set():
+            time.sleep(0.05)
+            try:
+                chunk = sock.recv(STEADY_STEP)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            if not chunk:
+                return
+            reader.reader.buf += chunk
+
+    body = "s" * (STEADY_SIZE - 9)
+    expected = STEADY_COUNT * (STEADY_SIZE + len("Server: ") + 4)
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    started = time.monotonic()
+
+    async def drain_own():
+        # The sender gets its own messages back, and must take them.
+        for _ in range(STEADY_COUNT):
+            await sender.recv()
+
+    own = asyncio.ensure_future(drain_own())
+    for i in range(STEADY_COUNT):
+        await sender.send(f"{i:08d}|{body}")
+    deadline = started + h.slow(40)
+    while len(reader.reader.buf) < expected and thread.is_alive() and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    elapsed = time.monotonic() - started
+    stop.set()
+    thread.join(2)
+    await asyncio.wait_for(own, 10)
+    frames = []
+    while True:
+        frame = reader.reader.read(0)
+        if frame is None:
+            break
+        frames.append(frame)
+    texts = [f.payload for f in frames if f.opcode == OP_TEXT]
+    closes = [f.close_code() for f in frames if f.opcode == OP_CLOSE]
+    in_order = all(t.startswith(f"Server: {i:08d}|".encode()) for i, t in enumerate(texts))
+    checks.info(f"steady reader: {len(texts)} of {STEADY_COUNT} messages in {elapsed:.1f} s")
+    held = [l for l in server.stderr_lines if "holding input" in l]
+    checks.check(held, "the steady reader fell behind: the server held input for it",
+                 "no 'holding input' in the server's log: the test did not test anything")
+    checks.check(len(texts) == STEADY_COUNT and in_order and not closes,
+                 f"steady reader: all {STEADY_COUNT} messages, in order, no close",
+                 f"{len(texts)} received, in order: {in_order}, closes {closes}")
+    await sender.close()
+    reader.close()
+
+
 def main():
     binary, mode = sys.argv[1:3]
     h.raise_fd_limit(4096)
@@ -327,6 +408,8 @@ def main():
             asyncio.run(slow_consumer(checks, server))
         elif mode == "burst":
             asyncio.run(burst(checks, server))
+        elif mode == "steady":
+            asyncio.run(steady(checks, server))
         else:
             churn(checks, server)
         checks.check(server.alive(), "chat_server still running at the end")
