@@ -27,6 +27,8 @@ packages=(
   "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a"
   "valgrind:/usr/bin/valgrind"
   "python3-websockets:/usr/lib/python3/dist-packages/websockets/__init__.py"
+  # tests/check_python.py (ctest python_lint) over the test scripts.
+  "python3-pyflakes:/usr/lib/python3/dist-packages/pyflakes/__init__.py"
   # More independent WebSocket peers for interop_peers (tests/interop/peers).
   "python3-aiohttp:/usr/lib/python3/dist-packages/aiohttp/__init__.py"
   "python3-tornado:/usr/lib/python3/dist-packages/tornado/__init__.py"
