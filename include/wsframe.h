@@ -833,14 +833,17 @@ WS_API void ws_closing_init(ws_closing *c, ws_role role);
  * Returns WS_OK (next: WS_CLOSING_SEND_CLOSE), or WS_OK doing nothing when a
  * close is already under way (sent, or being answered); errors, nothing
  * changed: WS_E_CLOSE_CODE_INVALID, WS_E_CLOSE_REASON_TOO_LONG,
- * WS_E_INVALID_UTF8, WS_E_INVALID_ARGUMENT (a reason without a code).
+ * WS_E_INVALID_UTF8, WS_E_INVALID_ARGUMENT (a reason without a code),
+ * checked in that order.
  */
 WS_API ws_status ws_closing_request(ws_closing *c, uint16_t code, const char *reason,
                                     size_t reason_len);
 
 /* ws_closing_received - the parser reported WS_EV_CLOSE with this code
  * (1005 when the frame had none). If we have not sent a close, the next
- * action is to send the echo; otherwise the handshake is complete. Ignored
+ * action is to send the echo (one we requested but did not write yet is
+ * replaced by it: RFC 6455 section 5.5.1); otherwise the handshake is
+ * complete. Ignored
  * after ws_closing_fail(): a failed connection processes nothing more from
  * the peer (RFC 6455 section 7.1.7), so it stays unclean, with peer code
  * 1006. */
@@ -866,7 +869,10 @@ WS_API void ws_closing_received_reason(ws_closing *c, uint16_t code, const uint8
  * after it, TCP is closed without waiting for the peer's answer. A local
  * error (code 0) queues no close: TCP is closed at once, after a close that
  * was already queued (an echo) goes out. WS_E_AFTER_CLOSE is ignored: bytes
- * after the peer's close are dropped, the handshake goes on as usual. */
+ * after the peer's close are dropped, the handshake goes on as usual. Any
+ * other failure after the peer's close, before the echo is written,
+ * sends the failure's close instead of the echo; a close went each way,
+ * so ws_closing_clean() is then true. */
 WS_API void ws_closing_fail(ws_closing *c, int status);
 
 /* ws_closing_peer_closed - read() returned 0 or failed: the peer closed TCP.
@@ -1004,7 +1010,9 @@ WS_API int ws_http_parse_request(const char *buf, size_t len, size_t last_len,
  * same contract as ws_http_parse_request(), with a status line
  * ("HTTP/1.1 101 Switching Protocols") instead of a request line. Returns
  * the head length: the bytes after it (the first WebSocket frames, or a
- * body) are the caller's, untouched.
+ * body) are the caller's, untouched. Unlike a request, a response may not
+ * start with empty lines (RFC 9112 section 2.2 allows them before a
+ * request line only): they are WS_E_HTTP_SYNTAX.
  */
 WS_API int ws_http_parse_response(const char *buf, size_t len, size_t last_len,
                                   const ws_limits *limits, ws_http_response *res,
@@ -1068,7 +1076,11 @@ WS_API bool ws_http_has_token(const ws_http_header *headers, size_t num_headers,
  * extra_headers: NULL, or complete lines "Name: value\r\n" appended as they
  *                are (each must be a token, a colon and a value without CR
  *                or LF, ended by CRLF: anything else is
- *                WS_E_INVALID_ARGUMENT, so no header injection).
+ *                WS_E_INVALID_ARGUMENT, so no header injection). A line of
+ *                a field this function writes is WS_E_INVALID_ARGUMENT too:
+ *                Content-Length, Transfer-Encoding, Connection, and
+ *                Content-Type when content_type is given (a second length
+ *                is a body that a client and a proxy may end differently).
  * body, body_len: copied after the head; Content-Length is body_len. When
  *                body is NULL and body_len > 0 only the head is written (with
  *                Content-Length: body_len) and the caller sends the body.

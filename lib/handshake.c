@@ -188,23 +188,6 @@ static bool value_ok(const char *s)
     return !s || ws_http_field_value_valid(s, strlen(s));
 }
 
-/* True when extra header lines (valid for ws_http_header_lines_valid) set
- * the field name. RFC 6455 section 11.3 allows Sec-WebSocket-Key and
- * -Version once in a request and -Accept, -Protocol and -Extensions once in
- * a response: a caller's line repeating one we write would make the
- * message one that ws_handshake_check_request/_response themselves refuse. */
-static bool lines_set_field(const char *lines, const char *name)
-{
-    size_t len = strlen(name);
-    for (const char *p = lines; p && *p;) {
-        const char *colon = strchr(p, ':');
-        if (ws_ascii_ieq(p, (size_t)(colon - p), name, len))
-            return true;
-        p = strchr(colon, '\r') + 2; /* the line's CRLF: values hold no CR */
-    }
-    return false;
-}
-
 int ws_handshake_write_response(const ws_handshake_request *hs, const char *protocol,
                                 const char *extensions, const char *extra_headers, char *out,
                                 size_t cap)
@@ -214,9 +197,13 @@ int ws_handshake_write_response(const ws_handshake_request *hs, const char *prot
     if ((protocol && !ws_http_is_token(protocol, strlen(protocol))) || !value_ok(extensions) ||
         !ws_http_header_lines_valid(extra_headers))
         return WS_E_INVALID_ARGUMENT;
-    if (lines_set_field(extra_headers, "Sec-WebSocket-Accept") ||
-        (protocol && lines_set_field(extra_headers, "Sec-WebSocket-Protocol")) ||
-        (extensions && *extensions && lines_set_field(extra_headers, "Sec-WebSocket-Extensions")))
+    /* RFC 6455 section 11.3 allows -Accept, -Protocol and -Extensions once
+     * in a response (and -Key and -Version once in a request): a line
+     * repeating one would make a message that ws_handshake_check_response
+     * (ws_handshake_check_request) itself refuses. */
+    if (ws_http_lines_set_field(extra_headers, "Sec-WebSocket-Accept") ||
+        (protocol && ws_http_lines_set_field(extra_headers, "Sec-WebSocket-Protocol")) ||
+        (extensions && *extensions && ws_http_lines_set_field(extra_headers, "Sec-WebSocket-Extensions")))
         return WS_E_INVALID_ARGUMENT;
     char accept[WS_ACCEPT_LEN + 1];
     ws_handshake_accept(hs->key, hs->key_len, accept);
@@ -323,14 +310,14 @@ int ws_handshake_write_request(const ws_url *url, const ws_client_options *opts,
         return WS_E_INVALID_ARGUMENT;
     /* Host too: it is always written, and a request with two is one a
      * server must refuse (RFC 9112 section 3.2). */
-    if (lines_set_field(opts->extra_headers, "Host") ||
-        (opts->origin && lines_set_field(opts->extra_headers, "Origin")) ||
-        lines_set_field(opts->extra_headers, "Sec-WebSocket-Key") ||
-        lines_set_field(opts->extra_headers, "Sec-WebSocket-Version") ||
+    if (ws_http_lines_set_field(opts->extra_headers, "Host") ||
+        (opts->origin && ws_http_lines_set_field(opts->extra_headers, "Origin")) ||
+        ws_http_lines_set_field(opts->extra_headers, "Sec-WebSocket-Key") ||
+        ws_http_lines_set_field(opts->extra_headers, "Sec-WebSocket-Version") ||
         (opts->num_protocols > 0 &&
-         lines_set_field(opts->extra_headers, "Sec-WebSocket-Protocol")) ||
+         ws_http_lines_set_field(opts->extra_headers, "Sec-WebSocket-Protocol")) ||
         (opts->extensions && *opts->extensions &&
-         lines_set_field(opts->extra_headers, "Sec-WebSocket-Extensions")))
+         ws_http_lines_set_field(opts->extra_headers, "Sec-WebSocket-Extensions")))
         return WS_E_INVALID_ARGUMENT;
     ws_handshake_key(nonce, key);
 

@@ -479,6 +479,18 @@ const char *ws_http_reason_phrase(int status)
     }
 }
 
+bool ws_http_lines_set_field(const char *lines, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = lines; p && *p;) {
+        const char *colon = strchr(p, ':');
+        if (ws_ascii_ieq(p, (size_t)(colon - p), name, len))
+            return true;
+        p = strchr(colon, '\r') + 2; /* the line's CRLF: values hold no CR */
+    }
+    return false;
+}
+
 int ws_http_write_response(int status, const char *reason, const char *content_type,
                            const char *extra_headers, const void *body, size_t body_len,
                            char *out, size_t cap)
@@ -492,6 +504,15 @@ int ws_http_write_response(int status, const char *reason, const char *content_t
     if (!ws_http_field_value_valid(reason, strlen(reason)) ||
         (content_type && !ws_http_field_value_valid(content_type, strlen(content_type))) ||
         !ws_http_header_lines_valid(extra_headers))
+        return WS_E_INVALID_ARGUMENT;
+    /* The fields that say where the body ends, and the connection's fate,
+     * are ours: a second Content-Length, or a Transfer-Encoding beside it,
+     * is a response that clients and proxies may each read differently
+     * (RFC 9112 section 6.3, the root of response smuggling). */
+    if (ws_http_lines_set_field(extra_headers, "Content-Length") ||
+        ws_http_lines_set_field(extra_headers, "Transfer-Encoding") ||
+        ws_http_lines_set_field(extra_headers, "Connection") ||
+        (content_type && ws_http_lines_set_field(extra_headers, "Content-Type")))
         return WS_E_INVALID_ARGUMENT;
 
     ws_textbuf t;

@@ -12,6 +12,11 @@
  * no control characters in the value: safe to copy into a head as is. */
 bool ws_http_header_lines_valid(const char *lines);
 
+/* True when lines (valid for ws_http_header_lines_valid, or NULL) set the
+ * field name: a caller's line repeating one a writer writes itself would
+ * make a message with the field twice. */
+bool ws_http_lines_set_field(const char *lines, const char *name);
+
 /* True when s can be a field value: field characters only (no CR, LF, NUL). */
 bool ws_http_field_value_valid(const char *s, size_t len);
 

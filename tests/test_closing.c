@@ -222,6 +222,9 @@ static void test_request_validates_and_happens_once(void **state)
                      WS_E_CLOSE_REASON_TOO_LONG);
     assert_int_equal(ws_closing_request(&s.closing, 1000, "\xff", 1), WS_E_INVALID_UTF8);
     assert_int_equal(ws_closing_request(&s.closing, 0, "x", 1), WS_E_INVALID_ARGUMENT);
+    /* Checked in the documented order: the length before the missing code. */
+    assert_int_equal(ws_closing_request(&s.closing, 0, long_reason, 124),
+                     WS_E_CLOSE_REASON_TOO_LONG);
     assert_int_equal(ws_closing_next(&s.closing), WS_CLOSING_READ);
     assert_int_equal(ws_closing_request(&s.closing, 3000, long_reason, 123), WS_OK);
     assert_int_equal(ws_closing_request(&s.closing, 1000, NULL, 0), WS_OK); /* no effect */
@@ -262,6 +265,22 @@ static void test_protocol_error_fails_the_connection(void **state)
             assert_string_equal(reason, ws_status_name(errors[i]));
             assert_int_equal(ws_closing_next(&e.closing), WS_CLOSING_CLOSE_TCP);
         }
+}
+
+/* A failure after the peer's close, before the echo went out: the
+ * failure's close goes instead of the echo, and with a close each way the
+ * close is clean. */
+static void test_failure_replaces_a_pending_echo(void **state)
+{
+    (void)state;
+    endpoint s;
+    endpoint_init(&s, WS_ROLE_SERVER);
+    ws_closing_received(&s.closing, 1000);
+    ws_closing_fail(&s.closing, WS_E_RESERVED_OPCODE);
+    assert_int_equal(send_close(&s, NULL, 0), 1002);
+    assert_int_equal(ws_closing_next(&s.closing), WS_CLOSING_CLOSE_TCP);
+    assert_true(ws_closing_clean(&s.closing));
+    assert_int_equal(ws_closing_peer_code(&s.closing), 1000);
 }
 
 /* An error after our close went out sends nothing more. */
@@ -443,6 +462,7 @@ int main(void)
         cmocka_unit_test(test_request_validates_and_happens_once),
         cmocka_unit_test(test_peer_close_overtakes_our_request),
         cmocka_unit_test(test_protocol_error_fails_the_connection),
+        cmocka_unit_test(test_failure_replaces_a_pending_echo),
         cmocka_unit_test(test_error_after_our_close),
         cmocka_unit_test(test_close_after_failing_is_ignored),
         cmocka_unit_test(test_local_error_closes_tcp),

@@ -594,6 +594,24 @@ static void test_write_response(void **state)
                      WS_E_INVALID_ARGUMENT);
     assert_int_equal(ws_http_write_response(99, NULL, NULL, NULL, NULL, 0, out, sizeof out),
                      WS_E_INVALID_ARGUMENT);
+
+    /* The fields it writes itself, in any case, anywhere among the lines:
+     * never twice. Content-Type only when it writes one. */
+    static const char *const own[] = {"Content-Length: 999\r\n",
+                                      "X: a\r\ntransfer-encoding: chunked\r\n",
+                                      "CONNECTION: keep-alive\r\n",
+                                      "X: a\r\nContent-Type: text/plain\r\nY: b\r\n"};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        assert_int_equal(ws_http_write_response(200, NULL, "text/html", own[i], "x", 1, out,
+                                                sizeof out),
+                         WS_E_INVALID_ARGUMENT);
+    n = ws_http_write_response(200, NULL, NULL, "Content-Type: text/css\r\n", "x", 1, out,
+                               sizeof out);
+    assert_true(n > 0);
+    /* A name that only starts like one of them is another field. */
+    n = ws_http_write_response(200, NULL, "text/html", "Content-Length-X: 1\r\n", "x", 1, out,
+                               sizeof out);
+    assert_true(n > 0);
     n = ws_http_write_response(599, NULL, NULL, NULL, NULL, 0, out, sizeof out);
     assert_true(n > 0);
     assert_memory_equal(out, "HTTP/1.1 599 Unknown\r\n", 22);
