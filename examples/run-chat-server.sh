@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build and run the chat server on a fresh Debian 12 machine: installs a C
 # compiler and CMake when they are missing (through sudo when not root), builds
-# the examples in ./build, then runs chat_server with the arguments given
-# (default port 8080; --help lists the flags).
+# chat_server in ./build-run (or $WS_BUILD_DIR), then runs it with the
+# arguments given (default port 8080; --help lists the flags).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=tests/packages.sh

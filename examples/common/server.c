@@ -133,6 +133,7 @@ struct server {
     conn *dirty;
     loop_defer flush;
     bool shutting_down;
+    bool client_limit_from_fds; /* max_clients derived, not given: see server_new */
     loop_timer shutdown_timer;
     /* Clients over max_queued_bytes that keep draining: while there are
      * any, no client's input is read, so senders wait for the slowest live
@@ -796,7 +797,9 @@ static size_t handshake_input(conn *c, uint8_t *buf, size_t len)
     }
     if (s->opt.max_clients && s->nclients >= s->opt.max_clients) {
         static const char body[] = "Too many clients are connected; try again later.\n";
-        log_msg(conn_peer(c), "refused: %zu clients already (--max-clients)", s->nclients);
+        /* echo_server has no --max-clients: name what set the limit. */
+        log_msg(conn_peer(c), "refused: %zu clients already (%s)", s->nclients,
+                s->client_limit_from_fds ? "the file descriptor limit" : "--max-clients");
         conn_http_reply(c, 503, "text/plain; charset=utf-8", "Retry-After: 5\r\n", body,
                         sizeof body - 1);
         return len;
@@ -1243,6 +1246,7 @@ server *server_new(loop *l, const server_options *o, const server_handlers *h, c
     if (!o->max_clients && fds) {
         uint64_t room = fds > 2 * (MAX_PENDING + 64) ? fds - (MAX_PENDING + 64) : fds / 2;
         s->opt.max_clients = room > 0 && room < SIZE_MAX ? (size_t)room : 1;
+        s->client_limit_from_fds = true;
         log_msg(NULL, "up to %zu clients at once (file descriptor limit %llu)",
                 s->opt.max_clients, (unsigned long long)fds);
     }

@@ -90,7 +90,8 @@ def body(checks):
 
     server, limits = start_with_low_limit(binary, "--max-clients", str(CLIENTS))
     checks.info(f"server: {limits.strip()}")
-    fill(checks, server, CLIENTS, 20, f"with a soft limit of {START_SOFT_LIMIT} at start")
+    fill(checks, server, CLIENTS, 20, f"with a soft limit of {START_SOFT_LIMIT} at start",
+         "--max-clients")
 
     server, limits = start_with_low_limit(binary)
     checks.info(f"server with the default --max-clients: {limits.strip()}")
@@ -118,15 +119,20 @@ def body(checks):
     low_hard_limit(checks, binary)
 
 
-def fill(checks, server, room, budget_s, how):
-    """room upgrades get 101 and the next one 503; then the server is
-    stopped."""
+def fill(checks, server, room, budget_s, how, limit_named):
+    """room upgrades get 101 and the next one 503, logged naming what set
+    the limit (echo_server has no --max-clients to name); then the server
+    is stopped."""
     socks, statuses = upgrade_all(server, room + 1, budget_s)
     upgraded = statuses[:room].count(101)
     checks.check(upgraded == room, f"{room} clients get 101 {how}",
                  f"{upgraded} got 101; statuses: {sorted(set(map(str, statuses)))}")
     checks.check(statuses[room] == 503, f"client {room + 1} gets 503, not a wait in the backlog",
                  repr(statuses[room]))
+    refused = f"refused: {room} clients already ({limit_named})"
+    logged = server.wait_stderr(lambda lines: any(refused in x for x in lines), h.slow(5))
+    checks.check(logged, f"the refusal is logged as '{refused}'",
+                 f"stderr: {[x for x in server.stderr_lines if 'refused' in x][:2]}")
     for sock in socks:
         sock.close()
     checks.check(server.alive(), "the server is still running")
@@ -154,7 +160,8 @@ def low_hard_limit(checks, binary):
     said = client_room(server)
     checks.check(said == room, f"under a hard limit of {LOW_HARD_LIMIT} it says it takes {room} clients",
                  f"{said}; stderr: {list(server.stderr_lines)[:3]}")
-    fill(checks, server, room, 60, f"under a hard limit of {LOW_HARD_LIMIT}")
+    fill(checks, server, room, 60, f"under a hard limit of {LOW_HARD_LIMIT}",
+         "the file descriptor limit")
 
 
 h.run_main("fd_limit", body)
