@@ -378,12 +378,7 @@ async def steady(checks, server):
     stop.set()
     thread.join(2)
     await asyncio.wait_for(own, 10)
-    frames = []
-    while True:
-        frame = reader.reader.read(0)
-        if frame is None:
-            break
-        frames.append(frame)
+    frames = reader.reader.frames_until_close(0)  # all are in its buffer by now
     texts = [f.payload for f in frames if f.opcode == OP_TEXT]
     closes = [f.close_code() for f in frames if f.opcode == OP_CLOSE]
     in_order = all(t.startswith(f"Server: {i:08d}|".encode()) for i, t in enumerate(texts))
