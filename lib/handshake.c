@@ -203,7 +203,8 @@ int ws_handshake_write_response(const ws_handshake_request *hs, const char *prot
      * (ws_handshake_check_request) itself refuses. */
     if (ws_http_lines_set_field(extra_headers, "Sec-WebSocket-Accept") ||
         (protocol && ws_http_lines_set_field(extra_headers, "Sec-WebSocket-Protocol")) ||
-        (extensions && *extensions && ws_http_lines_set_field(extra_headers, "Sec-WebSocket-Extensions")))
+        (extensions && *extensions &&
+         ws_http_lines_set_field(extra_headers, "Sec-WebSocket-Extensions")))
         return WS_E_INVALID_ARGUMENT;
     char accept[WS_ACCEPT_LEN + 1];
     ws_handshake_accept(hs->key, hs->key_len, accept);

@@ -1068,7 +1068,6 @@ static void on_conn_timer(loop_timer *t, void *arg)
         /* Our last bytes are being read: from our queue, or (half-closed)
          * still from the socket's. */
         if (peer_took_bytes(c) && (c->state == CS_FINISHING || c->kernel_queued > 0)) {
-            c->last_drained_ms = (uint32_t)loop_now_ms(s->loop);
             loop_timer_start(&c->timer, LINGER_MS);
             return;
         }
