@@ -43,3 +43,9 @@ if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/load.c)
   add_executable(ws_load ${CMAKE_CURRENT_LIST_DIR}/load.c)
   target_link_libraries(ws_load PRIVATE wsframe_static)
 endif()
+
+# The bare unmasking loop called once and per piece: what the machine charges
+# for cutting a payload into reads (docs/PERFORMANCE.md, split payloads).
+add_executable(bench_pieces ${CMAKE_CURRENT_LIST_DIR}/bench_pieces.c)
+add_test(NAME bench_pieces_smoke COMMAND bench_pieces --quick --footprint 65536)
+set_tests_properties(bench_pieces_smoke PROPERTIES TIMEOUT 60 LABELS bench-smoke)
