@@ -635,36 +635,30 @@ static __attribute__((noinline)) ptrdiff_t small_text_not_ascii(ws_parser *p, ws
 }
 
 #ifdef WS_HAVE_AVX512
-/* small_whole_message for a text of 16 or more bytes. Aligned, as
- * small_whole_message is. */
-static __attribute__((noinline, aligned(64))) ptrdiff_t small_whole_text(ws_parser *p,
-                                                                         uint8_t *buf, size_t n,
-                                                                         ws_event *ev)
+/* small_whole_text's AVX2 check of 16-31 bytes, tail-called for the reason
+ * small_text_2_to_15_avx2 is. */
+static __attribute__((noinline)) ptrdiff_t small_text_16_to_31_avx2(ws_parser *p, size_t n,
+                                                                    ws_event *ev, __m128i first,
+                                                                    __m128i last)
 {
-    if (n >= SMALL_TEXT_AVX512_MIN && ws_cpu_has_avx512())
-        return small_whole_text_avx512(p, buf, n, ev);
+    enum { HL = 6 };
+    if (ws_utf8_valid_16_to_31_regs_avx2(first, last, n) != WS_OK)
+        return small_text_invalid(p, n, ev);
+    return (ptrdiff_t)(HL + n);
+}
+
+/* small_whole_text for 32-125 bytes without AVX-512: with AVX2 unmasked and
+ * checked in one pass (mixed text 22.4 -> 20.6-21.2 ns on a Zen 3, ASCII
+ * the same; with the pass fused for ASCII too, 17.5-18.1 and 9.3-9.6 ns: see
+ * unmask_whole_32_to_127). Apart from small_whole_text because p, n and ev
+ * live across the AVX2 call: there, gcc saved four registers on entry for
+ * every text, and 125-byte texts on the AVX-512 path, which need none, went
+ * from 7.0-7.2 to 7.7 ns on a Zen 5 (739cabd). */
+static __attribute__((noinline)) ptrdiff_t small_text_32_to_125(ws_parser *p, uint8_t *buf,
+                                                                size_t n, ws_event *ev)
+{
     enum { HL = 6 };
     const ptrdiff_t consumed = report_whole(WS_OP_TEXT, buf + HL, n, HL, ev);
-    if (n - 16 < 16) {
-        /* 16-31 bytes: unmasked into two registers, which a text that is
-         * not ASCII is checked from (16 bytes of mixed text 8.1 -> 5.2-5.5
-         * ns: no reload of the stores in flight, no 64-byte blocks). */
-        __m128i first, last;
-        ws_unmask_16_to_31(buf + HL, n, buf + 2, &first, &last);
-        if (_mm_movemask_epi8(_mm_or_si128(first, last)) == 0)
-            return consumed;
-        if (ws_cpu_has_avx512())
-            return small_text_16_to_31_avx512(p, n, ev, first, last);
-        if (ws_cpu_has_avx2())
-            return ws_utf8_valid_16_to_31_regs_avx2(first, last, n) == WS_OK
-                       ? consumed
-                       : small_text_invalid(p, n, ev);
-        return small_text_not_ascii(p, ev);
-    }
-    /* 32-125 bytes, without AVX-512: with AVX2 unmasked and checked in one
-     * pass (mixed text 22.4 -> 20.6-21.2 ns on a Zen 3, ASCII the same;
-     * with the pass fused for ASCII too, 17.5-18.1 and 9.3-9.6 ns: see
-     * unmask_whole_32_to_127). */
     if (ws_cpu_has_avx2())
         return ws_utf8_unmask_whole_avx2(buf + HL, n, buf + 2) == WS_OK
                    ? consumed
@@ -672,6 +666,34 @@ static __attribute__((noinline, aligned(64))) ptrdiff_t small_whole_text(ws_pars
     if ((ws_unmask_whole(buf + HL, n, buf + 2) & WS_HIGH_BITS) != 0)
         return small_text_not_ascii(p, ev);
     return consumed;
+}
+
+/* small_whole_message for a text of 16 or more bytes. Aligned, as
+ * small_whole_message is. Every way out is a return or a tail call, so
+ * nothing is saved on entry. */
+static __attribute__((noinline, aligned(64))) ptrdiff_t small_whole_text(ws_parser *p,
+                                                                         uint8_t *buf, size_t n,
+                                                                         ws_event *ev)
+{
+    if (n >= SMALL_TEXT_AVX512_MIN) {
+        if (ws_cpu_has_avx512())
+            return small_whole_text_avx512(p, buf, n, ev);
+        return small_text_32_to_125(p, buf, n, ev);
+    }
+    /* 16-31 bytes: unmasked into two registers, which a text that is not
+     * ASCII is checked from (16 bytes of mixed text 8.1 -> 5.2-5.5 ns: no
+     * reload of the stores in flight, no 64-byte blocks). */
+    enum { HL = 6 };
+    const ptrdiff_t consumed = report_whole(WS_OP_TEXT, buf + HL, n, HL, ev);
+    __m128i first, last;
+    ws_unmask_16_to_31(buf + HL, n, buf + 2, &first, &last);
+    if (_mm_movemask_epi8(_mm_or_si128(first, last)) == 0)
+        return consumed;
+    if (ws_cpu_has_avx512())
+        return small_text_16_to_31_avx512(p, n, ev, first, last);
+    if (ws_cpu_has_avx2())
+        return small_text_16_to_31_avx2(p, n, ev, first, last);
+    return small_text_not_ascii(p, ev);
 }
 
 /* small_whole_message for a text of under 16 bytes: unmasked into two
