@@ -609,8 +609,8 @@ small_text_2_to_15_avx512(ws_parser *p, size_t n, ws_event *ev, uint64_t lo, uin
  * from there, p, n, ev and the result had to live across the call, and gcc
  * saved three registers on every text, ASCII too: 2- to 15-byte ASCII
  * texts 82 -> 75 instructions through ws_parser_next, on a Zen 3 2-byte
- * texts 6.6-7.9 -> 6.3-7.3 ns in alternating runs (small_whole_text keeps
- * its call: see "What else was tried" in docs/PERFORMANCE.md). */
+ * texts 6.6-7.9 -> 6.3-7.3 ns in alternating runs (small_text_32_to_125
+ * keeps its call: see "What else was tried" in docs/PERFORMANCE.md). */
 static __attribute__((noinline)) ptrdiff_t small_text_2_to_15_avx2(ws_parser *p, size_t n,
                                                                    ws_event *ev, uint64_t lo,
                                                                    uint64_t hi)
