@@ -20,6 +20,7 @@
  *   bench_pieces [--footprint BYTES] [--passes N] [--quick]
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,9 +122,12 @@ int main(int argc, char **argv)
     footprint &= ~(size_t)63;
     uint8_t *buf = aligned_alloc(64, footprint), *pristine = aligned_alloc(64, footprint);
     plan plans[WAYS];
-    for (int w = 0; w < WAYS; w++)
+    bool have_memory = buf && pristine;
+    for (int w = 0; w < WAYS; w++) {
         plans[w].lens = malloc((footprint / 512 + 1) * sizeof(size_t));
-    if (!buf || !pristine || !plans[WAYS - 1].lens) {
+        have_memory = have_memory && plans[w].lens;
+    }
+    if (!have_memory) {
         fprintf(stderr, "bench_pieces: out of memory\n");
         return 1;
     }
