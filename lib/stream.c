@@ -653,7 +653,7 @@ static __attribute__((noinline)) ptrdiff_t small_text_16_to_31_avx2(ws_parser *p
  * unmask_whole_32_to_127). Apart from small_whole_text because p, n and ev
  * live across the AVX2 call: there, gcc saved four registers on entry for
  * every text, and 125-byte texts on the AVX-512 path, which need none, went
- * from 7.0-7.2 to 7.7 ns on a Zen 5 (739cabd). */
+ * from 7.0-7.2 to 7.6-7.7 ns on a Zen 5 (739cabd). */
 static __attribute__((noinline)) ptrdiff_t small_text_32_to_125(ws_parser *p, uint8_t *buf,
                                                                 size_t n, ws_event *ev)
 {
