@@ -128,24 +128,47 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median (or, with --best, least) nanoseconds per pass. */
-static double measure(pass_fn pass, void *state)
+/* Samples several passes in turn, one sample of each per round, and gives
+ * the median (or, with --best, least) nanoseconds per pass of each. Passes
+ * compared with each other are timed this way so that their samples fall
+ * in the same spells of the machine: the VM runs the same loop up to 2x
+ * slower in some spells than in others, for seconds at a time (see
+ * docs/PERFORMANCE.md, "Noise"), and a ratio of two passes timed one after
+ * the other took whatever spell each fell in. */
+enum { MAX_INTERLEAVED = 4, MAX_REPS = 64 };
+static void measure_interleaved(const pass_fn *passes, void *const *states, size_t n,
+                                double *out)
 {
-    double samples[64];
-    int reps = opt.reps < 1 ? 1 : (opt.reps > 64 ? 64 : opt.reps);
+    static double samples[MAX_INTERLEAVED][MAX_REPS];
+    int reps = opt.reps < 1 ? 1 : (opt.reps > MAX_REPS ? MAX_REPS : opt.reps);
     uint64_t min_ns = (uint64_t)(opt.min_ms * 1e6);
+    if (n > MAX_INTERLEAVED) {
+        die("measure_interleaved: too many passes");
+    }
     for (int r = -1; r < reps; r++) { /* r == -1: warm-up */
-        uint64_t total = 0, passes = 0;
-        do {
-            total += pass(state);
-            passes++;
-        } while (total < min_ns && passes < 1000000);
-        if (r >= 0) {
-            samples[r] = (double)total / (double)passes;
+        for (size_t p = 0; p < n; p++) {
+            uint64_t total = 0, count = 0;
+            do {
+                total += passes[p](states[p]);
+                count++;
+            } while (total < min_ns && count < 1000000);
+            if (r >= 0) {
+                samples[p][r] = (double)total / (double)count;
+            }
         }
     }
-    qsort(samples, (size_t)reps, sizeof samples[0], cmp_double);
-    return opt.best ? samples[0] : samples[reps / 2];
+    for (size_t p = 0; p < n; p++) {
+        qsort(samples[p], (size_t)reps, sizeof samples[p][0], cmp_double);
+        out[p] = opt.best ? samples[p][0] : samples[p][reps / 2];
+    }
+}
+
+/* One pass on its own, as above. */
+static double measure(pass_fn pass, void *state)
+{
+    double t;
+    measure_interleaved(&pass, &state, 1, &t);
+    return t;
 }
 
 /* ------------------------------------------------------------------ content */
@@ -311,12 +334,20 @@ static void check_tally(const stream *s, const tally *t, const char *who, bool w
 
 /* ------------------------------------------------------------------ libwsframe receive */
 
+/* Where a DATA event's bytes lie in the stream, as the cuts group records
+ * them. */
+typedef struct piece {
+    size_t off, len;
+} piece;
+
 typedef struct lib_state {
     stream *s;
     ws_parser parser;
     size_t chunk; /* 0: whole buffer; else bytes per simulated read */
     bool verify;
     tally t;
+    piece *pieces; /* when not NULL, verification passes record DATA events */
+    size_t npieces, pieces_cap;
 } lib_state;
 
 static void fail_status(const char *who, const stream *s, ptrdiff_t st)
@@ -348,6 +379,10 @@ static inline bool lib_event(lib_state *st, const ws_event *ev, uint64_t *sink)
         *sink += ev->data[ev->len - 1];
         if (st->verify) {
             st->t.sum = checksum(st->t.sum, ev->data, ev->len);
+            if (st->pieces && st->npieces < st->pieces_cap) {
+                st->pieces[st->npieces++] =
+                    (piece){(size_t)(ev->data - st->s->work), ev->len};
+            }
         }
         break;
     case WS_EV_MESSAGE_END:
@@ -825,8 +860,11 @@ static void run_split(void)
                 }
                 verify_parser(&whole);
                 verify_parser(&split);
-                double t_whole = measure(pass_parser, &whole);
-                double t_split = measure(pass_parser, &split);
+                const pass_fn passes[2] = {pass_parser, pass_parser};
+                void *const states[2] = {&whole, &split};
+                double t[2];
+                measure_interleaved(passes, states, 2, t);
+                const double t_whole = t[0], t_split = t[1];
                 print_cell(t_whole, &s);
                 printf(" |");
                 print_cell(t_split, &s);
@@ -837,8 +875,149 @@ static void run_split(void)
             stream_free(&s);
         }
     }
-    printf("split/whole: the split rate as a share of the whole-buffer rate (target >= 90%%).\n"
-           "WHOLE_MSG: the same with ws_parser_set_options(p, WS_PARSER_WHOLE_MESSAGES).\n");
+    printf("split/whole: the split rate as a share of the whole-buffer rate (target >= 90%%);\n"
+           "the two are sampled in turn. WHOLE_MSG: the same with\n"
+           "ws_parser_set_options(p, WS_PARSER_WHOLE_MESSAGES).\n");
+}
+
+/* ---- where split reads lose */
+
+/* The library's unmasking (binary) or fused unmasking and UTF-8 check
+ * (text) alone, with no parser around it, over a list of pieces of the
+ * stream's payloads: one per frame, or the ones the parser handed out. */
+typedef struct unmask_state {
+    stream *s;
+    const piece *pieces;
+    size_t npieces;
+    size_t header_len, frame_len; /* every frame of a stream is alike */
+    bool verify;
+    uint64_t sum;
+} unmask_state;
+
+static uint64_t pass_unmask_pieces(void *arg)
+{
+    unmask_state *st = arg;
+    stream *s = st->s;
+    memcpy(s->work, s->pristine, s->len);
+    uint64_t sink = 0;
+    ws_utf8 v;
+    ws_utf8_init(&v);
+    uint64_t t0 = now_ns();
+    for (size_t i = 0; i < st->npieces; i++) {
+        const piece pc = st->pieces[i];
+        /* The key and phase the parser had for this piece. */
+        const size_t payload_off = pc.off - pc.off % st->frame_len + st->header_len;
+        const uint8_t *key = s->pristine + payload_off - 4;
+        size_t key_offset = (pc.off - payload_off) & 3;
+        uint8_t *data = s->work + pc.off;
+        if (s->kind == C_BINARY) {
+            ws_mask(data, pc.len, key, key_offset);
+        } else {
+            if (pc.off == payload_off) {
+                ws_utf8_init(&v);
+            }
+            if (ws_utf8_unmask_feed(&v, data, pc.len, key, &key_offset, NULL) != WS_OK) {
+                die("ws_utf8_unmask_feed refused a piece of valid text");
+            }
+        }
+        sink += data[pc.len - 1];
+    }
+    uint64_t t1 = now_ns();
+    if (st->verify) {
+        st->sum = 0;
+        for (size_t i = 0; i < st->npieces; i++) {
+            st->sum = checksum(st->sum, s->work + st->pieces[i].off, st->pieces[i].len);
+        }
+    }
+    g_sink += sink;
+    return t1 - t0;
+}
+
+static void verify_unmask(unmask_state *st, const char *who)
+{
+    st->verify = true;
+    pass_unmask_pieces(st);
+    st->verify = false;
+    if (st->sum != st->s->plain_sum) {
+        fprintf(stderr, "bench_parser: %s on %s: wrong content\n", who, st->s->name);
+        exit(1);
+    }
+}
+
+/*
+ * Splits the cost of split reads in two, all four passes sampled in turn:
+ * what cutting the payload into the parser's pieces costs the unmasking
+ * (and UTF-8 check) itself, next to running it once per frame; and what
+ * the parser adds per read beyond that (its calls, its state, its events).
+ */
+static void run_cuts(void)
+{
+    static const size_t sizes[] = {4096, 65536, 1u << 20};
+    static const content kinds[] = {C_BINARY, C_MIXED};
+    printf("\n== Where split reads lose: %zu-byte reads, ns per frame, all four sampled in turn "
+           "==\n",
+           opt.chunk);
+    printf("%-16s %6s %6s | %10s %10s | %10s %10s %7s | %16s\n", "case", "frames", "pieces",
+           "unmask", "unmask", "parser", "parser", "split/", "extra ns / piece");
+    printf("%-16s %6s %6s | %10s %10s | %10s %10s %7s | %8s %7s\n", "", "", "/frame", "per frame",
+           "per piece", "whole", "split", "whole", "cutting", "parser");
+    print_rule(109);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+            stream s;
+            ws_limits lim;
+            if (!open_recv_case(kinds[k], sizes[z], &s, &lim)) {
+                continue;
+            }
+            const size_t header_len = ws_frame_header_size(s.payload, true);
+            const size_t frame_len = header_len + s.payload;
+
+            lib_state whole = {.s = &s}, split = {.s = &s, .chunk = opt.chunk};
+            ws_parser_init(&whole.parser, WS_ROLE_SERVER, &lim);
+            ws_parser_init(&split.parser, WS_ROLE_SERVER, &lim);
+            /* A DATA event per read at most, one more per frame a read ends in. */
+            split.pieces_cap = s.len / opt.chunk + 2 * s.frames + 2;
+            split.pieces = xmalloc(split.pieces_cap * sizeof *split.pieces);
+            verify_parser(&whole);
+            verify_parser(&split);
+            if (split.npieces == split.pieces_cap) {
+                die("cuts: more pieces than expected");
+            }
+
+            piece *frames = xmalloc(s.frames * sizeof *frames);
+            for (size_t f = 0; f < s.frames; f++) {
+                frames[f] = (piece){f * frame_len + header_len, s.payload};
+            }
+            unmask_state per_frame = {&s, frames, s.frames, header_len, frame_len, false, 0};
+            unmask_state per_read = {&s, split.pieces, split.npieces, header_len, frame_len,
+                                     false, 0};
+            verify_unmask(&per_frame, "unmasking per frame");
+            verify_unmask(&per_read, "unmasking per read");
+
+            const pass_fn passes[4] = {pass_unmask_pieces, pass_unmask_pieces, pass_parser,
+                                       pass_parser};
+            void *const states[4] = {&per_frame, &per_read, &whole, &split};
+            double t[4];
+            measure_interleaved(passes, states, 4, t);
+            const double n = (double)s.frames;
+            const double pieces = (double)split.npieces;
+            const double cutting = (t[1] - t[0]) / pieces;
+            const double parser = ((t[3] - t[2]) - (t[1] - t[0])) / pieces;
+            printf("%-16s %6zu %6.1f | %10.1f %10.1f | %10.1f %10.1f %6.1f%% | %8.2f %7.2f\n",
+                   s.name, s.frames, pieces / n, t[0] / n, t[1] / n, t[2] / n, t[3] / n,
+                   100.0 * t[2] / t[3], cutting, parser);
+            fflush(stdout);
+            free(frames);
+            free(split.pieces);
+            stream_free(&s);
+        }
+    }
+    printf("pieces: DATA events per frame in split reads (a read that ends a frame makes two).\n"
+           "unmask: ws_mask (bin) or the parser's fused unmask-and-check (text) alone, once per\n"
+           "frame and once per piece the parser handed out in split reads. parser: ws_parser_next,\n"
+           "whole buffer and split reads (the default three-event mode). extra ns per piece:\n"
+           "cutting = (unmask per piece - per frame) / pieces; parser = what split reads cost\n"
+           "the parser beyond that, per piece.\n");
 }
 
 /* ---- serialisation */
@@ -1376,14 +1555,14 @@ static void usage(FILE *to)
            "                  other work, the one least disturbed by it\n"
            "  --min-ms MS     least time per sample; passes repeat until reached (default 40)\n"
            "  --chunk BYTES   read size of the split-payload mode (default 1460)\n"
-           "  --only GROUPS   comma-separated: recv,split,write,mask,utf8 (default all)\n"
+           "  --only GROUPS   comma-separated: recv,split,cuts,write,mask,utf8 (default all)\n"
            "  --filter TEXT   only cases whose name contains TEXT, e.g. \"mixed\" or \" 125 B\"\n");
 }
 
 /* Whether every comma-separated name in list is a group. */
 static bool groups_known(const char *list)
 {
-    static const char *const groups[] = {"recv", "split", "write", "mask", "utf8"};
+    static const char *const groups[] = {"recv", "split", "cuts", "write", "mask", "utf8"};
     for (const char *p = list;;) {
         size_t n = strcspn(p, ",");
         bool known = false;
@@ -1435,7 +1614,7 @@ static int parse_args(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--only") == 0 && v) {
             if (!groups_known(v)) {
-                fprintf(stderr, "bench_parser: --only %s: the groups are recv, split, write, mask, utf8\n", v);
+                fprintf(stderr, "bench_parser: --only %s: the groups are recv, split, cuts, write, mask, utf8\n", v);
                 return -1;
             }
             opt.only = v;
@@ -1480,6 +1659,9 @@ int main(int argc, char **argv)
     }
     if (group_enabled("split")) {
         run_split();
+    }
+    if (group_enabled("cuts")) {
+        run_cuts();
     }
     if (group_enabled("write")) {
         run_write();
