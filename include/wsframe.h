@@ -154,6 +154,9 @@ WS_API const char *ws_version(void);
     X(WS_E_HS_REPEATED_VERSION, -63, 0, 400, "Sec-WebSocket-Version appears more than once.")      \
     X(WS_E_HTTP_URI_TOO_LONG, -64, 0, 414,                                                         \
       "The request line does not fit in the configured HTTP head size.")                           \
+    X(WS_E_HS_BODY, -65, 0, 400,                                                                   \
+      "A WebSocket upgrade request must not carry a body (Transfer-Encoding, or a "                \
+      "Content-Length other than 0).")                                                             \
     /* opening handshake, client side (RFC 6455 section 4.1) */                                    \
     X(WS_E_HS_STATUS, -70, 0, 0, "The server did not answer 101 Switching Protocols.")             \
     X(WS_E_HS_BAD_ACCEPT, -71, 0, 0,                                                               \
@@ -1134,6 +1137,7 @@ typedef struct ws_handshake_request {
     size_t origin_len;
     size_t num_protocols;  /* subprotocols offered, over all Sec-WebSocket-Protocol fields */
     size_t num_extensions; /* extensions offered, over all Sec-WebSocket-Extensions fields */
+    bool expect_continue;  /* "Expect: 100-continue" was sent: the 101 comes after a 100 */
 } ws_handshake_request;
 
 /*
@@ -1156,6 +1160,11 @@ typedef struct ws_handshake_request {
  *                              section 4.1, RFC 9112 section 3.2); or it
  *                              holds a fragment '#' (section 3);
  *   WS_E_HS_NO_HOST            no Host field, or more than one;
+ *   WS_E_HS_BODY               a Transfer-Encoding field, or a
+ *                              Content-Length other than 0: the frames
+ *                              would start inside a body that nothing
+ *                              reads (RFC 9112 section 6), and a GET's
+ *                              body means nothing (RFC 9110 section 9.3.1);
  *   WS_E_HS_NO_UPGRADE_TOKEN   Upgrade lacks the token "websocket";
  *   WS_E_HS_NO_CONNECTION_UPGRADE  Connection lacks the token "Upgrade";
  *   WS_E_HS_BAD_KEY            Sec-WebSocket-Key missing, repeated, or not
@@ -1267,6 +1276,9 @@ WS_API int ws_handshake_parse_extensions(const ws_http_header *headers, size_t n
  *                Only accept what the client offered.
  * extra_headers: NULL or "Name: value\r\n" lines, checked as in
  *                ws_http_write_response().
+ *
+ * When hs->expect_continue, an interim "HTTP/1.1 100 Continue" comes first,
+ * as RFC 9110 section 7.8 requires before a 101.
  *
  * Returns the bytes written (not NUL-terminated): send them, then speak
  * WebSocket frames on the connection. WS_E_BUFFER_TOO_SMALL (256 bytes

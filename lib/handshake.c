@@ -75,6 +75,25 @@ static bool target_is_path_or_uri(const char *t, size_t len)
     return i > 0 && len - i > 3 && memcmp(t + i, "://", 3) == 0;
 }
 
+/* Whether the request announces content: any Transfer-Encoding, or a
+ * Content-Length that is not all zeros (an empty or listed one is not a
+ * plain 0 either). */
+static bool announces_content(const ws_http_header *headers, size_t n)
+{
+    if (ws_http_count_header(headers, n, "Transfer-Encoding") > 0)
+        return true;
+    size_t pos = 0;
+    const ws_http_header *length;
+    while ((length = ws_http_find_header(headers, n, "Content-Length", &pos)) != NULL) {
+        if (length->value_len == 0)
+            return true;
+        for (size_t i = 0; i < length->value_len; i++)
+            if (length->value[i] != '0')
+                return true;
+    }
+    return false;
+}
+
 /* Every element of every Sec-WebSocket-Protocol field is a token and there
  * are at most max of them (0: no limit). Returns the count or an error. */
 static int count_protocols(const ws_http_header *headers, size_t n, uint32_t max)
@@ -118,6 +137,8 @@ ws_status ws_handshake_check_request(const ws_http_request *req, const ws_limits
     const ws_http_header *host = single_header(h, n, "Host");
     if (!host || host->value_len == 0)
         return WS_E_HS_NO_HOST;
+    if (announces_content(h, n))
+        return WS_E_HS_BODY;
     if (!upgrade)
         return WS_E_HS_NO_UPGRADE_TOKEN;
     if (!ws_http_has_token(h, n, "Connection", "Upgrade"))
@@ -149,6 +170,7 @@ ws_status ws_handshake_check_request(const ws_http_request *req, const ws_limits
         hs->origin_len = origin ? origin->value_len : 0;
         hs->num_protocols = (size_t)protocols;
         hs->num_extensions = (size_t)extensions;
+        hs->expect_continue = ws_http_has_token(h, n, "Expect", "100-continue");
     }
     return WS_OK;
 }
@@ -211,6 +233,8 @@ int ws_handshake_write_response(const ws_handshake_request *hs, const char *prot
 
     ws_textbuf t;
     ws_textbuf_init(&t, out, cap);
+    if (hs->expect_continue)
+        ws_textbuf_puts(&t, "HTTP/1.1 100 Continue\r\n\r\n");
     ws_textbuf_puts(&t, "HTTP/1.1 101 Switching Protocols\r\n"
                         "Upgrade: websocket\r\n"
                         "Connection: Upgrade\r\n"

@@ -3,6 +3,7 @@
  * request (4.1) and its checks of the answer, plus the accept key (1.3). */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -176,6 +177,17 @@ static const struct {
      WS_E_HS_BAD_EXTENSION},
     {"extension named by a quoted string",
      VALID "Sec-WebSocket-Extensions: foo, \"bar\"\r\n\r\n", WS_E_HS_BAD_EXTENSION},
+    /* RFC 9112 section 6: the protocol switches after the whole request,
+     * body included; frames would start inside a body nothing reads. */
+    {"Content-Length 5", VALID "Content-Length: 5\r\n\r\n", WS_E_HS_BODY},
+    {"Content-Length 0", VALID "Content-Length: 0\r\n\r\n", WS_OK},
+    {"Content-Length 00", VALID "content-length: 00\r\n\r\n", WS_OK},
+    {"empty Content-Length", VALID "Content-Length:\r\n\r\n", WS_E_HS_BODY},
+    {"Content-Length 0 then 7", VALID "Content-Length: 0\r\nContent-Length: 7\r\n\r\n",
+     WS_E_HS_BODY},
+    {"Transfer-Encoding chunked", VALID "Transfer-Encoding: chunked\r\n\r\n", WS_E_HS_BODY},
+    {"Transfer-Encoding identity", VALID "transfer-encoding: identity\r\n\r\n", WS_E_HS_BODY},
+    {"Expect 100-continue without a body", VALID "Expect: 100-continue\r\n\r\n", WS_OK},
 };
 
 /* RFC 6455 section 4.1's example key, "AQIDBAUGBwgJCgsMDQ4PEC==", encodes
@@ -436,6 +448,47 @@ static void test_write_response(void **state)
     release(&p);
 }
 
+/* RFC 9110 section 7.8: a server that gets Upgrade and "Expect:
+ * 100-continue" sends a 100 before the 101. */
+static void test_expect_continue(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        bool expect_continue;
+    } cases[] = {
+        {"", false},
+        {"Expect: 100-continue\r\n", true},
+        {"Expect: 100-Continue\r\n", true},
+        {"Expect: something-else\r\n", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "%s%s\r\n", VALID, cases[i].line);
+        struct parsed_request p;
+        parse_request(&p, text);
+        ws_handshake_request hs;
+        assert_int_equal(ws_handshake_check_request(&p.req, NULL, &hs), WS_OK);
+        assert_int_equal(hs.expect_continue, cases[i].expect_continue);
+        char out[512];
+        int n = ws_handshake_write_response(&hs, NULL, NULL, NULL, out, sizeof out);
+        assert_true(n > 0);
+        const char *interim = "HTTP/1.1 100 Continue\r\n\r\n";
+        const char *final = "HTTP/1.1 101 Switching Protocols\r\n";
+        const char *after = cases[i].expect_continue ? out + strlen(interim) : out;
+        if (cases[i].expect_continue)
+            assert_memory_equal(out, interim, strlen(interim));
+        assert_memory_equal(after, final, strlen(final));
+        /* What a client reads: the interim answer, then the 101 after it. */
+        ws_http_response res;
+        ws_http_header h[MAXH];
+        int head = ws_http_parse_response(out, (size_t)n, 0, NULL, &res, h, MAXH);
+        assert_true(head > 0);
+        assert_int_equal(res.status, cases[i].expect_continue ? 100 : 101);
+        release(&p);
+    }
+}
+
 /* Section 4.4 and RFC 9110: every refusal is a complete response a client
  * can parse, with the right status and extra fields. */
 static void test_write_rejection(void **state)
@@ -457,6 +510,7 @@ static void test_write_rejection(void **state)
         {WS_E_HTTP_URI_TOO_LONG, 414, NULL, NULL},
         {WS_E_HS_BAD_TARGET, 400, NULL, NULL},
         {WS_E_HS_REPEATED_VERSION, 400, NULL, NULL},
+        {WS_E_HS_BODY, 400, NULL, NULL},
         {WS_E_HTTP_VERSION, 505, NULL, NULL},
         {WS_E_HTTP_NUL, 400, NULL, NULL},
         {WS_E_RESERVED_OPCODE, 400, NULL, NULL},
@@ -844,6 +898,7 @@ int main(void)
         cmocka_unit_test(test_select_protocol),
         cmocka_unit_test(test_parse_extensions),
         cmocka_unit_test(test_write_response),
+        cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_write_rejection),
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_write_request),
