@@ -774,14 +774,13 @@ done:
 
 void client_receive(client_conn *c, client_event_fn fn, void *arg)
 {
-    /* After a protocol error the parser refuses everything; the first
-     * error is the one worth reporting. */
-    if (c->protocol_error) {
-        c->in_len = 0;
-        fn = NULL;
-    }
-    /* Frames that came with the handshake response are parsed before the
+    /* After a protocol error the parser refuses everything, and the first
+     * error is the one worth reporting: nothing is parsed after it, not
+     * even in this call (input is still read, to notice the TCP close).
+     * Frames that came with the handshake response are parsed before the
      * first read. */
+    if (c->protocol_error)
+        c->in_len = 0;
     if (c->in_len > 0 && fn)
         parse_input(c, fn, arg);
     /* One read per readable event, as the loop is level-triggered; but
@@ -803,7 +802,7 @@ void client_receive(client_conn *c, client_event_fn fn, void *arg)
             ws_closing_peer_closed(&c->closing);
             return;
         }
-        if (!fn)
+        if (!fn || c->protocol_error)
             continue; /* read only to notice the server's TCP close */
         c->in_len += (size_t)n;
         parse_input(c, fn, arg);
