@@ -29,6 +29,7 @@
 #include "cli.h"
 #include "log.h"
 #include "loop.h"
+#include "net.h"
 #include "sendq.h"
 #include "ws_client.h"
 
@@ -42,7 +43,13 @@ enum {
     EXIT_INTERRUPTED = 130 /* a second Ctrl-C */
 };
 
+/* After our close: at most CLOSE_WAIT_MS for the server's answer once it
+ * has taken all we sent, and before that, for as long as it keeps taking
+ * our bytes; CLOSE_STALL_MS of taking none ends the wait (a pause, not a
+ * slow reader: Python websockets' close_timeout is 10 s too). */
 #define CLOSE_WAIT_MS 3000
+#define CLOSE_STALL_MS 10000
+#define CLOSE_POLL_MS 1000
 #define CONNECT_TIMEOUT_MS 10000
 #define STDIN_CHUNK (64u * 1024u)
 #define MAX_PROTOCOLS 32
@@ -102,7 +109,14 @@ typedef struct app {
     loop_io stdout_io;
 
     bool we_closed;  /* we started the close handshake */
+    uint16_t close_code_sent; /* the code of our close, when we_closed */
     bool timed_out;  /* the close wait ran out */
+    /* Bytes of ours the server had not taken (our queue and the kernel's
+     * unacknowledged bytes) when the close wait last started, and when
+     * that was: it starts again while this falls, so only a server that
+     * stops reading is cut off, not one that reads slowly. */
+    size_t close_wait_untaken;
+    uint64_t close_wait_since;
     bool stdout_dead;
     bool output_dropped; /* interrupted while stdout was not taking output */
     bool done; /* the outcome is known; the loop stops */
@@ -115,8 +129,9 @@ typedef struct app {
 static void vcomplain(const char *fmt, va_list ap)
 {
     char line[1024];
-    vsnprintf(line, sizeof line, fmt, ap);
-    fprintf(stderr, "chat_client: %s\n", line);
+    int n = snprintf(line, sizeof line, "chat_client: ");
+    vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
+    log_line(line);
 }
 
 /* An error: always printed. */
@@ -146,10 +161,7 @@ static void say(const app *a, const char *fmt, ...)
  * the user sees on stderr. */
 static const char *printable(const uint8_t *data, size_t len, char *out, size_t cap)
 {
-    size_t n = len < cap - 1 ? len : cap - 1;
-    for (size_t i = 0; i < n; i++)
-        out[i] = (data[i] < 0x20 || data[i] == 0x7f) ? '?' : (char)data[i];
-    out[n] = '\0';
+    log_escape(data, len, out, cap);
     return out;
 }
 
@@ -182,6 +194,7 @@ static void stdout_failed(app *a)
     a->stdout_dead = true;
     sendq_free(&a->out);
     a->we_closed = true;
+    a->close_code_sent = WS_CLOSE_GOING_AWAY;
     client_close(&a->conn, WS_CLOSE_GOING_AWAY, NULL, 0);
 }
 
@@ -248,6 +261,18 @@ static void print_message(app *a, const uint8_t *data, size_t len)
 
 static void on_stdout_writable(loop_io *io, void *arg);
 
+/* A line for stderr when stderr is stdout's pipe: queued behind the
+ * messages, in order. Once the queue is given up, written as stderr takes
+ * it (it may not). */
+static void stderr_line_via_stdout(const char *line, size_t len, void *arg)
+{
+    app *a = arg;
+    if (a->stdout_dead || a->output_dropped)
+        fprintf(stderr, "%s\n", line);
+    else
+        print_message(a, (const uint8_t *)line, len);
+}
+
 /* Make a pipe or socket on stdout non-blocking (see app.stdout_async). */
 static void stdout_setup(app *a)
 {
@@ -255,11 +280,20 @@ static void stdout_setup(app *a)
     if (fstat(STDOUT_FILENO, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
         return;
     int flags = fcntl(STDOUT_FILENO, F_GETFL);
+    int stderr_flags = fcntl(STDERR_FILENO, F_GETFL);
     if (flags < 0 || fcntl(STDOUT_FILENO, F_SETFL, flags | O_NONBLOCK) < 0)
         return;
     a->stdout_flags = flags;
     a->stdout_async = true;
     loop_io_init(&a->stdout_io, a->loop, STDOUT_FILENO, NULL, on_stdout_writable, a);
+    /* O_NONBLOCK belongs to the open pipe, not to the descriptor: under
+     * 2>&1 or |& stderr has just become non-blocking too, and its lines
+     * were lost whenever the reader lagged (the reason for a close among
+     * them). They go through stdout's queue instead. */
+    int stderr_now = fcntl(STDERR_FILENO, F_GETFL);
+    if (stderr_flags >= 0 && !(stderr_flags & O_NONBLOCK) && stderr_now >= 0 &&
+        (stderr_now & O_NONBLOCK))
+        log_set_sink(stderr_line_via_stdout, a);
 }
 
 /* What is still queued is given up (the reader is gone, or a second signal
@@ -268,16 +302,28 @@ static void stdout_restore(app *a)
 {
     if (!a->stdout_async)
         return;
+    log_set_sink(NULL, NULL);
     loop_io_stop(&a->stdout_io);
     sendq_free(&a->out);
     fcntl(STDOUT_FILENO, F_SETFL, a->stdout_flags);
+}
+
+/* Whether the server's close answers ours: our code echoed, or one that
+ * says no more than that (1000, 1001, none). Any other code is the
+ * server's own, sent before it read ours (the two closes crossed), and
+ * the first close received is the connection's (RFC 6455 section
+ * 7.1.5): it is reported as if the server had closed first. */
+static bool answers_our_close(const app *a, uint16_t code)
+{
+    return a->we_closed && (code == a->close_code_sent || code == WS_CLOSE_NORMAL ||
+                            code == WS_CLOSE_GOING_AWAY || code == WS_CLOSE_NO_STATUS);
 }
 
 static void on_event(const client_event *ev, void *arg)
 {
     app *a = arg;
     const char *peer = a->conn.peer;
-    char text[WS_MAX_CONTROL_PAYLOAD + 1];
+    char text[4 * WS_MAX_CONTROL_PAYLOAD + 16]; /* a control payload, each byte as \xHH */
     switch (ev->type) {
     case CLIENT_EV_MESSAGE:
         if (loop_timer_active(&a->wait_timer))
@@ -301,7 +347,7 @@ static void on_event(const client_event *ev, void *arg)
         if (a->opt.verbose)
             log_msg(peer, "< close %u%s", (unsigned)ev->close_code,
                     a->we_closed ? "" : "; > close with the same code and reason");
-        if (a->we_closed) {
+        if (answers_our_close(a, ev->close_code)) {
             say(a, "closed: the server answered %u (%s)", (unsigned)ev->close_code,
                 close_code_name(ev->close_code));
         } else {
@@ -344,8 +390,11 @@ static void start_close(app *a, uint16_t code, const char *reason, size_t reason
         complain("cannot close with %u: %s", (unsigned)code, ws_strerror(rc));
         return;
     }
-    if (!a->we_closed && a->opt.verbose)
-        log_msg(a->conn.peer, "> close %u", (unsigned)code);
+    if (!a->we_closed) {
+        if (a->opt.verbose)
+            log_msg(a->conn.peer, "> close %u", (unsigned)code);
+        a->close_code_sent = code;
+    }
     a->we_closed = true;
 }
 
@@ -508,6 +557,22 @@ static void finish(app *a)
     loop_stop(a->loop);
 }
 
+/* What the server has not taken of ours yet: our queue, and what the
+ * kernel sent but has no acknowledgement for. */
+static size_t untaken_by_server(const app *a)
+{
+    int unacked = net_unacked_bytes(a->conn.fd);
+    return client_queued(&a->conn) + (unacked > 0 ? (size_t)unacked : 0);
+}
+
+/* The close wait counts from now, the last time the server took bytes. */
+static void start_close_wait(app *a)
+{
+    a->close_wait_untaken = untaken_by_server(a);
+    a->close_wait_since = loop_now_ms(a->loop);
+    loop_timer_start(&a->close_timer, a->close_wait_untaken > 0 ? CLOSE_POLL_MS : CLOSE_WAIT_MS);
+}
+
 /* After every event: let the close handshake advance, then decide what to
  * watch. */
 static void update(app *a)
@@ -517,10 +582,11 @@ static void update(app *a)
     /* The close wait bounds the server: while stdout holds us from reading
      * its answer, it is not late, and the wait starts again after. */
     if (st != CLIENT_OPEN && !a->timed_out) {
-        if (stdout_behind)
+        if (stdout_behind) {
             loop_timer_stop(&a->close_timer);
-        else if (!loop_timer_active(&a->close_timer))
-            loop_timer_start(&a->close_timer, CLOSE_WAIT_MS);
+        } else if (!loop_timer_active(&a->close_timer)) {
+            start_close_wait(a);
+        }
     }
     /* Likewise a pong may wait unread: the ping timeout gives the server a
      * whole period from when we read again. */
@@ -616,8 +682,19 @@ static void on_stdin_timer(loop_timer *t, void *arg)
 
 static void on_close_timer(loop_timer *t, void *arg)
 {
-    (void)t;
     app *a = arg;
+    /* The wait counts from the last bytes the server took, not from when
+     * our close was queued: behind megabytes of our messages, a server
+     * reading them slowly cannot have answered yet. */
+    size_t untaken = untaken_by_server(a);
+    if (untaken < a->close_wait_untaken) {
+        start_close_wait(a);
+        return;
+    }
+    if (untaken > 0 && loop_now_ms(a->loop) - a->close_wait_since < CLOSE_STALL_MS) {
+        loop_timer_start(t, CLOSE_POLL_MS);
+        return;
+    }
     a->timed_out = true;
     client_timeout(&a->conn);
     update(a);
@@ -1018,9 +1095,14 @@ static int outcome(app *a)
         return EXIT_BROKEN;
     }
     if (a->we_closed) {
+        if (client_closed_cleanly(c) && !answers_our_close(a, client_peer_code(c)))
+            return EXIT_SERVER_CODE; /* said when its close came */
         if (client_closed_cleanly(c))
             return a->stdout_dead ? EXIT_BROKEN : EXIT_CLEAN;
-        if (a->timed_out)
+        if (a->timed_out && a->close_wait_untaken > 0)
+            complain("the server took nothing for %d s, with %zu bytes of ours (the close "
+                     "among them) still to take", CLOSE_STALL_MS / 1000, a->close_wait_untaken);
+        else if (a->timed_out)
             complain("the server did not answer the close within %d s", CLOSE_WAIT_MS / 1000);
         else
             complain("the connection dropped before the server answered the close%s%s",
@@ -1123,10 +1205,12 @@ int main(int argc, char **argv)
     if (!a.done && loop_run(a.loop) < 0)
         complain("event loop failed: %s", strerror(errno));
 
+    /* stdout as it was found first: outcome()'s sentences then go straight
+     * to stderr, blocking as it was. */
+    stdout_restore(&a);
     int code = outcome(&a);
     loop_io_stop(&a.sock_io);
     loop_io_stop(&a.stdin_io);
-    stdout_restore(&a);
     loop_free(a.loop);
     client_free(&a.conn);
     bytebuf_free(&a.line);

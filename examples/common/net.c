@@ -8,8 +8,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#ifdef __linux__
+#include <linux/sockios.h>
+#endif
 
 void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t cap)
 {
@@ -224,4 +229,16 @@ int net_pct_decoded(const char *s, size_t len, size_t i)
         return -1;
     int hi = hex_digit((unsigned char)s[i + 1]), lo = hex_digit((unsigned char)s[i + 2]);
     return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+int net_unacked_bytes(int fd)
+{
+#ifdef SIOCOUTQ
+    int queued;
+    if (ioctl(fd, SIOCOUTQ, &queued) == 0 && queued >= 0)
+        return queued;
+#else
+    (void)fd;
+#endif
+    return -1;
 }

@@ -46,6 +46,13 @@ void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out, size_t
  * Returns the soft limit in force afterwards (0 if unknown). */
 uint64_t net_raise_fd_limit(uint64_t wanted);
 
+/* Bytes written to the TCP socket fd that the peer has not acknowledged yet
+ * (SIOCOUTQ), or -1 where the system does not say. Falling between two
+ * looks, it shows the peer reading, which our own writes show late: Linux
+ * reports a full socket writable only once a third of its buffer (which
+ * it grows to 4 MB) is free. */
+int net_unacked_bytes(int fd);
+
 /* O_NONBLOCK on fd. Returns 0 or -1. */
 int net_set_nonblocking(int fd);
 

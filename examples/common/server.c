@@ -267,23 +267,17 @@ static void on_reap(loop_timer *t, void *arg)
 
 /* Whether the peer took bytes from the socket's send buffer since the
  * last look (the last write that filled it, or the last call). Our own
- * writes do not show it in time: Linux reports a full socket writable
- * only once a third of its buffer is free, and it grows the buffer to 4
- * MB, so a peer reading a steady 500 KB/s gave us room every 3 s or so,
- * and looked as if it had taken nothing for 2. */
+ * writes do not show it in time (see net_unacked_bytes): a peer reading a
+ * steady 500 KB/s gave us room every 3 s or so, and looked as if it had
+ * taken nothing for 2. */
 static bool peer_took_bytes(conn *c)
 {
-#ifdef SIOCOUTQ
-    int queued;
-    if (ioctl(c->fd, SIOCOUTQ, &queued) != 0 || queued < 0)
+    int queued = net_unacked_bytes(c->fd);
+    if (queued < 0)
         return false;
     bool took = (uint32_t)queued < c->kernel_queued;
     c->kernel_queued = (uint32_t)queued;
     return took;
-#else
-    (void)c;
-    return false;
-#endif
 }
 
 /* Queue b on c. bounded: enforce max_queued_bytes (a control frame or an

@@ -40,14 +40,16 @@ if(TARGET chat_client)
   endforeach()
   # Cases that do not depend on what kind of server runs (or script their
   # own raw-socket server): once is enough.
-  set(once refused unresolvable usage proxy)
+  set(once refused unresolvable usage proxy sink_paused_after_eof sink_stalled_after_eof)
   if(NOT ws_client_tls)
     list(APPEND once wss)
   endif()
   foreach(case ${once} raw_frames raw_backpressure raw_ping_flood raw_stdout_stalled raw_after_close raw_big_request
                raw_close_unanswered raw_no_tcp_close raw_drop raw_masked raw_bad_utf8
                raw_bad_accept raw_unoffered_protocol raw_redirect raw_request_head
-               raw_unoffered_extension raw_bad_extension raw_mask_keys raw_ping_timeout)
+               raw_unoffered_extension raw_bad_extension raw_mask_keys raw_ping_timeout
+               raw_crossed_close raw_oversized_glued raw_close_reason_controls
+               raw_stderr_in_stdout_pipe)
     ws_add_python_interop(interop_client_${case} SCRIPT ${dir}/client_interop.py
       TIMEOUT 60 LABELS client ARGS python $<TARGET_FILE:chat_client> ${case})
   endforeach()

@@ -1524,6 +1524,174 @@ def case_raw_stdout_stalled(checks, exe):
     checks.check(exited and client.rc == 0, "... and chat_client exits 0", f"exit {client.rc}")
 
 
+def sink_lines(total_bytes):
+    """Lines for a /sink server, as bytes, and the digest it reports."""
+    lines = [f"line {i:08d} " + "x" * (i % 53) for i in range(total_bytes // 40)]
+    data = "".join(line + "\n" for line in lines).encode()
+    return lines, data
+
+
+def case_sink_paused_after_eof(checks, server, exe):
+    """End of input while the server has not read for seconds and will:
+    the close waits behind our 1 MiB, which a server that is merely paused
+    takes later. The close wait must count from the last bytes the server
+    took (until 8 Dec 2026 it counted from the close, and gave up 3 s after
+    stdin's end: exit 4, lines lost)."""
+    stall_s = 8.0  # under the 10 s the client allows a server that takes nothing
+    lines, data = sink_lines(1 << 20)
+    t0 = time.monotonic()
+    client = Client(exe, ["-q", server.url(f"/sink/{int(stall_s * 1000)}")])
+    client.write(data)
+    t_eof = time.monotonic()
+    client.finish(timeout=h.slow(40))
+    # Honest only if stdin ended (and the close was queued) more than the
+    # 3 s answer bound before the server read anything.
+    happened = t_eof - t0 < stall_s - CLOSE_BOUND - 0.5
+    if h.WRAPPER and not happened:
+        print(f"info: under {h.WRAPPER[0]} stdin took {t_eof - t0:.1f} s: the close was not queued "
+              "long before the server read; only the delivery is checked", flush=True)
+    else:
+        checks.check(happened, f"stdin ended more than {CLOSE_BOUND:.0f} s before the server read",
+                     f"stdin took {t_eof - t0:.1f} s of the {stall_s:.0f} s stall")
+    checks.check(client.rc == 0, "every line taken, close answered: exit 0",
+                 f"exit {client.rc}: {client.stderr[-300:]}")
+    sinks = server.wait_event("sink", 1, h.slow(20))
+    got = sinks[0] if sinks else {}
+    checks.check(got.get("messages") == len(lines) and got.get("sha256") == hashlib.sha256(data).hexdigest(),
+                 f"the server received all {len(lines)} lines, in order", f"{got}")
+
+
+def case_sink_stalled_after_eof(checks, server, exe):
+    """A server that takes none of our last bytes for good: the wait after
+    the close is bounded (10 s of nothing taken), and stderr says what was
+    left, not that the close went unanswered."""
+    lines, data = sink_lines(1 << 20)
+    client = Client(exe, ["-q", server.url("/sink/60000")])
+    client.write(data)
+    t_eof = time.monotonic()
+    client.finish(timeout=h.slow(30))
+    waited = time.monotonic() - t_eof
+    checks.check(client.rc == 4, "nothing taken -> exit 4", f"exit {client.rc}")
+    checks.check(9.0 <= waited <= h.slow(14.0), "gave up after 10 s of nothing taken",
+                 f"{waited:.1f} s after stdin's end")
+    checks.check("the server took nothing for 10 s" in client.stderr, "stderr says why",
+                 client.stderr[-300:])
+
+
+def case_raw_crossed_close(checks, exe):
+    """The server closes with 4003 for the first message, before it reads
+    the close our end of input sent right behind it: the two closes cross.
+    The connection's close code is the first one received (RFC 6455
+    section 7.1.5), so this is the server's 4003, said even with -q, exit
+    3; not "our close was answered", exit 0, as until 8 Dec 2026."""
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.first = srv.read_until(h.OP_TEXT)
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(4003, b"unauthorized")))
+        srv.close_frame = srv.read_until(h.OP_CLOSE)
+        time.sleep(0.1)
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, ["-q", "-x", "bad-token", srv.url()])
+    exited = client.wait_exit(h.slow(10))
+    srv.finish(checks)
+    cf = getattr(srv, "close_frame", None)
+    checks.check(cf is not None and cf[1][:2] == (1000).to_bytes(2, "big"),
+                 "our close (1000) crossed the server's", f"{cf and cf[:2]}")
+    checks.check(exited and client.rc == 3, "the server's 4003 decides: exit 3", f"exit {client.rc}")
+    checks.check('server closed the connection: 4003 (private use) "unauthorized"' in client.stderr,
+                 "stderr says 4003 and its reason, even with -q", client.stderr[-300:])
+
+
+def case_raw_oversized_glued(checks, exe):
+    """A frame over --max-message glued to the 101, with more of it already
+    waiting on the socket: the first error is the one reported (until 8 Dec
+    2026 the rest was parsed again and "The parser already failed" replaced
+    it)."""
+    def script(srv):
+        # More than the client's 64 KiB input buffer in one write, so that
+        # some of it still waits on the socket after the first parse.
+        header = bytes([0x82, 127]) + (100 << 20).to_bytes(8, "big")
+        srv.send(srv.handshake + header + b"x" * 100_000)
+        srv.close_frame = srv.read_until(h.OP_CLOSE)
+        time.sleep(0.1)
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, ["-q", "--max-message", "1048576", srv.url()])
+    exited = client.wait_exit(h.slow(10))
+    srv.finish(checks)
+    cf = getattr(srv, "close_frame", None)
+    checks.check(cf is not None and cf[1][:2] == (1009).to_bytes(2, "big"), "closed with 1009",
+                 f"{cf and cf[:2]}")
+    checks.check(exited and client.rc == 4, "exit 4", f"exit {client.rc}")
+    checks.check("larger than the configured" in client.stderr and "already failed" not in client.stderr,
+                 "stderr gives the limit's sentence, not a later one", client.stderr[-300:])
+
+
+def case_raw_close_reason_controls(checks, exe):
+    """A close reason holding C1 controls (U+009B is CSI to a terminal) and
+    C0 ones: printed as \\xHH, as the docs say for everything logged; not
+    passed through raw (C1) or as '?' (C0) as until 8 Dec 2026."""
+    reason = "\u009b2J\u001b[31mred".encode()
+
+    def script(srv):
+        srv.send(srv.handshake + srv.frame(h.OP_CLOSE, h.close_payload(4000, reason)))
+        srv.close_frame = srv.read_until(h.OP_CLOSE)
+        time.sleep(0.1)
+        srv.sock.close()
+
+    srv = RawServer(script)
+    client = Client(exe, [srv.url()])
+    exited = client.wait_exit(h.slow(10))
+    srv.finish(checks)
+    checks.check(exited and client.rc == 3, "close 4000 -> exit 3", f"exit {client.rc}")
+    checks.check(b"\xc2\x9b" not in client.err and b"\x1b" not in client.err,
+                 "no control character of the reason reaches stderr", repr(client.err[-200:]))
+    checks.check('4000 (private use) "\\xc2\\x9b2J\\x1b[31mred"' in client.stderr,
+                 "the reason is printed with its controls as \\xHH", client.stderr[-300:])
+
+
+def case_raw_stderr_in_stdout_pipe(checks, exe):
+    """chat_client -v URL 2>&1 | slow reader: stdout's pipe is stderr's too,
+    and the O_NONBLOCK chat_client sets on it belongs to the pipe. Every
+    status line must still arrive, in order with the messages (until 8 Dec
+    2026 stderr lines written while the reader lagged were lost, the
+    server's close among them)."""
+    n = 20000
+
+    def script(srv):
+        srv.send(srv.handshake)
+        srv.send(b"".join(srv.frame(h.OP_TEXT, f"msg {i}".encode()) for i in range(n)))
+        srv.send(srv.frame(h.OP_CLOSE, h.close_payload(4000, b"done")))
+        srv.close_frame = srv.read_until(h.OP_CLOSE, timeout=h.slow(40))
+        time.sleep(0.1)
+        srv.sock.close()
+
+    srv = RawServer(script)
+    argv = h.wrap_argv([exe, "-v", srv.url()])
+    print(f"info: run {' '.join(argv)} 2>&1 | (sleep 2; cat)", flush=True)
+    proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, preexec_fn=h._die_with_parent)
+    time.sleep(2)  # the reader lags: the pipe fills while the messages and their log lines come
+    try:
+        out, _ = proc.communicate(timeout=h.slow(40))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    srv.finish(checks)
+    lines = out.decode("utf-8", "replace").splitlines()
+    msgs = [line for line in lines if line.startswith("msg ")]
+    logged = [line for line in lines if "< text message" in line]
+    checks.check(msgs == [f"msg {i}" for i in range(n)], f"all {n} messages printed, in order",
+                 f"{len(msgs)} messages")
+    checks.check(len(logged) == n, f"all {n} '< text message' log lines arrived", f"{len(logged)}")
+    checks.check(any('server closed the connection: 4000 (private use) "done"' in line for line in lines),
+                 "the server's close is said", "\n".join(lines[-5:]))
+    checks.check(proc.returncode == 3, "exit 3", f"exit {proc.returncode}")
+
+
 def case_raw_ping_flood(checks, exe):
     """A server that pings without reading the pongs: the queue of pongs
     must stay bounded (only the latest ping is owed an answer, RFC 6455
@@ -1625,6 +1793,12 @@ CASES = {
     "raw_mask_keys": case_raw_mask_keys,
     "raw_request_head": case_raw_request_head,
     "raw_ping_timeout": case_raw_ping_timeout,
+    "raw_crossed_close": case_raw_crossed_close,
+    "raw_oversized_glued": case_raw_oversized_glued,
+    "raw_close_reason_controls": case_raw_close_reason_controls,
+    "raw_stderr_in_stdout_pipe": case_raw_stderr_in_stdout_pipe,
+    "sink_paused_after_eof": case_sink_paused_after_eof,
+    "sink_stalled_after_eof": case_sink_stalled_after_eof,
     "server_ping": case_server_ping,
     "client_ping": case_client_ping,
     "slash": case_slash,
