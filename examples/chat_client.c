@@ -820,7 +820,8 @@ static void usage(FILE *to)
           "Exit status: 0 closed with 1000 or 1001, or our close was answered;\n"
           "1 bad arguments; 2 could not connect or the handshake failed; 3 the server\n"
           "closed with another code; 4 protocol error, connection dropped, no pong within\n"
-          "--ping-timeout, or the server did not answer our close within 3 s; 130\n"
+          "--ping-timeout, or the server did not answer our close within 3 s of taking\n"
+          "all of ours (or took none of ours for 10 s); 130\n"
           "interrupted twice (or once while connecting, which the signal ends at once);\n"
           "SIGHUP closes as SIGTERM does.\n",
           to);
