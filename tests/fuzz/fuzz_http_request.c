@@ -86,7 +86,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ws_http_response res;
     ws_http_header rh[MAXH];
-    require(ws_http_parse_response(out, (size_t)n, 0, NULL, &res, rh, MAXH) == n);
+    const char *answer = out;
+    if (hs.expect_continue) {
+        /* RFC 9110 section 7.8: the interim 100 first, then the 101. */
+        int interim = ws_http_parse_response(out, (size_t)n, 0, NULL, &res, rh, MAXH);
+        require(interim > 0 && interim < n && res.status == 100);
+        answer += interim;
+        n -= interim;
+    }
+    require(ws_http_parse_response(answer, (size_t)n, 0, NULL, &res, rh, MAXH) == n);
     char key[WS_KEY_LEN + 1];
     memcpy(key, hs.key, WS_KEY_LEN);
     key[WS_KEY_LEN] = '\0';
