@@ -134,7 +134,8 @@ WS_API const char *ws_version(void);
     X(WS_E_HS_NOT_WEBSOCKET, -50, 0, 426,                                                          \
       "The request is plain HTTP, not a WebSocket upgrade.")                                       \
     X(WS_E_HS_METHOD, -51, 0, 405, "A WebSocket upgrade must use the GET method.")                 \
-    X(WS_E_HS_NO_HOST, -52, 0, 400, "The upgrade request has no Host header, or more than one.")   \
+    X(WS_E_HS_NO_HOST, -52, 0, 400,                                                                \
+      "The upgrade request has no Host header, more than one, or one that is not host[:port].")    \
     X(WS_E_HS_NO_UPGRADE_TOKEN, -53, 0, 400,                                                       \
       "The Upgrade header does not contain the token \"websocket\".")                              \
     X(WS_E_HS_NO_CONNECTION_UPGRADE, -54, 0, 400,                                                  \
@@ -1159,7 +1160,9 @@ typedef struct ws_handshake_request {
  *                              ("ws://host/chat"): "*", say (RFC 6455
  *                              section 4.1, RFC 9112 section 3.2); or it
  *                              holds a fragment '#' (section 3);
- *   WS_E_HS_NO_HOST            no Host field, or more than one;
+ *   WS_E_HS_NO_HOST            no Host field, more than one, or a value
+ *                              that is not uri-host [":" port] (a space,
+ *                              userinfo "u@", a path: RFC 9112 section 3.2);
  *   WS_E_HS_BODY               a Transfer-Encoding field, or a
  *                              Content-Length other than 0: the frames
  *                              would start inside a body that nothing

@@ -75,6 +75,55 @@ static bool target_is_path_or_uri(const char *t, size_t len)
     return i > 0 && len - i > 3 && memcmp(t + i, "://", 3) == 0;
 }
 
+/* RFC 3986 unreserved and sub-delims: what a reg-name holds besides
+ * %-escapes (and an IP-literal besides ':'). */
+static bool host_char(unsigned c)
+{
+    return ((c | 0x20u) - 'a' < 26u) || c - '0' < 10u || (c && strchr("-._~!$&'()*+,;=", (int)c));
+}
+
+static bool hex_digit(unsigned c)
+{
+    return c - '0' < 10u || (c | 0x20u) - 'a' < 6u;
+}
+
+/* A Host value is uri-host [ ":" port ] (RFC 9112 section 3.2, RFC 3986
+ * section 3.2.2): a reg-name or IPv4 address of unreserved characters,
+ * sub-delims and %-escapes, or an IP-literal in brackets; then digits after
+ * a colon. A space, '@' (userinfo), '/' or a second colon are not, and
+ * RFC 9112 makes such a value a 400. */
+static bool host_value_valid(const char *v, size_t len)
+{
+    size_t i = 0;
+    if (len > 0 && v[0] == '[') {
+        for (i = 1; i < len && v[i] != ']'; i++)
+            if (!host_char((unsigned char)v[i]) && v[i] != ':')
+                return false;
+        if (i == len || i == 1)
+            return false;
+        i++; /* the ']' */
+    } else {
+        for (; i < len && v[i] != ':'; i++) {
+            if (v[i] == '%') {
+                if (len - i < 3 || !hex_digit((unsigned char)v[i + 1]) ||
+                    !hex_digit((unsigned char)v[i + 2]))
+                    return false;
+                i += 2;
+            } else if (!host_char((unsigned char)v[i])) {
+                return false;
+            }
+        }
+    }
+    if (i == len)
+        return true;
+    if (v[i] != ':')
+        return false;
+    for (i++; i < len; i++)
+        if ((unsigned)(unsigned char)v[i] - '0' >= 10u)
+            return false;
+    return true;
+}
+
 /* Whether the request announces content: any Transfer-Encoding, or a
  * Content-Length that is not all zeros (an empty or listed one is not a
  * plain 0 either). */
@@ -135,7 +184,7 @@ ws_status ws_handshake_check_request(const ws_http_request *req, const ws_limits
     if (!target_is_path_or_uri(req->target, req->target_len))
         return WS_E_HS_BAD_TARGET;
     const ws_http_header *host = single_header(h, n, "Host");
-    if (!host || host->value_len == 0)
+    if (!host || host->value_len == 0 || !host_value_valid(host->value, host->value_len))
         return WS_E_HS_NO_HOST;
     if (announces_content(h, n))
         return WS_E_HS_BODY;
