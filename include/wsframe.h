@@ -1162,7 +1162,10 @@ typedef struct ws_handshake_request {
  *                              holds a fragment '#' (section 3);
  *   WS_E_HS_NO_HOST            no Host field, more than one, or a value
  *                              that is not uri-host [":" port] (a space,
- *                              userinfo "u@", a path: RFC 9112 section 3.2);
+ *                              userinfo "u@", a path, a port outside
+ *                              1-65535, a bracketed literal that is not
+ *                              IPv6: RFC 9112 section 3.2), checked as
+ *                              ws_url_parse checks a URL's authority;
  *   WS_E_HS_BODY               a Transfer-Encoding field, or a
  *                              Content-Length other than 0: the frames
  *                              would start inside a body that nothing

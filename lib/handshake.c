@@ -75,53 +75,13 @@ static bool target_is_path_or_uri(const char *t, size_t len)
     return i > 0 && len - i > 3 && memcmp(t + i, "://", 3) == 0;
 }
 
-/* RFC 3986 unreserved and sub-delims: what a reg-name holds besides
- * %-escapes (and an IP-literal besides ':'). */
-static bool host_char(unsigned c)
-{
-    return ((c | 0x20u) - 'a' < 26u) || c - '0' < 10u || (c && strchr("-._~!$&'()*+,;=", (int)c));
-}
-
-static bool hex_digit(unsigned c)
-{
-    return c - '0' < 10u || (c | 0x20u) - 'a' < 6u;
-}
-
-/* A Host value is uri-host [ ":" port ] (RFC 9112 section 3.2, RFC 3986
- * section 3.2.2): a reg-name or IPv4 address of unreserved characters,
- * sub-delims and %-escapes, or an IP-literal in brackets; then digits after
- * a colon. A space, '@' (userinfo), '/' or a second colon are not, and
- * RFC 9112 makes such a value a 400. */
+/* A Host value is uri-host [":" port] (RFC 9112 section 3.2), the
+ * authority a ws:// URL holds, and RFC 9112 makes any other value a 400: a
+ * space, userinfo ("u@"), a path, a port that is not a number. */
 static bool host_value_valid(const char *v, size_t len)
 {
-    size_t i = 0;
-    if (len > 0 && v[0] == '[') {
-        for (i = 1; i < len && v[i] != ']'; i++)
-            if (!host_char((unsigned char)v[i]) && v[i] != ':')
-                return false;
-        if (i == len || i == 1)
-            return false;
-        i++; /* the ']' */
-    } else {
-        for (; i < len && v[i] != ':'; i++) {
-            if (v[i] == '%') {
-                if (len - i < 3 || !hex_digit((unsigned char)v[i + 1]) ||
-                    !hex_digit((unsigned char)v[i + 2]))
-                    return false;
-                i += 2;
-            } else if (!host_char((unsigned char)v[i])) {
-                return false;
-            }
-        }
-    }
-    if (i == len)
-        return true;
-    if (v[i] != ':')
-        return false;
-    for (i++; i < len; i++)
-        if ((unsigned)(unsigned char)v[i] - '0' >= 10u)
-            return false;
-    return true;
+    ws_url authority = {0};
+    return ws_url_parse_authority(v, len, &authority) == WS_OK;
 }
 
 /* Whether the request announces content: any Transfer-Encoding, or a

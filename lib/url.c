@@ -124,6 +124,69 @@ static bool ipv6_valid(const char *s, size_t len)
     return before >= 0 && after >= 0 && before + after <= 7;
 }
 
+ws_status ws_url_parse_authority(const char *s, size_t len, ws_url *u)
+{
+    for (size_t k = 0; k < len; k++) {
+        if (is_forbidden((unsigned char)s[k]))
+            return WS_E_URL_SYNTAX;
+        if (s[k] == '@')
+            return WS_E_URL_USERINFO;
+    }
+
+    size_t host_end;
+    if (len > 0 && s[0] == '[') {
+        size_t close = 1;
+        while (close < len && s[close] != ']')
+            close++;
+        if (close >= len || !ipv6_valid(s + 1, close - 1))
+            return WS_E_URL_HOST;
+        u->ipv6 = true;
+        u->host = s + 1;
+        u->host_len = close - 1;
+        host_end = close + 1;
+        if (host_end < len && s[host_end] != ':')
+            return WS_E_URL_HOST;
+    } else {
+        host_end = 0;
+        while (host_end < len && s[host_end] != ':') {
+            unsigned char c = (unsigned char)s[host_end];
+            if (c == '%') {
+                if (!pct_encoded(s, len, host_end))
+                    return WS_E_URL_SYNTAX;
+                host_end += 3;
+                continue;
+            }
+            if (!is_unreserved_or_sub_delim(c))
+                return c == '[' || c == ']' ? WS_E_URL_HOST : WS_E_URL_SYNTAX;
+            host_end++;
+        }
+        if (host_end == 0)
+            return WS_E_URL_HOST;
+        u->ipv6 = false;
+        u->host = s;
+        u->host_len = host_end;
+    }
+
+    u->port = ws_url_default_port(u->secure);
+    u->port_explicit = false;
+    /* An empty port is the default one (RFC 3986 section 3.2.3). */
+    if (host_end + 1 < len) { /* s[host_end] == ':' */
+        uint32_t port = 0;
+        for (size_t p = host_end + 1; p < len; p++) {
+            if (!is_digit((unsigned char)s[p]))
+                return WS_E_URL_PORT;
+            port = port * 10u + (uint32_t)(s[p] - '0');
+            if (port > 65535u)
+                return WS_E_URL_PORT;
+        }
+        if (port == 0)
+            return WS_E_URL_PORT;
+        u->port = (uint16_t)port;
+        u->port_explicit = true;
+    }
+    return WS_OK;
+}
+
 ws_status ws_url_parse(const char *url, size_t len, ws_url *out)
 {
     if (!out || (!url && len))
@@ -150,63 +213,9 @@ ws_status ws_url_parse(const char *url, size_t len, ws_url *out)
     while (i < len && url[i] != '/' && url[i] != '?')
         i++;
     size_t auth_end = i;
-    for (size_t k = auth; k < auth_end; k++) {
-        if (is_forbidden((unsigned char)url[k]))
-            return WS_E_URL_SYNTAX;
-        if (url[k] == '@')
-            return WS_E_URL_USERINFO;
-    }
-
-    size_t host_end;
-    if (auth < auth_end && url[auth] == '[') {
-        size_t close = auth + 1;
-        while (close < auth_end && url[close] != ']')
-            close++;
-        if (close >= auth_end || !ipv6_valid(url + auth + 1, close - auth - 1))
-            return WS_E_URL_HOST;
-        u.ipv6 = true;
-        u.host = url + auth + 1;
-        u.host_len = close - auth - 1;
-        host_end = close + 1;
-        if (host_end < auth_end && url[host_end] != ':')
-            return WS_E_URL_HOST;
-    } else {
-        host_end = auth;
-        while (host_end < auth_end && url[host_end] != ':') {
-            unsigned char c = (unsigned char)url[host_end];
-            if (c == '%') {
-                if (!pct_encoded(url, auth_end, host_end))
-                    return WS_E_URL_SYNTAX;
-                host_end += 3;
-                continue;
-            }
-            if (!is_unreserved_or_sub_delim(c))
-                return c == '[' || c == ']' ? WS_E_URL_HOST : WS_E_URL_SYNTAX;
-            host_end++;
-        }
-        if (host_end == auth)
-            return WS_E_URL_HOST;
-        u.host = url + auth;
-        u.host_len = host_end - auth;
-    }
-
-    u.port = ws_url_default_port(u.secure);
-    /* An empty port is the default one (RFC 3986 section 3.2.3). */
-    if (host_end + 1 < auth_end) { /* url[host_end] == ':' */
-        size_t p = host_end + 1;
-        uint32_t port = 0;
-        for (; p < auth_end; p++) {
-            if (!is_digit((unsigned char)url[p]))
-                return WS_E_URL_PORT;
-            port = port * 10u + (uint32_t)(url[p] - '0');
-            if (port > 65535u)
-                return WS_E_URL_PORT;
-        }
-        if (port == 0)
-            return WS_E_URL_PORT;
-        u.port = (uint16_t)port;
-        u.port_explicit = true;
-    }
+    ws_status st = ws_url_parse_authority(url + auth, auth_end - auth, &u);
+    if (st != WS_OK)
+        return st;
 
     /* path-abempty [ "?" query ]: pchar, "/" and (in the query) "?" */
     for (size_t k = auth_end; k < len; k++) {

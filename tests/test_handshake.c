@@ -128,6 +128,8 @@ static const struct {
     {"Host with a path", WITH_HOST("a/b"), WS_E_HS_NO_HOST},
     {"Host with two colons", WITH_HOST("a:1:2"), WS_E_HS_NO_HOST},
     {"Host with a letter in the port", WITH_HOST("a:8o"), WS_E_HS_NO_HOST},
+    {"Host with port 65536", WITH_HOST("a:65536"), WS_E_HS_NO_HOST},
+    {"Host IPv6 literal not IPv6", WITH_HOST("[a:b:c]"), WS_E_HS_NO_HOST},
     {"Host with a bad escape", WITH_HOST("a%4g"), WS_E_HS_NO_HOST},
     {"Host with a cut escape", WITH_HOST("a%4"), WS_E_HS_NO_HOST},
     {"Host IPv6 unclosed", WITH_HOST("[::1"), WS_E_HS_NO_HOST},
